@@ -1,0 +1,1 @@
+"""Duban core: settings, domain rules, the plan importer, delivery, the catalog and the CLI."""

@@ -1,0 +1,285 @@
+"""The operator's command line, `duban` (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bot.directory import DEFAULT_DIRECTORY, DirectoryError, load_directory
+from bot.plan_loader import PlanFileError, import_plan, read_plan_file
+from bot.plan_parser import PlanParseError
+from bot.settings import Settings
+from data.db import DatabaseUrlError, make_engine, make_sessionmaker, migrate
+from data.repo.plans import get_plan, plan_tree
+from data.repo.units import list_units
+
+log = logging.getLogger("duban")
+
+
+class CliError(Exception):
+    """A user mistake or an unusable environment: one line on stderr, exit 1."""
+
+
+def _redacted(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparsable URL>"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, with pydantic's complaint turned into one line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "DUBAN_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise CliError(f"bad setting {name}: {first['msg']}") from exc
+
+
+async def _with_session(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]], *, check: bool = True
+) -> Any:
+    engine = _engine(settings)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            if check:
+                await _check_schema(session, settings.database_url)
+            return await work(session)
+    except (OperationalError, DBAPIError) as exc:
+        raise CliError(f"database {_redacted(settings.database_url)}: {_reason(exc)}") from exc
+    finally:
+        await engine.dispose()
+
+
+def _engine(settings: Settings) -> AsyncEngine:
+    try:
+        return make_engine(settings.database_url)
+    except DatabaseUrlError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _reason(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+async def _check_schema(session: AsyncSession, url: str) -> None:
+    try:
+        version = await session.scalar(text("SELECT version_num FROM alembic_version"))
+    except (OperationalError, ProgrammingError) as exc:
+        await session.rollback()
+        raise CliError(
+            f"database {_redacted(url)} is not initialised: run 'duban init' first"
+        ) from exc
+    if version is None:
+        raise CliError(f"database {_redacted(url)} is not initialised: run 'duban init' first")
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+async def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    """Create or migrate the database schema to the latest revision."""
+    _engine(settings)  # validates the URL before Alembic does, for a clearer message
+    try:
+        await migrate(settings.database_url)
+    except (OperationalError, DBAPIError, OSError) as exc:
+        raise CliError(f"database {_redacted(settings.database_url)}: {_reason(exc)}") from exc
+    print(f"database ready: {_redacted(settings.database_url)}")
+    return 0
+
+
+async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import (or re-import) a plan document."""
+    try:
+        directory = load_directory(Path(args.directory))
+        plan_text = read_plan_file(Path(args.path))
+    except (DirectoryError, PlanFileError) as exc:
+        raise CliError(str(exc)) from exc
+
+    async def work(session: AsyncSession) -> Any:
+        summary = await import_plan(
+            session, text=plan_text, directory=directory, now=datetime.now(UTC), year=args.year
+        )
+        await session.commit()
+        return summary
+
+    try:
+        summary = await _with_session(settings, work)
+    except PlanParseError as exc:
+        shown = "; ".join(str(p) for p in exc.problems[:3])
+        more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
+        raise CliError(f"{args.path}: {shown}{more}; nothing was imported") from exc
+    print(summary.line())
+    if summary.unknown_units:
+        print(
+            f"warning: {len(summary.unknown_units)} unit(s) not in the directory "
+            f"(imported as written): {'、'.join(summary.unknown_units)}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+async def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the imported plan, as text or JSON."""
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        plan = await get_plan(session, document=args.document)
+        if plan is None:
+            wanted = f"plan {args.document!r}" if args.document else "any plan"
+            raise CliError(f"no {wanted} imported yet: run 'duban import PLAN' first")
+        sections = []
+        for section, tasks in await plan_tree(session, plan_id=plan.id):
+            sections.append(
+                {
+                    "number": section.number,
+                    "title": section.title,
+                    "tasks": [_task_json(task) for task in tasks],
+                }
+            )
+        return {
+            "document": plan.document,
+            "title": plan.title,
+            "year": plan.year,
+            "sections": sections,
+        }
+
+    tree = await _with_session(settings, work)
+    if args.json:
+        print(json.dumps(tree, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{tree['document']}  {tree['title']}  ({tree['year']})")
+    for section in tree["sections"]:
+        print(f"\n{_cn_section(section['number'])}、{section['title']}")
+        for task in section["tasks"]:
+            units = "、".join(task["lead_units"]) + " 主办"
+            if task["co_units"]:
+                units += ";" + "、".join(task["co_units"]) + " 协办"
+            print(f"  {task['number']:>3}. {_short(task['text'])}  [{units}]")
+    return 0
+
+
+def _task_json(task: Any) -> dict[str, Any]:
+    units = sorted(task.units, key=lambda tu: tu.position)
+    return {
+        "number": task.number,
+        "text": task.text,
+        "lead_units": [tu.unit.name for tu in units if tu.role == "lead"],
+        "co_units": [tu.unit.name for tu in units if tu.role == "co"],
+        "deadline": task.deadline.isoformat() if task.deadline else None,
+        "targets": [
+            {"metric": t.metric, "value": t.value, "unit": t.unit, "comparator": t.comparator}
+            for t in task.targets
+        ],
+    }
+
+
+def _short(text_: str, limit: int = 40) -> str:
+    return text_ if len(text_) <= limit else text_[: limit - 1] + "…"
+
+
+_CN = "零一二三四五六七八九十"
+
+
+def _cn_section(n: int) -> str:
+    if n <= 10:
+        return _CN[n]
+    if n < 20:
+        return "十" + (_CN[n - 10] if n > 10 else "")
+    return _CN[n // 10] + "十" + (_CN[n % 10] if n % 10 else "")
+
+
+async def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
+    """List units with their lead and co task counts, and collectives with their members."""
+    rows = await _with_session(settings, lambda s: list_units(s))
+    if args.json:
+        print(json.dumps([row.__dict__ for row in rows], ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        if row.kind == "collective":
+            tag = "relevant collective" if row.relevant else "collective"
+            print(f"{row.name}  [{tag}]  lead {row.lead}, co {row.co}")
+            print(f"    members: {'、'.join(row.members) or '-'}")
+        else:
+            note = "" if row.in_directory else "  (not in directory)"
+            print(f"{row.name}  lead {row.lead}, co {row.co}{note}")
+    return 0
+
+
+# --- parser and entry point ----------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="duban", description="督办 Duban: work-plan supervision bot (operator commands)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("init", help="create or migrate the database")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", help="import (or re-import) a plan document")
+    p.add_argument("path", help="the plan as a text file (UTF-8 or GB18030)")
+    p.add_argument("--year", type=int, help="override the plan's year (rehearse a past plan)")
+    p.add_argument("--directory", default=str(DEFAULT_DIRECTORY), help="unit directory YAML")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("plan", help="show the imported plan")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--document", help="document number (default: the latest plan)")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("units", help="list units, their task counts and collectives")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_units)
+    return parser
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line on stderr and exit."""
+    print(f"duban: error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one CLI command; user mistakes end in one line on stderr and a non-zero exit."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if getattr(args, "year", None) is not None and not 2000 <= args.year <= 2100:
+        fail("--year must be between 2000 and 2100")
+    try:
+        settings = load_settings()
+        return int(asyncio.run(args.func(args, settings)))
+    except CliError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except BrokenPipeError:
+        # The reader (| head) went away: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

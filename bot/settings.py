@@ -1,0 +1,78 @@
+"""Duban's settings, read once from the environment (prefix DUBAN_) and an optional .env file."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///duban.db"
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    """Every setting of the product; one instance is built at start-up and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DUBAN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = TELEGRAM_API_URL
+    bot_username: str | None = None
+    webhook_secret: SecretStr | None = None
+    timezone: str = "Asia/Shanghai"
+    # Telegram user ids that are coordinators from the start (more can join by invite).
+    coordinators: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_language: Literal["zh", "en"] = "zh"
+
+    quiet_hours_start: time = time(22, 0)
+    quiet_hours_end: time = time(8, 0)
+    period_kind: Literal["month", "quarter"] = "month"
+    due_day: int = Field(default=25, ge=1, le=31)
+    invite_ttl_days: int = Field(default=7, ge=1, le=365)
+    invite_max_failures_per_hour: int = Field(default=5, ge=1)
+
+    @field_validator("coordinators", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        # The environment gives "123,456"; accept spaces and semicolons too.
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            return [int(p) for p in parts]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _database_url_is_async(self) -> Settings:
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "database_url must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The plan's time zone as a tzinfo."""
+        return ZoneInfo(self.timezone)

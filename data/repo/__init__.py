@@ -1,0 +1,1 @@
+"""Repository functions: all database access, keyword-only, each taking an AsyncSession."""

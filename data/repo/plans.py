@@ -1,0 +1,207 @@
+"""Plans, sections and tasks: the import upsert and the read-side queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from data.models import CO, LEAD, Plan, Section, Task, TaskTarget, TaskUnit, Unit
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A quantitative target to store with a task."""
+
+    metric: str
+    value: str
+    unit: str
+    comparator: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task as the importer read it, with resolved unit names."""
+
+    number: int
+    section: int
+    text: str
+    line: int
+    lead: tuple[str, ...]
+    co: tuple[str, ...]
+    targets: tuple[TargetSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """A plan as the importer read it."""
+
+    document: str
+    title: str
+    year: int
+    source_sha256: str
+    sections: tuple[tuple[int, str], ...]
+    tasks: tuple[TaskSpec, ...]
+
+
+@dataclass
+class UpsertResult:
+    """What an import changed."""
+
+    plan: Plan
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: list[int] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything in the database changed."""
+        return bool(self.created or self.updated or self.retired)
+
+
+def _units_of(task: Task) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    ordered = sorted(task.units, key=lambda tu: tu.position)
+    return (
+        tuple(tu.unit.name for tu in ordered if tu.role == LEAD),
+        tuple(tu.unit.name for tu in ordered if tu.role == CO),
+    )
+
+
+def _targets_of(task: Task) -> tuple[TargetSpec, ...]:
+    return tuple(
+        TargetSpec(t.metric, t.value, t.unit, t.comparator, t.phrase)
+        for t in sorted(task.targets, key=lambda t: t.position)
+    )
+
+
+async def upsert_plan(
+    session: AsyncSession, *, spec: PlanSpec, units: dict[str, Unit], now: datetime
+) -> UpsertResult:
+    """Create or update a plan in place: tasks keep their ids (and so their reports)."""
+    plan = await session.scalar(
+        select(Plan).where(Plan.document == spec.document).options(selectinload(Plan.sections))
+    )
+    if plan is None:
+        plan = Plan(
+            document=spec.document,
+            title=spec.title,
+            year=spec.year,
+            source_sha256=spec.source_sha256,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(plan)
+        await session.flush()
+        await session.refresh(plan, ["sections"])
+    result = UpsertResult(plan=plan)
+    header = (spec.title, spec.year, spec.source_sha256)
+    plan_changed = (plan.title, plan.year, plan.source_sha256) != header
+
+    sections = {s.number: s for s in plan.sections}
+    for number, title in spec.sections:
+        section = sections.get(number)
+        if section is None:
+            section = Section(plan_id=plan.id, number=number, title=title)
+            session.add(section)
+            sections[number] = section
+            plan_changed = True
+        elif section.title != title:
+            section.title = title
+            plan_changed = True
+    await session.flush()
+
+    existing = {
+        t.number: t
+        for t in (
+            await session.scalars(
+                select(Task)
+                .where(Task.plan_id == plan.id)
+                .options(selectinload(Task.units), selectinload(Task.targets))
+            )
+        ).all()
+    }
+    for task_spec in spec.tasks:
+        section_id = sections[task_spec.section].id
+        task = existing.pop(task_spec.number, None)
+        if task is None:
+            task = Task(plan_id=plan.id, number=task_spec.number, units=[], targets=[])
+            session.add(task)
+            result.created += 1
+        elif (
+            task.text == task_spec.text
+            and task.section_id == section_id
+            and task.source_line == task_spec.line
+            and not task.retired
+            and _units_of(task) == (task_spec.lead, task_spec.co)
+            and _targets_of(task) == task_spec.targets
+        ):
+            result.unchanged += 1
+            continue
+        else:
+            result.updated += 1
+        task.section_id = section_id
+        task.text = task_spec.text
+        task.source_line = task_spec.line
+        task.retired = False
+        if _units_of(task) != (task_spec.lead, task_spec.co):
+            if task.units:
+                # Delete the old rows first: the new ones may reuse their (task, unit) keys.
+                task.units.clear()
+                await session.flush()
+            roles = [(n, LEAD) for n in task_spec.lead] + [(n, CO) for n in task_spec.co]
+            task.units.extend(
+                TaskUnit(unit_id=units[name].id, role=role, position=i)
+                for i, (name, role) in enumerate(roles)
+            )
+        task.targets = [
+            TaskTarget(
+                position=i,
+                metric=t.metric,
+                value=t.value,
+                unit=t.unit,
+                comparator=t.comparator,
+                phrase=t.phrase,
+            )
+            for i, t in enumerate(task_spec.targets)
+        ]
+    for task in existing.values():
+        if not task.retired:
+            task.retired = True
+            result.retired.append(task.number)
+    if plan_changed or result.changed:
+        plan.title, plan.year, plan.source_sha256 = header
+        plan.updated_at = now
+    await session.flush()
+    return result
+
+
+async def get_plan(session: AsyncSession, *, document: str | None = None) -> Plan | None:
+    """A plan by document number, or the most recently imported one."""
+    query = select(Plan)
+    query = (
+        query.where(Plan.document == document)
+        if document
+        else query.order_by(Plan.id.desc()).limit(1)
+    )
+    return await session.scalar(query)
+
+
+async def plan_tree(session: AsyncSession, *, plan_id: int) -> list[tuple[Section, list[Task]]]:
+    """A plan's sections with their live tasks, units (in order) and targets loaded."""
+    sections = (
+        await session.scalars(
+            select(Section)
+            .where(Section.plan_id == plan_id)
+            .order_by(Section.number)
+            .options(
+                selectinload(Section.tasks).selectinload(Task.units),
+                selectinload(Section.tasks).selectinload(Task.targets),
+            )
+        )
+    ).all()
+    return [(s, [t for t in s.tasks if not t.retired]) for s in sections]

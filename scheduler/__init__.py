@@ -1,0 +1,1 @@
+"""The clock: repeating ticks on PTB's JobQueue and the pure nudge policy."""
