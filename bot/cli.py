@@ -141,7 +141,7 @@ async def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
     async def work(session: AsyncSession) -> dict[str, Any]:
         plan = await get_plan(session, document=args.document)
         if plan is None:
-            wanted = f"plan {args.document!r}" if args.document else "any plan"
+            wanted = f"plan {args.document!r}" if args.document else "plan"
             raise CliError(f"no {wanted} imported yet: run 'duban import PLAN' first")
         sections = []
         for section, tasks in await plan_tree(session, plan_id=plan.id):

@@ -251,7 +251,7 @@ def parse_plan(text: str, *, year: int | None = None) -> ParsedPlan:
     if plan_year is None:
         state.problems.append(PlanProblem(0, "no plan year found; pass --year"))
     if state.problems:
-        raise PlanParseError(state.problems)
+        raise PlanParseError(sorted(state.problems, key=lambda p: p.line))
     assert document is not None and plan_year is not None  # noqa: S101 - guarded just above
     return ParsedPlan(document=document, year=plan_year, title=title, sections=state.sections)
 

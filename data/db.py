@@ -78,11 +78,12 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def _upgrade(url: str, revision: str) -> None:
+def migrate_sync(url: str, revision: str = "head") -> None:
+    """Bring the schema to a revision from synchronous code (no event loop running)."""
     command.upgrade(alembic_config(url), revision)
 
 
 async def migrate(url: str, revision: str = "head") -> None:
     """Bring the database schema to a revision (head by default)."""
     # Alembic's env.py runs its own event loop for the async engine: keep it off ours.
-    await asyncio.to_thread(_upgrade, url, revision)
+    await asyncio.to_thread(migrate_sync, url, revision)
