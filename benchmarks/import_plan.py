@@ -19,19 +19,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
 
-from bot.directory import DEFAULT_PLAN, load_directory  # noqa: E402
-from bot.plan_loader import import_plan  # noqa: E402
-from data.db import make_engine, make_sessionmaker, migrate_sync  # noqa: E402
-from data.models import Base  # noqa: E402
+from bot.directory import DEFAULT_PLAN, load_directory
+from bot.plan_loader import import_plan
+from data.db import make_engine, make_sessionmaker, migrate_sync
+from data.models import Base
 
 
 async def _reset(url: str) -> None:
     engine = make_engine(url)
     async with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            await conn.execute(text(f"DELETE FROM {table.name}"))
+            await conn.execute(table.delete())
     await engine.dispose()
 
 
@@ -44,8 +43,7 @@ async def _one_run(url: str, plan_text: str) -> tuple[float, float]:
     for _ in range(2):
         start = time.perf_counter()
         async with sessions() as session:
-            await import_plan(session, text=plan_text, directory=directory,
-                              now=datetime.now(UTC))
+            await import_plan(session, text=plan_text, directory=directory, now=datetime.now(UTC))
             await session.commit()
         times.append(time.perf_counter() - start)
     await engine.dispose()
@@ -65,17 +63,21 @@ def main() -> None:
         results = [asyncio.run(_one_run(url, plan_text)) for _ in range(args.runs)]
     first = [r[0] for r in results]
     again = [r[1] for r in results]
-    print(json.dumps({
-        "benchmark": "import_plan",
-        "database": url.split(":")[0],
-        "tasks": 100,
-        "runs": args.runs,
-        "first_import_median_s": round(statistics.median(first), 4),
-        "first_import_max_s": round(max(first), 4),
-        "reimport_median_s": round(statistics.median(again), 4),
-        "target_s": 1.0,
-        "meets_target": max(first) < 1.0,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "import_plan",
+                "database": url.split(":")[0],
+                "tasks": 100,
+                "runs": args.runs,
+                "first_import_median_s": round(statistics.median(first), 4),
+                "first_import_max_s": round(max(first), 4),
+                "reimport_median_s": round(statistics.median(again), 4),
+                "target_s": 1.0,
+                "meets_target": max(first) < 1.0,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -123,8 +123,13 @@ def test_python_dash_m_bot_from_a_fresh_folder(tmp_path: Path) -> None:
 
     def duban(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "bot", *argv], cwd=tmp_path, env=env, capture_output=True,
-            text=True, check=False, timeout=120,
+            [sys.executable, "-m", "bot", *argv],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
         )
 
     assert duban("init").returncode == 0

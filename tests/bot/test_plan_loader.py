@@ -51,8 +51,15 @@ async def test_seed_import_resolves_names_through_the_directory(sessions: Sessio
     # 市消防救援支队等相关部门: the written 相关部门 resolves to the collective 市相关部门.
     assert await _units_of(sessions, 73) == (
         ["市应急管理局", "市水务局"],
-        ["市商务局", "市交通运输局", "市建委", "市消防救援支队", "市相关部门", "各区政府",
-         "各园区管委会"],
+        [
+            "市商务局",
+            "市交通运输局",
+            "市建委",
+            "市消防救援支队",
+            "市相关部门",
+            "各区政府",
+            "各园区管委会",
+        ],
     )
     assert (await _units_of(sessions, 40))[0][0] == "市政府国资委"
 
@@ -82,13 +89,27 @@ async def test_corrected_plan_updates_in_place_and_keeps_reports(sessions: Sessi
         task2 = await session.scalar(select(Task).where(Task.number == 2))
         unit = await session.scalar(select(Unit).where(Unit.name == "市发改委"))
         assert task2 is not None and unit is not None
-        period = Period(plan_id=task2.plan_id, kind="month", start=datetime(2021, 3, 1).date(),
-                        end=datetime(2021, 3, 31).date(), due_date=datetime(2021, 3, 25).date())
+        period = Period(
+            plan_id=task2.plan_id,
+            kind="month",
+            start=datetime(2021, 3, 1).date(),
+            end=datetime(2021, 3, 31).date(),
+            due_date=datetime(2021, 3, 25).date(),
+        )
         session.add(period)
         await session.flush()
-        session.add(Report(task_id=task2.id, unit_id=unit.id, period_id=period.id,
-                           status="on_track", percent=20, text="一季度开局良好",
-                           first_submitted_at=FIXED_NOW, created_at=FIXED_NOW))
+        session.add(
+            Report(
+                task_id=task2.id,
+                unit_id=unit.id,
+                period_id=period.id,
+                status="on_track",
+                percent=20,
+                text="一季度开局良好",
+                first_submitted_at=FIXED_NOW,
+                created_at=FIXED_NOW,
+            )
+        )
         await session.commit()
         task2_id = task2.id
 
@@ -97,8 +118,9 @@ async def test_corrected_plan_updates_in_place_and_keeps_reports(sessions: Sessi
         "2.地区生产总值增长7.5%,固定资产投资增长8%。(市发改委主办,市统计局协办)",
     )
     async with sessions() as session:
-        summary = await import_plan(session, text=corrected, directory=directory(),
-                                    now=FIXED_NOW, year=None)
+        summary = await import_plan(
+            session, text=corrected, directory=directory(), now=FIXED_NOW, year=None
+        )
         await session.commit()
     assert (summary.updated, summary.unchanged) == (1, 99)
     assert summary.unknown_units == []  # 市统计局 is in the directory
@@ -145,8 +167,9 @@ async def test_broken_plan_leaves_the_database_as_it_was(sessions: Sessions) -> 
 async def test_unknown_units_are_imported_and_reported(sessions: Sessions) -> None:
     text = small_plan("1.一项。(市发改委、市火星办主办,某某中心协办)")
     async with sessions() as session:
-        summary = await import_plan(session, text=text, directory=directory(),
-                                    now=datetime(2024, 1, 2, tzinfo=UTC))
+        summary = await import_plan(
+            session, text=text, directory=directory(), now=datetime(2024, 1, 2, tzinfo=UTC)
+        )
         await session.commit()
     assert summary.unknown_units == ["市火星办", "某某中心"]
     async with sessions() as session:

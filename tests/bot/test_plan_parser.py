@@ -59,7 +59,13 @@ def test_task_73_related_departments_become_a_collective(seed) -> None:  # type:
     task = seed.tasks[72]
     assert task.lead_units == ["市应急管理局", "市水务局"]
     assert task.co_units == [
-        "市商务局", "市交通运输局", "市建委", "市消防救援支队", "相关部门", "各区政府", "各园区管委会",
+        "市商务局",
+        "市交通运输局",
+        "市建委",
+        "市消防救援支队",
+        "相关部门",
+        "各区政府",
+        "各园区管委会",
     ]
 
 
@@ -172,7 +178,9 @@ def test_broken_task_line_is_reported_with_its_line_number() -> None:
 
 
 def test_missing_number_and_duplicates_are_reported() -> None:
-    text = small_plan("1.一项。(市发改委主办)", "3.第三项。(市财政局主办)", "3.重复。(市财政局主办)")
+    text = small_plan(
+        "1.一项。(市发改委主办)", "3.第三项。(市财政局主办)", "3.重复。(市财政局主办)"
+    )
     assert _problems(text) == [
         "line 7: expected task 2, found task 3",
         "line 8: task 3 appears twice (first on line 7)",
@@ -198,7 +206,9 @@ def test_document_without_sections_or_number() -> None:
     assert problems[0] == "no document number found (like 宁政发〔2021〕16号)"
 
 
-@pytest.mark.parametrize(("text", "value"), [("一", 1), ("十", 10), ("十一", 11), ("二十三", 23),
-                                              ("一百", 100), ("一百零五", 105)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("一", 1), ("十", 10), ("十一", 11), ("二十三", 23), ("一百", 100), ("一百零五", 105)],
+)
 def test_chinese_numbers(text: str, value: int) -> None:
     assert chinese_number(text) == value

@@ -32,4 +32,6 @@ async def load_seed(
 
 def small_plan(*task_lines: str, document: str = "测政发〔2024〕1号") -> str:
     """A minimal plan document: a header, one section and the given task lines."""
-    return "\n".join(["某市人民政府文件", document, "2024年工作方案", "", "一、关于测试", *task_lines])
+    return "\n".join(
+        ["某市人民政府文件", document, "2024年工作方案", "", "一、关于测试", *task_lines]
+    )
