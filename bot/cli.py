@@ -221,6 +221,144 @@ async def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _bot_username(settings: Settings) -> str | None:
+    """The bot's username: asked from Telegram when a token is set, else the setting."""
+    if settings.telegram_token is None:
+        return settings.bot_username
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    bot = Bot(
+        settings.telegram_token.get_secret_value(),
+        base_url=f"{settings.telegram_api_url}/bot",
+        base_file_url=f"{settings.telegram_api_url}/file/bot",
+    )
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError as exc:
+        raise CliError(f"Telegram did not answer getMe: {exc.message}") from exc
+
+
+async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    """Create (or revoke) one-time invite codes and print the deep link."""
+    from bot.linking import create_invite, deep_link, revoke
+    from data.repo.units import resolve_unit
+
+    async def work(session: AsyncSession) -> str:
+        now = datetime.now(UTC)
+        unit = None
+        if args.unit:
+            unit = await resolve_unit(session, name=args.unit)
+            if unit is None:
+                raise CliError(f"unknown unit {args.unit!r} (see 'duban units')")
+        if args.revoke or args.revoke_unit:
+            count = await revoke(session, now=now, code=args.revoke, unit=unit)
+            await session.commit()
+            return f"revoked {count} invite(s)"
+        if unit is not None and unit.kind == "collective":
+            raise CliError(f"{unit.name} is a collective: invite one of its member units")
+        code = await create_invite(session, unit=unit, now=now, ttl_days=settings.invite_ttl_days)
+        await session.commit()
+        return code
+
+    if args.revoke_unit:
+        args.unit = args.revoke_unit
+    if not (args.unit or args.coordinator or args.revoke):
+        raise CliError("name a unit, or pass --coordinator, --revoke CODE or --revoke-unit UNIT")
+    if args.unit and args.coordinator:
+        raise CliError("give either a unit or --coordinator, not both")
+    result = await _with_session(settings, work)
+    if args.revoke or args.revoke_unit:
+        print(result)
+        return 0
+    who = "coordinator" if args.coordinator else args.unit
+    print(f"invite code for {who} (single use, expires in {settings.invite_ttl_days} days):")
+    print(result)
+    username = await _bot_username(settings)
+    if username:
+        print(deep_link(username, result))
+    else:
+        print(
+            "warning: set DUBAN_BOT_USERNAME (or DUBAN_TELEGRAM_TOKEN) to print the t.me link",
+            file=sys.stderr,
+        )
+    return 0
+
+
+async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    """Chat with the real handlers in the terminal, as a unit's liaison or a coordinator."""
+    from bot.console import ConsoleError, run_console
+
+    await _with_session(settings, lambda s: _require_plan(s))
+    try:
+        return await run_console(
+            settings,
+            as_unit=args.as_unit,
+            coordinator=args.coordinator,
+            lang=args.lang,
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+        )
+    except ConsoleError as exc:
+        raise CliError(str(exc)) from exc
+
+
+async def _require_plan(session: AsyncSession) -> None:
+    if await get_plan(session) is None:
+        raise CliError("no plan imported yet: run 'duban import PLAN' first")
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve Telegram (long polling, or a webhook); without a token, open the console."""
+    from bot.app import build_application
+
+    asyncio.run(_with_session(settings, lambda s: _require_plan(s)))
+    if settings.telegram_token is None:
+        print(
+            "duban: no DUBAN_TELEGRAM_TOKEN set: opening the terminal console instead "
+            "(type /help; set the token to serve Telegram)",
+            file=sys.stderr,
+        )
+        args.as_unit, args.lang = None, None
+        args.coordinator = True
+        return int(asyncio.run(cmd_console(args, settings)))
+    _quiet_http_logs()
+    application = build_application(settings)
+    if args.webhook:
+        if settings.webhook_secret is None:
+            raise CliError("--webhook needs DUBAN_WEBHOOK_SECRET (Telegram's secret token)")
+        path = make_url_path(args.webhook)
+        application.run_webhook(
+            listen=args.listen,
+            port=args.port,
+            url_path=path,
+            webhook_url=args.webhook,
+            secret_token=settings.webhook_secret.get_secret_value(),
+        )
+    else:
+        application.run_polling()
+    return 0
+
+
+def make_url_path(webhook_url: str) -> str:
+    """The local path Telegram will POST to, taken from the public webhook URL."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(webhook_url)
+    if parsed.scheme != "https" or not parsed.netloc:
+        raise CliError(f"webhook URL must be https://host/path, got {webhook_url!r}")
+    return parsed.path.lstrip("/")
+
+
+def _quiet_http_logs() -> None:
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("duban").setLevel(logging.INFO)
+    logging.getLogger("telegram").setLevel(logging.INFO)
+
+
 # --- parser and entry point ----------------------------------------------------------------
 
 
@@ -249,6 +387,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("units", help="list units, their task counts and collectives")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_units)
+
+    p = sub.add_parser("invite", help="create a one-time invite link (or revoke invites)")
+    p.add_argument("unit", nargs="?", help="the unit whose liaison is invited")
+    p.add_argument("--coordinator", action="store_true", help="invite a coordinator")
+    p.add_argument("--revoke", metavar="CODE", help="revoke an unused invite code")
+    p.add_argument("--revoke-unit", metavar="UNIT", help="revoke every open invite of a unit")
+    p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("console", help="try the bot in the terminal (no Telegram needed)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--as", dest="as_unit", metavar="UNIT", help="act as this unit's liaison")
+    who.add_argument("--coordinator", action="store_true", help="act as a coordinator")
+    p.add_argument("--lang", choices=["zh", "en"], help="language (default Chinese)")
+    p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("run", help="serve Telegram (long polling); console without a token")
+    p.add_argument("--webhook", metavar="URL", help="use a webhook at this public https URL")
+    p.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
+    p.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    p.set_defaults(func=cmd_run)
     return parser
 
 
@@ -270,7 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail("--year must be between 2000 and 2100")
     try:
         settings = load_settings()
-        return int(asyncio.run(args.func(args, settings)))
+        result = args.func(args, settings)
+        return int(asyncio.run(result) if asyncio.iscoroutine(result) else result)
     except CliError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -18,9 +18,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -35,6 +37,29 @@ NAMING = {
 # Roles a unit holds on a task.
 LEAD = "lead"
 CO = "co"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as UTC and read back aware, on SQLite as on PostgreSQL.
+
+    SQLite keeps no zone: without this, a local time would be stored as written and later
+    read back as if it were UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one (UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -60,9 +85,9 @@ class Plan(Base):
     period_kind: Mapped[str] = mapped_column(String(10), default="month")
     due_day: Mapped[int] = mapped_column(Integer, default=25)
     source_sha256: Mapped[str] = mapped_column(String(64), default="")
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="plan", order_by="Section.number", cascade="all, delete-orphan"
@@ -218,8 +243,8 @@ class Contact(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Set when Telegram says the user blocked the bot; cleared when they write again.
-    unreachable_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
 
     units: Mapped[list[ContactUnit]] = relationship(
         back_populates="contact", cascade="all, delete-orphan"
@@ -235,7 +260,7 @@ class ContactUnit(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
     )
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
 
     contact: Mapped[Contact] = relationship(back_populates="units")
     unit: Mapped[Unit] = relationship(lazy="joined")
@@ -252,11 +277,11 @@ class Invite(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     for_coordinator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class InviteFailure(Base):
@@ -267,7 +292,7 @@ class InviteFailure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Period(Base):
@@ -312,11 +337,11 @@ class Report(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     review: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_reason: Mapped[str | None] = mapped_column(Text)
     # When the first version of this period's report arrived (on-time accounting).
-    first_submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="report", cascade="all, delete-orphan"
@@ -359,12 +384,12 @@ class OutboxMessage(Base):
     batch: Mapped[str | None] = mapped_column(String(64), index=True)
     state: Mapped[str] = mapped_column(String(10), default="queued", server_default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):
@@ -373,7 +398,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))

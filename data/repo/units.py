@@ -163,3 +163,11 @@ async def resolve_unit(session: AsyncSession, *, name: str) -> Unit | None:
     return await session.scalar(
         select(Unit).join(UnitAlias, UnitAlias.unit_id == Unit.id).where(UnitAlias.alias == name)
     )
+
+
+async def units_by_ids(session: AsyncSession, *, ids: Iterable[int]) -> dict[int, Unit]:
+    """Units by id."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    return {u.id: u for u in await session.scalars(select(Unit).where(Unit.id.in_(wanted)))}

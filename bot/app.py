@@ -1,0 +1,140 @@
+"""The composition root: builds the PTB Application, its services and every handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import BotCommand
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.context import DubanContext, Services
+from bot.i18n import LANGUAGES, Lang, t
+from bot.lights import LightThresholds
+from bot.plan_clock import Clock, system_clock
+from bot.settings import Settings
+from bot.workdays import Calendar, WorkCalendar
+from data.db import make_engine, make_sessionmaker
+from handlers import callbacks, coordinator, errors, start, tasks
+from handlers.common import identify, reply
+
+log = logging.getLogger("duban.app")
+
+DubanApp = Application[Any, DubanContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+
+# Commands shown in Telegram's menu, per language (coordinator extras via /help).
+MENU = ("mytasks", "task", "whoami", "help", "lang", "start")
+
+
+class MissingTokenError(RuntimeError):
+    """No Telegram token is configured."""
+
+
+async def _unknown_command(update: Any, context: DubanContext) -> None:
+    """Any other /command: say so, and point at /help."""
+    async with context.sessions() as session:
+        caller = await identify(update, context, session)
+    await reply(update, t(caller.lang, "unknown_command"))
+
+
+async def _stale_button(update: Any, context: DubanContext) -> None:
+    """A button this version no longer knows (or malformed data): answer, never ignore."""
+    async with context.sessions() as session:
+        caller = await identify(update, context, session)
+    await update.callback_query.answer(t(caller.lang, "callback.stale"), show_alert=True)
+
+
+def register_handlers(application: DubanApp) -> None:
+    """Every handler, in one place. Order matters inside group 0: PTB runs the first match, so
+    the catch-alls for unknown commands and stale buttons come last."""
+    application.add_handler(CommandHandler("start", start.start))
+    application.add_handler(CommandHandler("help", start.help_command))
+    application.add_handler(CommandHandler("whoami", start.whoami))
+    application.add_handler(CommandHandler("lang", start.lang_command))
+    application.add_handler(CommandHandler("mytasks", tasks.mytasks))
+    application.add_handler(CommandHandler("task", tasks.task_command))
+    application.add_handler(CommandHandler("invite", coordinator.invite))
+
+    application.add_handler(
+        CallbackQueryHandler(tasks.mytasks_page, pattern=callbacks.MYTASKS_PAGE)
+    )
+    application.add_handler(CallbackQueryHandler(tasks.task_open, pattern=callbacks.TASK_OPEN))
+    application.add_handler(CallbackQueryHandler(start.lang_pick, pattern=callbacks.LANG_PICK))
+
+    application.add_handler(MessageHandler(filters.COMMAND, _unknown_command))
+    application.add_handler(CallbackQueryHandler(_stale_button))
+    application.add_error_handler(errors.on_error)
+
+
+def menu_commands(lang: Lang) -> list[BotCommand]:
+    """The command menu in one language."""
+    return [BotCommand(name, t(lang, f"cmd.{name}")) for name in MENU]
+
+
+async def _post_init(application: DubanApp) -> None:
+    services: Services = application.bot_data["services"]
+    services.bot_username = application.bot.username or services.bot_username
+    await application.bot.set_my_commands(menu_commands("zh"))
+    for lang in LANGUAGES:
+        await application.bot.set_my_commands(menu_commands(lang), language_code=lang)
+    log.info("bot @%s ready", services.bot_username)
+
+
+async def _post_shutdown(application: DubanApp) -> None:
+    engine: AsyncEngine = application.bot_data["engine"]
+    await engine.dispose()
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str | None = None,
+    request: BaseRequest | None = None,
+    clock: Clock = system_clock,
+    calendar: Calendar | None = None,
+    engine: AsyncEngine | None = None,
+) -> DubanApp:
+    """The real Application: settings, database, clock, calendar and every handler.
+
+    ``request`` replaces the HTTP layer (the terminal console and tests use their own);
+    ``token`` overrides the configured one for the same reason.
+    """
+    secret = token or (
+        settings.telegram_token.get_secret_value() if settings.telegram_token else None
+    )
+    if not secret:
+        raise MissingTokenError("DUBAN_TELEGRAM_TOKEN is not set")
+    api = settings.telegram_api_url
+    builder = (
+        ApplicationBuilder()
+        .token(secret)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(context=DubanContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application: DubanApp = builder.build()
+    engine = engine or make_engine(settings.database_url)
+    application.bot_data["engine"] = engine
+    application.bot_data["services"] = Services(
+        settings=settings,
+        sessions=make_sessionmaker(engine),
+        clock=clock,
+        calendar=calendar or WorkCalendar(),
+        thresholds=LightThresholds(),
+    )
+    register_handlers(application)
+    return application

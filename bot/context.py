@@ -1,0 +1,67 @@
+"""The per-update context handlers receive: settings, database sessions, clock and calendar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.lights import LightThresholds
+from bot.plan_clock import Clock
+from bot.settings import Settings
+from bot.workdays import Calendar
+
+
+class Services:
+    """What the composition root hands every handler and job (kept in bot_data)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        calendar: Calendar,
+        thresholds: LightThresholds,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.clock = clock
+        self.calendar = calendar
+        self.thresholds = thresholds
+        self.bot_username: str | None = settings.bot_username
+
+
+class DubanContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with typed access to our services."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def services(self) -> Services:
+        """The shared services."""
+        services = self.bot_data["services"]
+        assert isinstance(services, Services)  # noqa: S101 - set once by bot.app
+        return services
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """Open one session per update: `async with context.sessions() as session`."""
+        return self.services.sessions
+
+    @property
+    def settings(self) -> Settings:
+        """The settings."""
+        return self.services.settings
+
+    def now(self) -> datetime:
+        """The current moment from the injected clock."""
+        return self.services.clock()

@@ -1,0 +1,174 @@
+"""Linking people to units: one-time invite codes (hashed, expiring, revocable, throttled)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from data.models import Contact, Unit
+from data.repo import audit
+from data.repo.contacts import link_unit
+from data.repo.invites import (
+    add_failure,
+    add_invite,
+    claim_invite,
+    count_failures,
+    find_invite,
+    revoke_invites,
+)
+
+# 24 random bytes = 192 bits, 32 URL-safe characters: fits Telegram's 64-character
+# deep-link payload and is far beyond guessing, even before throttling.
+CODE_BYTES = 24
+
+
+class Outcome(StrEnum):
+    """What happened to a /start code."""
+
+    LINKED_UNIT = "linked_unit"
+    LINKED_COORDINATOR = "linked_coordinator"
+    ALREADY_LINKED = "already_linked"
+    USED = "used"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """The outcome of redeeming a code and, when linked, the unit's name."""
+
+    outcome: Outcome
+    unit: str | None = None
+
+
+def hash_code(code: str) -> str:
+    """The stored form of a code."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    """The t.me link that opens the bot with /start CODE."""
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+async def create_invite(
+    session: AsyncSession,
+    *,
+    unit: Unit | None,
+    now: datetime,
+    ttl_days: int,
+    created_by: Contact | None = None,
+    actor: str = "cli",
+) -> str:
+    """A new code for a unit's liaison (or a coordinator when unit is None); returns the code."""
+    if unit is not None and unit.kind == "collective":
+        raise ValueError("invites go to ordinary units, not collectives")
+    code = secrets.token_urlsafe(CODE_BYTES)
+    invite = await add_invite(
+        session,
+        code_hash=hash_code(code),
+        unit_id=unit.id if unit else None,
+        for_coordinator=unit is None,
+        created_by=created_by.id if created_by else None,
+        now=now,
+        expires_at=now + timedelta(days=ttl_days),
+    )
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="invite.create",
+        entity="invite",
+        entity_id=invite.id,
+        contact_id=created_by.id if created_by else None,
+        detail={"unit": unit.name if unit else None, "coordinator": unit is None},
+    )
+    return code
+
+
+async def revoke(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    code: str | None = None,
+    unit: Unit | None = None,
+    actor: str = "cli",
+) -> int:
+    """Revoke an open invite by its code, or all open invites of a unit."""
+    count = await revoke_invites(
+        session,
+        now=now,
+        code_hash=hash_code(code) if code else None,
+        unit_id=unit.id if unit else None,
+    )
+    if count:
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="invite.revoke",
+            entity="invite",
+            detail={"unit": unit.name if unit else None, "count": count},
+        )
+    return count
+
+
+async def redeem(
+    session: AsyncSession,
+    *,
+    code: str,
+    contact: Contact,
+    now: datetime,
+    max_failures_per_hour: int,
+) -> Redemption:
+    """Redeem a code for a contact; wrong codes count towards a per-user hourly limit."""
+    since = now - timedelta(hours=1)
+    if await count_failures(session, telegram_id=contact.telegram_id, since=since) >= (
+        max_failures_per_hour
+    ):
+        return Redemption(Outcome.THROTTLED)
+    invite = await find_invite(session, code_hash=hash_code(code))
+    if invite is None:
+        add_failure(session, telegram_id=contact.telegram_id, now=now)
+        return Redemption(Outcome.UNKNOWN)
+    unit = await session.get(Unit, invite.unit_id) if invite.unit_id else None
+    name = unit.name if unit else None
+    if invite.revoked_at is not None:
+        return Redemption(Outcome.REVOKED, name)
+    if invite.used_at is not None:
+        if invite.used_by == contact.id:
+            return Redemption(Outcome.ALREADY_LINKED, name)
+        return Redemption(Outcome.USED, name)
+    if _aware(invite.expires_at) <= now:
+        return Redemption(Outcome.EXPIRED, name)
+    if not await claim_invite(session, invite_id=invite.id, contact_id=contact.id, now=now):
+        return Redemption(Outcome.USED, name)
+    if unit is None:
+        contact.is_coordinator = True
+        outcome = Outcome.LINKED_COORDINATOR
+    else:
+        linked = link_unit(session, contact=contact, unit_id=unit.id, now=now)
+        outcome = Outcome.LINKED_UNIT if linked else Outcome.ALREADY_LINKED
+    audit.record(
+        session,
+        at=now,
+        actor=f"tg:{contact.telegram_id}",
+        action="invite.redeem",
+        entity="contact",
+        entity_id=contact.id,
+        contact_id=contact.id,
+        detail={"unit": name, "coordinator": unit is None},
+    )
+    return Redemption(outcome, name)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone=True columns; we store UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,193 @@
+"""What a person sees of the plan: their units' tasks with lights, and one task's details."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
+from bot.plan_clock import PlanMoment, plan_moment
+from bot.workdays import Calendar
+from data.models import Contact, Plan, Report, Task
+from data.repo.tasks import (
+    HistoryRow,
+    count_tasks,
+    current_reports,
+    duties_of_units,
+    period_at,
+    report_history,
+    task_by_number,
+    tasks_by_ids,
+)
+from data.repo.units import units_by_ids
+
+TITLE_CHARS = 24
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking, and from when."""
+
+    contact: Contact
+    now: datetime
+    calendar: Calendar
+    thresholds: LightThresholds
+    tz: ZoneInfo
+
+    @property
+    def unit_ids(self) -> list[int]:
+        """The units the person serves."""
+        return [cu.unit_id for cu in self.contact.units]
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One task in a person's list."""
+
+    task_id: int
+    number: int
+    title: str
+    role: str
+    light: Light
+    due: date
+    last: Report | None
+
+
+@dataclass
+class MyTasks:
+    """A person's tasks, lead role first, and the period they are seen in."""
+
+    units: list[str]
+    moment: PlanMoment
+    lines: list[TaskLine] = field(default_factory=list)
+
+    @property
+    def lead_count(self) -> int:
+        """Tasks the person's units lead."""
+        return sum(1 for line in self.lines if line.role == "lead")
+
+
+def short_title(text: str, limit: int = TITLE_CHARS) -> str:
+    """The first clause of a task's text, cut to fit a list line."""
+    first = re.split(r"[。;;]", text, maxsplit=1)[0]
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def moment_of(plan: Plan, viewer: Viewer) -> PlanMoment:
+    """The plan's period and due day for the viewer's now."""
+    return plan_moment(
+        year=plan.year,
+        period_kind=plan.period_kind,
+        due_day=plan.due_day,
+        now=viewer.now,
+        tz=viewer.tz,
+        calendar=viewer.calendar,
+    )
+
+
+def light_for(moment: PlanMoment, task: Task, report: Report | None, viewer: Viewer) -> Light:
+    """The light of a task for one unit, given its current report of the period."""
+    return compute_light(
+        today=moment.today,
+        due=moment.due,
+        deadline=task.deadline or moment.year_end,
+        status=ReportStatus(report.status) if report else None,
+        percent=report.percent if report else None,
+        year_start=moment.year_start,
+        year_end=moment.year_end,
+        calendar=viewer.calendar,
+        thresholds=viewer.thresholds,
+    )
+
+
+async def my_tasks(session: AsyncSession, *, plan: Plan, viewer: Viewer) -> MyTasks:
+    """The tasks of the viewer's units, lead role first then co, each by number."""
+    moment = moment_of(plan, viewer)
+    unit_ids = viewer.unit_ids
+    units = await units_by_ids(session, ids=unit_ids)
+    view = MyTasks(units=[units[i].name for i in unit_ids if i in units], moment=moment)
+    duties = await duties_of_units(session, plan_id=plan.id, unit_ids=unit_ids)
+    if not duties:
+        return view
+    by_task: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for duty in duties:
+        by_task[duty.task_id].append((duty.unit_id, duty.role))
+    tasks = await tasks_by_ids(session, task_ids=by_task)
+    period = await period_at(session, plan_id=plan.id, start=moment.span.start)
+    reports = (
+        await current_reports(session, period_id=period.id, task_ids=by_task, unit_ids=unit_ids)
+        if period
+        else {}
+    )
+    for task_id, held in by_task.items():
+        task = tasks[task_id]
+        role = "lead" if any(r == "lead" for _, r in held) else "co"
+        mine = [reports.get((task_id, unit_id)) for unit_id, _ in held]
+        light = aggregate_light(light_for(moment, task, rep, viewer) for rep in mine)
+        latest = max((r for r in mine if r), key=lambda r: r.created_at, default=None)
+        due = min(moment.due, task.deadline) if task.deadline else moment.due
+        view.lines.append(
+            TaskLine(task_id, task.number, short_title(task.text), role, light, due, latest)
+        )
+    view.lines.sort(key=lambda line: (line.role != "lead", line.number))
+    return view
+
+
+@dataclass
+class TaskDetails:
+    """Everything /task N shows."""
+
+    task: Task
+    section: str
+    lead: list[str]
+    co: list[str]
+    light: Light
+    my_role: str | None
+    history: list[HistoryRow] | None  # None: not the viewer's to see
+    moment: PlanMoment
+
+
+async def task_details(
+    session: AsyncSession, *, plan: Plan, number: int, viewer: Viewer
+) -> TaskDetails | int:
+    """The task numbered N, or the plan's task count when there is no such task."""
+    task = await task_by_number(session, plan_id=plan.id, number=number)
+    if task is None:
+        return await count_tasks(session, plan_id=plan.id)
+    moment = moment_of(plan, viewer)
+    units = sorted(task.units, key=lambda tu: tu.position)
+    duties = [
+        d
+        for d in await duties_of_units(session, plan_id=plan.id, unit_ids=viewer.unit_ids)
+        if d.task_id == task.id
+    ]
+    my_role = None
+    if duties:
+        my_role = "lead" if any(d.role == "lead" for d in duties) else "co"
+    may_see = bool(duties) or viewer.contact.is_coordinator
+    history = await report_history(session, task_id=task.id) if may_see else None
+    lead_ids = [tu.unit_id for tu in units if tu.role == "lead"]
+    period = await period_at(session, plan_id=plan.id, start=moment.span.start)
+    reports = (
+        await current_reports(session, period_id=period.id, task_ids=[task.id], unit_ids=lead_ids)
+        if period
+        else {}
+    )
+    light = aggregate_light(
+        light_for(moment, task, reports.get((task.id, u)), viewer) for u in lead_ids
+    )
+    return TaskDetails(
+        task=task,
+        section=task.section.title,
+        lead=[tu.unit.name for tu in units if tu.role == "lead"],
+        co=[tu.unit.name for tu in units if tu.role == "co"],
+        light=light,
+        my_role=my_role,
+        history=history,
+        moment=moment,
+    )

@@ -1,0 +1,61 @@
+"""Contacts (Telegram users) and the units they serve."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from data.models import Contact, ContactUnit
+
+
+async def get_contact(session: AsyncSession, *, telegram_id: int) -> Contact | None:
+    """A contact by Telegram user id, with its units loaded."""
+    return await session.scalar(
+        select(Contact)
+        .where(Contact.telegram_id == telegram_id)
+        .options(selectinload(Contact.units))
+    )
+
+
+async def upsert_contact(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    chat_id: int,
+    full_name: str,
+    username: str | None,
+    coordinator: bool = False,
+) -> Contact:
+    """The contact for a Telegram user, created or refreshed (name, chat, reachability)."""
+    contact = await get_contact(session, telegram_id=telegram_id)
+    if contact is None:
+        contact = Contact(
+            telegram_id=telegram_id,
+            chat_id=chat_id,
+            full_name=full_name[:200],
+            username=username,
+            is_coordinator=coordinator,
+            units=[],
+        )
+        session.add(contact)
+        await session.flush()
+        return contact
+    if (contact.chat_id, contact.full_name, contact.username) != (chat_id, full_name, username):
+        contact.chat_id, contact.full_name, contact.username = chat_id, full_name[:200], username
+    if coordinator and not contact.is_coordinator:
+        contact.is_coordinator = True
+    # Writing to us again means they have unblocked the bot.
+    if contact.unreachable_at is not None:
+        contact.unreachable_at = None
+    return contact
+
+
+def link_unit(session: AsyncSession, *, contact: Contact, unit_id: int, now: datetime) -> bool:
+    """Make a contact a liaison of a unit; False when it already was."""
+    if any(cu.unit_id == unit_id for cu in contact.units):
+        return False
+    contact.units.append(ContactUnit(unit_id=unit_id, created_at=now))
+    return True

@@ -1,0 +1,178 @@
+"""Task queries for people: which tasks a unit owes, a task's details, its reports."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, selectinload
+
+from data.models import (
+    CollectiveMember,
+    Contact,
+    Period,
+    Report,
+    Section,
+    Task,
+    TaskAssignment,
+    TaskUnit,
+    Unit,
+)
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A unit's role on a task, directly or through a collective it belongs to."""
+
+    task_id: int
+    unit_id: int
+    role: str
+    via: str | None  # the collective's name, when the duty comes through one
+
+
+async def duties_of_units(
+    session: AsyncSession, *, plan_id: int, unit_ids: Collection[int]
+) -> list[Duty]:
+    """Every (task, unit, role) the units hold on a plan's live tasks, directly or as members."""
+    if not unit_ids:
+        return []
+    ids = list(unit_ids)
+    live = and_(Task.id == TaskUnit.task_id, Task.plan_id == plan_id, Task.retired.is_(False))
+    collective = aliased(Unit)
+    direct = (
+        select(
+            TaskUnit.task_id,
+            TaskUnit.unit_id.label("unit_id"),
+            TaskUnit.role,
+            literal(None, Unit.name.type).label("via"),
+        )
+        .join(Task, live)
+        .where(TaskUnit.unit_id.in_(ids))
+    )
+    # Members of an ordinary collective (各区政府) hold its role on every one of its tasks.
+    through_members = (
+        select(
+            TaskUnit.task_id,
+            CollectiveMember.member_id.label("unit_id"),
+            TaskUnit.role,
+            collective.name.label("via"),
+        )
+        .join(Task, live)
+        .join(CollectiveMember, CollectiveMember.collective_id == TaskUnit.unit_id)
+        .join(collective, collective.id == TaskUnit.unit_id)
+        .where(CollectiveMember.member_id.in_(ids), collective.relevant.is_(False))
+    )
+    # Members of a "relevant" collective (相关区政府) only where a coordinator assigned them.
+    through_assignment = (
+        select(
+            TaskUnit.task_id,
+            TaskAssignment.unit_id.label("unit_id"),
+            TaskUnit.role,
+            collective.name.label("via"),
+        )
+        .join(Task, live)
+        .join(
+            TaskAssignment,
+            and_(
+                TaskAssignment.task_id == TaskUnit.task_id,
+                TaskAssignment.collective_id == TaskUnit.unit_id,
+            ),
+        )
+        .join(collective, collective.id == TaskUnit.unit_id)
+        .where(TaskAssignment.unit_id.in_(ids))
+    )
+    rows = (await session.execute(union_all(direct, through_members, through_assignment))).all()
+    best: dict[tuple[int, int], Duty] = {}
+    for task_id, unit_id, role, via in rows:
+        key = (task_id, unit_id)
+        # A direct role beats one through a collective; lead beats co.
+        rank = (role == "lead", via is None)
+        held = best.get(key)
+        if held is None or rank > (held.role == "lead", held.via is None):
+            best[key] = Duty(task_id, unit_id, role, via)
+    return list(best.values())
+
+
+async def tasks_by_ids(session: AsyncSession, *, task_ids: Collection[int]) -> dict[int, Task]:
+    """Tasks by id (no relationships loaded)."""
+    if not task_ids:
+        return {}
+    rows = await session.scalars(select(Task).where(Task.id.in_(list(task_ids))))
+    return {t.id: t for t in rows}
+
+
+async def task_by_number(session: AsyncSession, *, plan_id: int, number: int) -> Task | None:
+    """A live task with its units, targets and section loaded."""
+    return await session.scalar(
+        select(Task)
+        .where(Task.plan_id == plan_id, Task.number == number, Task.retired.is_(False))
+        .options(selectinload(Task.units), selectinload(Task.targets), selectinload(Task.section))
+    )
+
+
+async def count_tasks(session: AsyncSession, *, plan_id: int) -> int:
+    """How many live tasks a plan has."""
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Task)
+            .where(Task.plan_id == plan_id, Task.retired.is_(False))
+        )
+        or 0
+    )
+
+
+async def period_at(session: AsyncSession, *, plan_id: int, start: date) -> Period | None:
+    """The stored period of a plan starting on a day, if any report created it."""
+    return await session.scalar(
+        select(Period).where(Period.plan_id == plan_id, Period.start == start)
+    )
+
+
+async def current_reports(
+    session: AsyncSession, *, period_id: int, task_ids: Collection[int], unit_ids: Collection[int]
+) -> dict[tuple[int, int], Report]:
+    """The current report of each (task, unit) in a period."""
+    if not task_ids or not unit_ids:
+        return {}
+    rows = await session.scalars(
+        select(Report).where(
+            Report.period_id == period_id,
+            Report.is_current.is_(True),
+            Report.task_id.in_(list(task_ids)),
+            Report.unit_id.in_(list(unit_ids)),
+        )
+    )
+    return {(r.task_id, r.unit_id): r for r in rows}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One report in a task's history."""
+
+    report: Report
+    unit: str
+    sender: str | None
+
+
+async def report_history(
+    session: AsyncSession, *, task_id: int, limit: int = 10
+) -> list[HistoryRow]:
+    """A task's latest reports (current versions), newest first."""
+    rows = await session.execute(
+        select(Report, Unit.name, Contact.full_name)
+        .join(Unit, Unit.id == Report.unit_id)
+        .outerjoin(Contact, Contact.id == Report.contact_id)
+        .where(Report.task_id == task_id, Report.is_current.is_(True))
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(limit)
+    )
+    return [HistoryRow(r, unit, sender) for r, unit, sender in rows.all()]
+
+
+async def section_title(session: AsyncSession, *, section_id: int) -> str:
+    """A section's title."""
+    return str(await session.scalar(select(Section.title).where(Section.id == section_id)) or "")

@@ -1,0 +1,87 @@
+"""Shared handler plumbing: who is writing, in which language, and replying safely."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+
+from bot.context import DubanContext
+from bot.i18n import Lang, pick_language
+from data.models import Contact, Plan
+from data.repo.contacts import get_contact, upsert_contact
+from data.repo.plans import get_plan
+
+MAX_MESSAGE = 4096
+
+
+@dataclass
+class Caller:
+    """The person behind an update, as far as the database knows them."""
+
+    contact: Contact | None
+    lang: Lang
+    coordinator: bool
+
+    @property
+    def linked(self) -> bool:
+        """Whether the person may see the plan (a liaison of some unit, or a coordinator)."""
+        return self.coordinator or bool(self.contact and self.contact.units)
+
+
+async def identify(
+    update: Update, context: DubanContext, session: AsyncSession, *, register: bool = False
+) -> Caller:
+    """Load (or, when asked or when configured as coordinator, create) the caller's contact."""
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None  # noqa: S101 - handlers are registered for user updates only
+    configured = user.id in context.settings.coordinators
+    contact = await get_contact(session, telegram_id=user.id)
+    if contact is not None or register or configured:
+        contact = await upsert_contact(
+            session,
+            telegram_id=user.id,
+            chat_id=chat.id if chat else user.id,
+            full_name=user.full_name,
+            username=user.username,
+            coordinator=configured,
+        )
+    coordinator = configured or bool(contact and contact.is_coordinator)
+    lang = pick_language(contact.language if contact else None, user.language_code)
+    return Caller(contact, lang, coordinator)
+
+
+async def current_plan(session: AsyncSession) -> Plan | None:
+    """The plan people work on (the latest imported)."""
+    return await get_plan(session)
+
+
+async def reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Answer in the update's chat with HTML, never over Telegram's length limit."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(
+        fit(text),
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        disable_web_page_preview=True,
+    )
+
+
+def fit(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Cut a message to Telegram's limit at a line break, never inside an HTML tag."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit - 2)
+    return text[: cut if cut > 0 else limit - 2] + "\n…"
+
+
+def command_args(context: DubanContext) -> list[str]:
+    """The words after the command."""
+    return list(context.args or [])

@@ -1,0 +1,136 @@
+"""Turning view models into catalog text (HTML-escaped) for Telegram."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Lang, date_text, full_date_text, h, t
+from bot.lights import Light
+from bot.tasks_view import MyTasks, TaskDetails, TaskLine
+from data.models import Report
+
+PAGE_SIZE = 10
+REPORT_TEXT_IN_HISTORY = 120
+
+
+def light_text(lang: Lang, light: Light) -> str:
+    """The light's emoji (its name is in the catalog for places that spell it out)."""
+    return light.emoji
+
+
+def role_text(lang: Lang, role: str) -> str:
+    """主办 / 协办."""
+    return t(lang, f"role.{role}")
+
+
+def pages_of(total: int) -> int:
+    """How many pages a list of this length has."""
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def when_text(lang: Lang, moment: datetime, tz: ZoneInfo) -> str:
+    """A report's time in the plan's zone: 6月25日 14:05."""
+    # SQLite returns naive datetimes for timezone-aware columns; they are stored as UTC.
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    local = aware.astimezone(tz)
+    return f"{date_text(lang, local.date())} {local:%H:%M}"
+
+
+def _last(lang: Lang, report: Report | None, tz: ZoneInfo) -> str:
+    if report is None:
+        return t(lang, "mytasks.last_none")
+    return t(
+        lang,
+        "mytasks.last",
+        status=t(lang, f"status.{report.status}"),
+        when=when_text(lang, report.created_at, tz),
+    )
+
+
+def mytasks_page(lang: Lang, view: MyTasks, page: int, tz: ZoneInfo) -> tuple[str, list[TaskLine]]:
+    """The text of one page of /mytasks and the lines on it."""
+    pages = pages_of(len(view.lines))
+    page = min(max(page, 1), pages)
+    lines = view.lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    span = view.moment.span
+    parts = [
+        t(
+            lang,
+            "mytasks.header",
+            units=h("、".join(view.units)),
+            total=len(view.lines),
+            lead=view.lead_count,
+            co=len(view.lines) - view.lead_count,
+        ),
+        t(
+            lang,
+            "mytasks.period",
+            period=span.label_zh if lang == "zh" else span.label_en,
+            due=date_text(lang, view.moment.due),
+        ),
+        "",
+    ]
+    for line in lines:
+        parts.append(
+            t(
+                lang,
+                "mytasks.item",
+                light=light_text(lang, line.light),
+                number=line.number,
+                title=h(line.title),
+                role=role_text(lang, line.role),
+                due=date_text(lang, line.due),
+                last=_last(lang, line.last, tz),
+            )
+        )
+    parts += ["", t(lang, "mytasks.page", page=page, pages=pages)]
+    return "\n".join(parts), lines
+
+
+def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo) -> str:
+    """The text of /task N."""
+    task = details.task
+    parts = [
+        t(
+            lang,
+            "task.header",
+            light=light_text(lang, details.light),
+            number=task.number,
+            section=h(details.section),
+        ),
+        h(task.text),
+        "",
+        t(lang, "task.lead_units", units=h("、".join(details.lead))),
+    ]
+    if details.co:
+        parts.append(t(lang, "task.co_units", units=h("、".join(details.co))))
+    if task.targets:
+        targets = ";".join(x.phrase for x in sorted(task.targets, key=lambda x: x.position))
+        parts.append(t(lang, "task.targets", targets=h(targets)))
+    deadline = task.deadline or details.moment.year_end
+    parts.append(t(lang, "task.deadline", deadline=full_date_text(lang, deadline)))
+    if details.my_role:
+        parts.append(t(lang, "task.your_role", role=role_text(lang, details.my_role)))
+    parts += ["", t(lang, "task.history")]
+    if details.history is None:
+        parts.append(t(lang, "task.history_hidden"))
+    elif not details.history:
+        parts.append(t(lang, "task.history_none"))
+    for row in details.history or []:
+        report = row.report
+        text = report.text
+        if len(text) > REPORT_TEXT_IN_HISTORY:
+            text = text[: REPORT_TEXT_IN_HISTORY - 1] + "…"
+        parts.append(
+            t(
+                lang,
+                "task.history_item",
+                when=when_text(lang, report.created_at, tz),
+                unit=h(row.unit),
+                status=t(lang, f"status.{report.status}"),
+                percent=f" {report.percent}%" if report.percent is not None else "",
+                text=h(text),
+            )
+        )
+    return "\n".join(parts)

@@ -1,0 +1,120 @@
+"""Seeing the plan: /mytasks with pages, a task's details, and /task N."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import DubanContext
+from bot.i18n import h, t
+from bot.tasks_view import Viewer, my_tasks, task_details
+from handlers import callbacks, keyboards, render
+from handlers.common import Caller, command_args, current_plan, fit, identify, reply
+
+
+def _viewer(caller: Caller, context: DubanContext) -> Viewer:
+    assert caller.contact is not None  # noqa: S101 - only linked callers get here
+    services = context.services
+    return Viewer(
+        contact=caller.contact,
+        now=context.now(),
+        calendar=services.calendar,
+        thresholds=services.thresholds,
+        tz=context.settings.tz,
+    )
+
+
+async def _page(update: Update, context: DubanContext, page: int) -> tuple[str, object] | None:
+    async with context.sessions() as session:
+        caller = await identify(update, context, session)
+        plan = await current_plan(session)
+        if not caller.linked or caller.contact is None or plan is None:
+            await session.commit()
+            await reply(update, t(caller.lang, "not_linked"))
+            return None
+        view = await my_tasks(session, plan=plan, viewer=_viewer(caller, context))
+        await session.commit()
+    if not view.lines:
+        return t(caller.lang, "mytasks.empty"), None
+    pages = render.pages_of(len(view.lines))
+    page = min(max(page, 1), pages)
+    text, lines = render.mytasks_page(caller.lang, view, page, context.settings.tz)
+    return text, keyboards.task_list(caller.lang, [ln.number for ln in lines], page, pages)
+
+
+async def mytasks(update: Update, context: DubanContext) -> None:
+    """/mytasks: the tasks of the person's units, lead role first, ten per page."""
+    shown = await _page(update, context, 1)
+    if shown is not None:
+        text, markup = shown
+        await reply(update, text, markup)  # type: ignore[arg-type]
+
+
+async def mytasks_page(update: Update, context: DubanContext) -> None:
+    """◀ ▶ under /mytasks: edit the list in place to another page."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
+    parsed = callbacks.parse(query.data)
+    page = parsed.int(0) if parsed else 1
+    shown = await _page(update, context, page)
+    await query.answer()
+    if shown is None:
+        return
+    text, markup = shown
+    try:
+        await query.edit_message_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup)  # type: ignore[arg-type]
+    except BadRequest as exc:
+        # Two taps on the same page: Telegram refuses an edit that changes nothing.
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def _details(update: Update, context: DubanContext, number: int) -> tuple[str, bool]:
+    async with context.sessions() as session:
+        caller = await identify(update, context, session)
+        plan = await current_plan(session)
+        if not caller.linked or caller.contact is None or plan is None:
+            await session.commit()
+            return t(caller.lang, "not_linked"), False
+        details = await task_details(
+            session, plan=plan, number=number, viewer=_viewer(caller, context)
+        )
+        await session.commit()
+    if isinstance(details, int):
+        return t(caller.lang, "task.not_found", number=number, total=details), False
+    return render.task_details(caller.lang, details, context.settings.tz), True
+
+
+async def task_command(update: Update, context: DubanContext) -> None:
+    """/task N: full text, units by role, targets, deadline and report history."""
+    args = command_args(context)
+    async with context.sessions() as session:
+        caller = await identify(update, context, session)
+        await session.commit()
+    if not caller.linked:
+        await reply(update, t(caller.lang, "not_linked"))
+        return
+    if not args:
+        await reply(update, t(caller.lang, "task.usage"))
+        return
+    raw = args[0].lstrip("#").rstrip(".")
+    if not raw.isdigit() or len(raw) > 6:
+        await reply(update, t(caller.lang, "task.not_number", arg=h(args[0][:20])))
+        return
+    text, _found = await _details(update, context, int(raw))
+    await reply(update, text)
+
+
+async def task_open(update: Update, context: DubanContext) -> None:
+    """A task's number button under /mytasks: its details, with a way back to the list."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
+    parsed = callbacks.parse(query.data)
+    assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
+    text, found = await _details(update, context, parsed.int(0))
+    await query.answer()
+    async with context.sessions() as session:
+        lang = (await identify(update, context, session)).lang
+    markup = keyboards.back_to_list(lang, parsed.int(1)) if found else None
+    await reply(update, text, markup)
