@@ -25,7 +25,7 @@ from bot.plan_clock import Clock, system_clock
 from bot.settings import Settings
 from bot.workdays import Calendar, WorkCalendar
 from data.db import make_engine, make_sessionmaker
-from handlers import callbacks, coordinator, errors, start, tasks
+from handlers import callbacks, coordinator, errors, report, review, start, tasks
 from handlers.common import identify, reply
 
 log = logging.getLogger("duban.app")
@@ -33,7 +33,7 @@ log = logging.getLogger("duban.app")
 DubanApp = Application[Any, DubanContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
 
 # Commands shown in Telegram's menu, per language (coordinator extras via /help).
-MENU = ("mytasks", "task", "whoami", "help", "lang", "start")
+MENU = ("mytasks", "report", "task", "cancel", "whoami", "help", "lang", "start")
 
 
 class MissingTokenError(RuntimeError):
@@ -63,6 +63,8 @@ def register_handlers(application: DubanApp) -> None:
     application.add_handler(CommandHandler("lang", start.lang_command))
     application.add_handler(CommandHandler("mytasks", tasks.mytasks))
     application.add_handler(CommandHandler("task", tasks.task_command))
+    application.add_handler(CommandHandler("report", report.report_command))
+    application.add_handler(CommandHandler("cancel", report.cancel_command))
     application.add_handler(CommandHandler("invite", coordinator.invite))
 
     application.add_handler(
@@ -71,7 +73,22 @@ def register_handlers(application: DubanApp) -> None:
     application.add_handler(CallbackQueryHandler(tasks.task_open, pattern=callbacks.TASK_OPEN))
     application.add_handler(CallbackQueryHandler(start.lang_pick, pattern=callbacks.LANG_PICK))
 
+    application.add_handler(CallbackQueryHandler(report.report_callback, pattern=callbacks.REPORT))
+    application.add_handler(
+        CallbackQueryHandler(report.reply_status, pattern=callbacks.REPLY_STATUS)
+    )
+    application.add_handler(CallbackQueryHandler(review.review_callback, pattern=callbacks.REVIEW))
+
+    # Plain messages: text feeds a conversation step (or files a reply to a prompt); media are
+    # evidence; anything else is told what is expected. Commands never reach these.
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, report.text_input))
+    application.add_handler(
+        MessageHandler(filters.PHOTO | filters.Document.ALL, report.media_input)
+    )
     application.add_handler(MessageHandler(filters.COMMAND, _unknown_command))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, report.other_input)
+    )
     application.add_handler(CallbackQueryHandler(_stale_button))
     application.add_error_handler(errors.on_error)
 

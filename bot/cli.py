@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot import logs
 from bot.directory import DEFAULT_DIRECTORY, DirectoryError, load_directory
 from bot.plan_loader import PlanFileError, import_plan, read_plan_file
 from bot.plan_parser import PlanParseError
@@ -226,7 +227,7 @@ async def _bot_username(settings: Settings) -> str | None:
     if settings.telegram_token is None:
         return settings.bot_username
     from telegram import Bot
-    from telegram.error import TelegramError
+    from telegram.error import InvalidToken, TelegramError
 
     bot = Bot(
         settings.telegram_token.get_secret_value(),
@@ -236,6 +237,9 @@ async def _bot_username(settings: Settings) -> str | None:
     try:
         async with bot:
             return bot.username
+    except InvalidToken as exc:
+        # PTB's message quotes the token itself: never print it.
+        raise CliError("Telegram rejected DUBAN_TELEGRAM_TOKEN") from exc
     except TelegramError as exc:
         raise CliError(f"Telegram did not answer getMe: {exc.message}") from exc
 
@@ -268,6 +272,8 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("name a unit, or pass --coordinator, --revoke CODE or --revoke-unit UNIT")
     if args.unit and args.coordinator:
         raise CliError("give either a unit or --coordinator, not both")
+    # Ask Telegram first: a bad token must not leave an invite behind.
+    username = None if (args.revoke or args.revoke_unit) else await _bot_username(settings)
     result = await _with_session(settings, work)
     if args.revoke or args.revoke_unit:
         print(result)
@@ -275,7 +281,6 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
     who = "coordinator" if args.coordinator else args.unit
     print(f"invite code for {who} (single use, expires in {settings.invite_ttl_days} days):")
     print(result)
-    username = await _bot_username(settings)
     if username:
         print(deep_link(username, result))
     else:
@@ -324,7 +329,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         args.coordinator = True
         return int(asyncio.run(cmd_console(args, settings)))
     _quiet_http_logs()
-    application = build_application(settings)
+    from telegram.error import InvalidToken
+
+    try:
+        _serve(build_application(settings), args, settings)
+    except InvalidToken as exc:
+        # PTB's message quotes the token itself: never print it.
+        raise CliError("Telegram rejected DUBAN_TELEGRAM_TOKEN") from exc
+    return 0
+
+
+def _serve(application: Any, args: argparse.Namespace, settings: Settings) -> None:
     if args.webhook:
         if settings.webhook_secret is None:
             raise CliError("--webhook needs DUBAN_WEBHOOK_SECRET (Telegram's secret token)")
@@ -338,7 +353,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         application.run_polling()
-    return 0
 
 
 def make_url_path(webhook_url: str) -> str:
@@ -428,6 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail("--year must be between 2000 and 2100")
     try:
         settings = load_settings()
+        logs.install(
+            secret.get_secret_value()
+            for secret in (settings.telegram_token, settings.webhook_secret)
+            if secret is not None
+        )
         result = args.func(args, settings)
         return int(asyncio.run(result) if asyncio.iscoroutine(result) else result)
     except CliError as exc:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.lights import LightThresholds
-from bot.plan_clock import Clock
+from bot.plan_clock import Clock, PlanMoment, plan_moment
 from bot.settings import Settings
 from bot.workdays import Calendar
+from data.models import Plan
 
 
 class Services:
@@ -63,5 +64,16 @@ class DubanContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         return self.services.settings
 
     def now(self) -> datetime:
-        """The current moment from the injected clock."""
-        return self.services.clock()
+        """The current moment from the injected clock, in UTC."""
+        return self.services.clock().astimezone(UTC)
+
+    def moment(self, plan: Plan) -> PlanMoment:
+        """Where the plan stands now: local day, period in force, due day."""
+        return plan_moment(
+            year=plan.year,
+            period_kind=plan.period_kind,
+            due_day=plan.due_day,
+            now=self.now(),
+            tz=self.settings.tz,
+            calendar=self.services.calendar,
+        )

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     due_day: int = Field(default=25, ge=1, le=31)
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
     invite_max_failures_per_hour: int = Field(default=5, ge=1)
+    conversation_timeout_minutes: int = Field(default=30, ge=1)
+    max_attachment_mb: int = Field(default=20, ge=1, le=2000)
 
     @field_validator("coordinators", mode="before")
     @classmethod

@@ -148,6 +148,7 @@ class TaskDetails:
     co: list[str]
     light: Light
     my_role: str | None
+    my_unit_id: int | None
     history: list[HistoryRow] | None  # None: not the viewer's to see
     moment: PlanMoment
 
@@ -166,9 +167,9 @@ async def task_details(
         for d in await duties_of_units(session, plan_id=plan.id, unit_ids=viewer.unit_ids)
         if d.task_id == task.id
     ]
-    my_role = None
-    if duties:
-        my_role = "lead" if any(d.role == "lead" for d in duties) else "co"
+    duties.sort(key=lambda d: d.role != "lead")
+    my_role = duties[0].role if duties else None
+    my_unit_id = duties[0].unit_id if duties else None
     may_see = bool(duties) or viewer.contact.is_coordinator
     history = await report_history(session, task_id=task.id) if may_see else None
     lead_ids = [tu.unit_id for tu in units if tu.role == "lead"]
@@ -188,6 +189,7 @@ async def task_details(
         co=[tu.unit.name for tu in units if tu.role == "co"],
         light=light,
         my_role=my_role,
+        my_unit_id=my_unit_id,
         history=history,
         moment=moment,
     )

@@ -405,3 +405,49 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str | None] = mapped_column(String(50))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReportDraft(Base):
+    """A conversation in progress (a report being written, or a return reason), one per person.
+
+    Kept in the database rather than in PTB's in-memory conversation state: every step is
+    committed, so a restart or a second worker continues exactly where the person was.
+    """
+
+    __tablename__ = "report_drafts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('report', 'return')", name="kind"),
+        Index("ix_report_drafts_updated_at", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), default="report")
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # The report being edited (kind 'report') or returned (kind 'return').
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    step: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str | None] = mapped_column(String(20))
+    percent: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    page: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MessageRef(Base):
+    """Which task (and unit) a message the bot sent is about, so a reply can be filed."""
+
+    __tablename__ = "message_refs"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

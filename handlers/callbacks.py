@@ -52,3 +52,44 @@ def parse(data: str | None) -> Parsed | None:
         return None
     kind, *args = data.split(":")
     return Parsed(kind, tuple(args))
+
+
+# Reports (rp:*), replies' status (rq:*), reviews (rv:*).
+REPORT = r"^rp:"
+REPLY_STATUS = r"^rq:\d+:[a-z]+$"
+REVIEW = r"^rv:[ar]:\d+$"
+
+
+def report_page(page: int) -> str:
+    """Page N of the task picker."""
+    return _checked(f"rp:p:{page}")
+
+
+def report_task(task_id: int, unit_id: int) -> str:
+    """Start a report on a task for a unit."""
+    return _checked(f"rp:t:{task_id}:{unit_id}")
+
+
+def report_status(code: str) -> str:
+    """Choose a status in the draft."""
+    return _checked(f"rp:s:{code}")
+
+
+def report_percent(value: int) -> str:
+    """Choose a percent in the draft."""
+    return _checked(f"rp:c:{value}")
+
+
+def report_action(action: str) -> str:
+    """ok (submit), ed (edit), x (cancel), keep (keep the previous text)."""
+    return _checked(f"rp:{action}")
+
+
+def reply_status(report_id: int, code: str) -> str:
+    """Set the status of a report recorded from a reply."""
+    return _checked(f"rq:{report_id}:{code}")
+
+
+def review(action: str, report_id: int) -> str:
+    """a = accept, r = return."""
+    return _checked(f"rv:{action}:{report_id}")

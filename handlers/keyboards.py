@@ -59,3 +59,130 @@ def languages() -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def report_button(lang: Lang, task_id: int, unit_id: int) -> InlineKeyboardButton:
+    """报送进展 under a task."""
+    return InlineKeyboardButton(
+        t(lang, "button.report"), callback_data=callbacks.report_task(task_id, unit_id)
+    )
+
+
+def cancel_row(lang: Lang) -> list[InlineKeyboardButton]:
+    """取消 on its own row."""
+    return [
+        InlineKeyboardButton(t(lang, "button.cancel"), callback_data=callbacks.report_action("x"))
+    ]
+
+
+def report_picker(
+    lang: Lang, items: Sequence[tuple[int, int, str]], page: int, pages: int
+) -> InlineKeyboardMarkup:
+    """One button per (task id, unit id, label), then paging and 取消."""
+    rows = [
+        [InlineKeyboardButton(label, callback_data=callbacks.report_task(task_id, unit_id))]
+        for task_id, unit_id, label in items
+    ]
+    nav = []
+    if page > 1:
+        nav.append(
+            InlineKeyboardButton(
+                t(lang, "button.prev"), callback_data=callbacks.report_page(page - 1)
+            )
+        )
+    if page < pages:
+        nav.append(
+            InlineKeyboardButton(
+                t(lang, "button.next"), callback_data=callbacks.report_page(page + 1)
+            )
+        )
+    if nav:
+        rows.append(nav)
+    rows.append(cancel_row(lang))
+    return InlineKeyboardMarkup(rows)
+
+
+def statuses(
+    lang: Lang, codes: Sequence[tuple[str, str]], *, reply_to: int | None = None
+) -> InlineKeyboardMarkup:
+    """The five statuses, two per row; for a reply, bound to its report id."""
+    buttons = [
+        InlineKeyboardButton(
+            t(lang, f"status.{status}"),
+            callback_data=(
+                callbacks.reply_status(reply_to, code)
+                if reply_to is not None
+                else callbacks.report_status(code)
+            ),
+        )
+        for code, status in codes
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if reply_to is None:
+        rows.append(cancel_row(lang))
+    return InlineKeyboardMarkup(rows)
+
+
+def percents(lang: Lang, values: Sequence[int]) -> InlineKeyboardMarkup:
+    """0/25/50/75/100 and 取消."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(f"{v}%", callback_data=callbacks.report_percent(v))
+                for v in values
+            ],
+            cancel_row(lang),
+        ]
+    )
+
+
+def text_step(lang: Lang, *, keep: bool) -> InlineKeyboardMarkup:
+    """沿用上次内容 (when editing) and 取消."""
+    rows = []
+    if keep:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(lang, "button.keep_text"), callback_data=callbacks.report_action("keep")
+                )
+            ]
+        )
+    rows.append(cancel_row(lang))
+    return InlineKeyboardMarkup(rows)
+
+
+def preview(lang: Lang) -> InlineKeyboardMarkup:
+    """提交 / 修改 / 取消."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, "button.submit"), callback_data=callbacks.report_action("ok")
+                ),
+                InlineKeyboardButton(
+                    t(lang, "button.edit"), callback_data=callbacks.report_action("ed")
+                ),
+                InlineKeyboardButton(
+                    t(lang, "button.cancel"), callback_data=callbacks.report_action("x")
+                ),
+            ]
+        ]
+    )
+
+
+def review_buttons(lang: Lang, items: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup | None:
+    """采纳 / 退回 for each (report id, unit name) awaiting review."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                t(lang, "button.accept", unit=unit)[:60],
+                callback_data=callbacks.review("a", report_id),
+            ),
+            InlineKeyboardButton(
+                t(lang, "button.return", unit=unit)[:60],
+                callback_data=callbacks.review("r", report_id),
+            ),
+        ]
+        for report_id, unit in items
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None

@@ -127,6 +127,7 @@ def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo) -> str:
                 lang,
                 "task.history_item",
                 when=when_text(lang, report.created_at, tz),
+                review=t(lang, f"review.{report.review}"),
                 unit=h(row.unit),
                 status=t(lang, f"status.{report.status}"),
                 percent=f" {report.percent}%" if report.percent is not None else "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -11,6 +11,7 @@ from bot.i18n import h, t
 from bot.tasks_view import Viewer, my_tasks, task_details
 from handlers import callbacks, keyboards, render
 from handlers.common import Caller, command_args, current_plan, fit, identify, reply
+from handlers.report import remember
 
 
 def _viewer(caller: Caller, context: DubanContext) -> Viewer:
@@ -25,7 +26,9 @@ def _viewer(caller: Caller, context: DubanContext) -> Viewer:
     )
 
 
-async def _page(update: Update, context: DubanContext, page: int) -> tuple[str, object] | None:
+async def _page(
+    update: Update, context: DubanContext, page: int
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
     async with context.sessions() as session:
         caller = await identify(update, context, session)
         plan = await current_plan(session)
@@ -47,8 +50,7 @@ async def mytasks(update: Update, context: DubanContext) -> None:
     """/mytasks: the tasks of the person's units, lead role first, ten per page."""
     shown = await _page(update, context, 1)
     if shown is not None:
-        text, markup = shown
-        await reply(update, text, markup)  # type: ignore[arg-type]
+        await reply(update, *shown)
 
 
 async def mytasks_page(update: Update, context: DubanContext) -> None:
@@ -63,27 +65,51 @@ async def mytasks_page(update: Update, context: DubanContext) -> None:
         return
     text, markup = shown
     try:
-        await query.edit_message_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup)  # type: ignore[arg-type]
+        await query.edit_message_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup)
     except BadRequest as exc:
         # Two taps on the same page: Telegram refuses an edit that changes nothing.
         if "not modified" not in str(exc).lower():
             raise
 
 
-async def _details(update: Update, context: DubanContext, number: int) -> tuple[str, bool]:
+async def _details(
+    update: Update, context: DubanContext, number: int, back_page: int | None = None
+) -> None:
+    """Send a task's details with 报送进展 (its units) or 采纳/退回 (coordinators)."""
     async with context.sessions() as session:
         caller = await identify(update, context, session)
         plan = await current_plan(session)
         if not caller.linked or caller.contact is None or plan is None:
             await session.commit()
-            return t(caller.lang, "not_linked"), False
+            await reply(update, t(caller.lang, "not_linked"))
+            return
         details = await task_details(
             session, plan=plan, number=number, viewer=_viewer(caller, context)
         )
         await session.commit()
+    lang = caller.lang
     if isinstance(details, int):
-        return t(caller.lang, "task.not_found", number=number, total=details), False
-    return render.task_details(caller.lang, details, context.settings.tz), True
+        await reply(update, t(lang, "task.not_found", number=number, total=details))
+        return
+    rows: list[list[InlineKeyboardButton]] = []
+    if details.my_unit_id is not None:
+        rows.append([keyboards.report_button(lang, details.task.id, details.my_unit_id)])
+    if caller.coordinator and details.history:
+        pending = [
+            (row.report.id, row.unit) for row in details.history if row.report.review == "pending"
+        ][:5]
+        review = keyboards.review_buttons(lang, pending)
+        if review is not None:
+            rows.extend(list(r) for r in review.inline_keyboard)
+    if back_page is not None:
+        rows.extend(list(r) for r in keyboards.back_to_list(lang, back_page).inline_keyboard)
+    sent = await reply(
+        update,
+        render.task_details(lang, details, context.settings.tz),
+        InlineKeyboardMarkup(rows) if rows else None,
+    )
+    # A Telegram reply to these details is filed as a report on the task.
+    await remember(context, sent, details.task.id, details.my_unit_id, "details")
 
 
 async def task_command(update: Update, context: DubanContext) -> None:
@@ -102,8 +128,7 @@ async def task_command(update: Update, context: DubanContext) -> None:
     if not raw.isdigit() or len(raw) > 6:
         await reply(update, t(caller.lang, "task.not_number", arg=h(args[0][:20])))
         return
-    text, _found = await _details(update, context, int(raw))
-    await reply(update, text)
+    await _details(update, context, int(raw))
 
 
 async def task_open(update: Update, context: DubanContext) -> None:
@@ -112,9 +137,5 @@ async def task_open(update: Update, context: DubanContext) -> None:
     assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
     parsed = callbacks.parse(query.data)
     assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
-    text, found = await _details(update, context, parsed.int(0))
     await query.answer()
-    async with context.sessions() as session:
-        lang = (await identify(update, context, session)).lang
-    markup = keyboards.back_to_list(lang, parsed.int(1)) if found else None
-    await reply(update, text, markup)
+    await _details(update, context, parsed.int(0), back_page=parsed.int(1))

@@ -1,0 +1,238 @@
+"""Reports, their drafts, reviews, and the refs that tie bot messages to tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from data.models import (
+    Attachment,
+    Contact,
+    ContactUnit,
+    MessageRef,
+    Period,
+    Report,
+    ReportDraft,
+    TaskUnit,
+    Unit,
+)
+
+# --- periods ------------------------------------------------------------------------------
+
+
+async def ensure_period(
+    session: AsyncSession, *, plan_id: int, kind: str, start: date, end: date, due: date
+) -> Period:
+    """The stored period of a plan starting on a day, created on first use."""
+    query = select(Period).where(Period.plan_id == plan_id, Period.start == start)
+    period = await session.scalar(query)
+    if period is not None:
+        return period
+    try:
+        async with session.begin_nested():
+            period = Period(plan_id=plan_id, kind=kind, start=start, end=end, due_date=due)
+            session.add(period)
+    except IntegrityError:
+        # Another update created it between our read and write.
+        period = await session.scalar(query)
+        assert period is not None  # noqa: S101 - the unique key says it exists now
+    return period
+
+
+# --- drafts -------------------------------------------------------------------------------
+
+
+async def get_draft(session: AsyncSession, *, contact_id: int) -> ReportDraft | None:
+    """The person's conversation in progress, if any."""
+    return await session.scalar(select(ReportDraft).where(ReportDraft.contact_id == contact_id))
+
+
+async def replace_draft(session: AsyncSession, *, draft: ReportDraft) -> ReportDraft:
+    """Start a new conversation, dropping whatever the person had in progress."""
+    await session.execute(delete(ReportDraft).where(ReportDraft.contact_id == draft.contact_id))
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def take_draft(session: AsyncSession, *, draft_id: int) -> bool:
+    """Delete a draft only if it still exists: of two taps on 提交, one wins."""
+    result = await session.execute(
+        delete(ReportDraft)
+        .where(ReportDraft.id == draft_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def idle_drafts(session: AsyncSession, *, before: datetime) -> Sequence[ReportDraft]:
+    """Drafts untouched since a moment (the idle timeout sweep)."""
+    return (
+        await session.scalars(select(ReportDraft).where(ReportDraft.updated_at < before))
+    ).all()
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+async def current_report(
+    session: AsyncSession, *, task_id: int, unit_id: int, period_id: int
+) -> Report | None:
+    """The current version of a unit's report on a task in a period."""
+    return await session.scalar(
+        select(Report)
+        .where(
+            Report.task_id == task_id,
+            Report.unit_id == unit_id,
+            Report.period_id == period_id,
+            Report.is_current.is_(True),
+        )
+        .options(selectinload(Report.attachments))
+    )
+
+
+async def add_report_version(
+    session: AsyncSession,
+    *,
+    task_id: int,
+    unit_id: int,
+    period_id: int,
+    contact_id: int | None,
+    role: str,
+    status: str,
+    percent: int | None,
+    text: str,
+    attachments: Sequence[dict[str, Any]],
+    now: datetime,
+) -> Report:
+    """Store a new version of a unit's report; the previous one stays, no longer current."""
+    previous = await current_report(session, task_id=task_id, unit_id=unit_id, period_id=period_id)
+    if previous is not None:
+        previous.is_current = False
+        await session.flush()
+    report = Report(
+        task_id=task_id,
+        unit_id=unit_id,
+        period_id=period_id,
+        contact_id=contact_id,
+        role=role,
+        status=status,
+        percent=percent,
+        text=text,
+        supersedes_id=previous.id if previous else None,
+        is_current=True,
+        review="pending",
+        first_submitted_at=previous.first_submitted_at if previous else now,
+        created_at=now,
+        attachments=[Attachment(**a) for a in attachments],
+    )
+    session.add(report)
+    await session.flush()
+    return report
+
+
+async def contributions(
+    session: AsyncSession, *, task_id: int, period_id: int
+) -> list[tuple[Report, str]]:
+    """The co-units' current reports on a task in a period, with the units' names."""
+    rows = await session.execute(
+        select(Report, Unit.name)
+        .join(Unit, Unit.id == Report.unit_id)
+        .where(
+            Report.task_id == task_id,
+            Report.period_id == period_id,
+            Report.is_current.is_(True),
+            Report.role == "co",
+        )
+        .order_by(Report.created_at)
+    )
+    return [(r, name) for r, name in rows.all()]
+
+
+async def report_with_context(session: AsyncSession, *, report_id: int) -> Report | None:
+    """A report by id."""
+    return await session.get(Report, report_id)
+
+
+def review_report(
+    report: Report, *, accepted: bool, reviewer_id: int | None, reason: str | None, now: datetime
+) -> None:
+    """Record a coordinator's decision on a report."""
+    report.review = "accepted" if accepted else "returned"
+    report.reviewed_by = reviewer_id
+    report.reviewed_at = now
+    report.review_reason = reason
+
+
+async def role_of(session: AsyncSession, *, task_id: int, unit_id: int) -> str | None:
+    """A unit's own role on a task (not through a collective)."""
+    return await session.scalar(
+        select(TaskUnit.role).where(TaskUnit.task_id == task_id, TaskUnit.unit_id == unit_id)
+    )
+
+
+async def liaisons_of(session: AsyncSession, *, unit_id: int) -> list[Contact]:
+    """The reachable liaisons of a unit."""
+    return list(
+        (
+            await session.scalars(
+                select(Contact)
+                .join(ContactUnit, ContactUnit.contact_id == Contact.id)
+                .where(ContactUnit.unit_id == unit_id, Contact.unreachable_at.is_(None))
+            )
+        ).all()
+    )
+
+
+async def coordinators(session: AsyncSession, *, extra_ids: Sequence[int] = ()) -> list[Contact]:
+    """Every known coordinator contact (by flag or by configured Telegram id)."""
+    query = select(Contact).where(
+        (Contact.is_coordinator.is_(True)) | (Contact.telegram_id.in_(list(extra_ids)))
+    )
+    return list((await session.scalars(query)).all())
+
+
+# --- message refs -------------------------------------------------------------------------
+
+
+async def remember_message(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    message_id: int,
+    task_id: int,
+    unit_id: int | None,
+    kind: str,
+    now: datetime,
+) -> None:
+    """Note that a message the bot sent is about one task."""
+    session.add(
+        MessageRef(
+            chat_id=chat_id,
+            message_id=message_id,
+            task_id=task_id,
+            unit_id=unit_id,
+            kind=kind,
+            created_at=now,
+        )
+    )
+
+
+async def message_ref(
+    session: AsyncSession, *, chat_id: int, message_id: int
+) -> MessageRef | None:
+    """What a bot message is about, if it is about one task."""
+    return await session.get(MessageRef, (chat_id, message_id))
+
+
+async def mark_unreachable(session: AsyncSession, *, contact_id: int, now: datetime) -> None:
+    """Telegram said the person blocked the bot."""
+    await session.execute(
+        update(Contact).where(Contact.id == contact_id).values(unreachable_at=now)
+    )

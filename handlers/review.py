@@ -1,0 +1,134 @@
+"""Coordinators reviewing reports: 采纳 (accept) or 退回 (return, with a reason)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden
+
+from bot.context import DubanContext
+from bot.i18n import Lang, h, t
+from bot.reporting import ReviewOutcome, check_text, review, start_return
+from data.models import Report, ReportDraft, Task, Unit
+from data.repo.reports import liaisons_of, take_draft
+from handlers import callbacks, keyboards
+from handlers.common import Caller, fit, identify, reply
+
+log = logging.getLogger(__name__)
+
+
+async def _names(session: AsyncSession, report: Report) -> tuple[int, str]:
+    task = await session.get(Task, report.task_id)
+    unit = await session.get(Unit, report.unit_id)
+    return (task.number if task else 0), (unit.name if unit else "")
+
+
+async def review_callback(update: Update, context: DubanContext) -> None:
+    """rv:a:ID accepts at once; rv:r:ID asks for the reason first."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
+    parsed = callbacks.parse(query.data)
+    assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
+    async with context.sessions() as session:
+        caller = await identify(update, context, session)
+        if not caller.coordinator or caller.contact is None:
+            await query.answer(t(caller.lang, "coordinator_only"), show_alert=True)
+            return
+        report = await session.get(Report, parsed.int(1))
+        if report is None:
+            await query.answer(t(caller.lang, "callback.stale"), show_alert=True)
+            return
+        number, unit = await _names(session, report)
+        if parsed.args[0] == "r":
+            if not report.is_current or report.review == "accepted":
+                key = "review.not_current" if not report.is_current else "review.already"
+                await query.answer(t(caller.lang, key), show_alert=True)
+                return
+            chat = update.effective_chat
+            await start_return(
+                session,
+                report=report,
+                reviewer=caller.contact,
+                chat_id=chat.id if chat else caller.contact.chat_id,
+                now=context.now(),
+            )
+            await session.commit()
+            await query.answer()
+            await reply(update, t(caller.lang, "review.ask_reason", unit=h(unit), number=number))
+            return
+        outcome = await review(
+            session,
+            report=report,
+            accept=True,
+            reviewer=caller.contact,
+            reason=None,
+            now=context.now(),
+        )
+        await session.commit()
+    if outcome is ReviewOutcome.ACCEPTED:
+        await query.answer(t(caller.lang, "review.done_accept", unit=unit, number=number))
+        message = query.message if isinstance(query.message, Message) else None
+        if message is not None:
+            await reply(update, t(caller.lang, "review.done_accept", unit=h(unit), number=number))
+    else:
+        key = "review.not_current" if outcome is ReviewOutcome.NOT_CURRENT else "review.already"
+        await query.answer(t(caller.lang, key), show_alert=True)
+
+
+async def handle_reason(
+    update: Update,
+    context: DubanContext,
+    session: AsyncSession,
+    caller: Caller,
+    draft: ReportDraft,
+    raw: str,
+) -> None:
+    """The coordinator's typed reason: return the report and tell the unit's liaisons."""
+    assert caller.contact is not None  # noqa: S101 - drafts belong to contacts
+    reason = check_text(raw)
+    if not isinstance(reason, str):
+        await reply(update, t(caller.lang, "report.text_empty"))
+        return
+    report = await session.get(Report, draft.report_id) if draft.report_id else None
+    await take_draft(session, draft_id=draft.id)
+    if report is None:
+        await session.commit()
+        await reply(update, t(caller.lang, "callback.stale"))
+        return
+    outcome = await review(
+        session,
+        report=report,
+        accept=False,
+        reviewer=caller.contact,
+        reason=reason,
+        now=context.now(),
+    )
+    number, unit = await _names(session, report)
+    liaisons = (
+        await liaisons_of(session, unit_id=report.unit_id)
+        if (outcome is ReviewOutcome.RETURNED)
+        else []
+    )
+    await session.commit()
+    if outcome is not ReviewOutcome.RETURNED:
+        key = "review.not_current" if outcome is ReviewOutcome.NOT_CURRENT else "review.already"
+        await reply(update, t(caller.lang, key))
+        return
+    for liaison in liaisons:
+        lang: Lang = "en" if liaison.language == "en" else "zh"
+        markup = InlineKeyboardMarkup(
+            [[keyboards.report_button(lang, report.task_id, report.unit_id)]]
+        )
+        try:
+            await context.bot.send_message(
+                liaison.chat_id,
+                fit(t(lang, "review.returned_notice", number=number, reason=h(reason))),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        except Forbidden:
+            log.warning("liaison %s blocked the bot", liaison.telegram_id)
+    await reply(update, t(caller.lang, "review.done_return", unit=h(unit), number=number))
