@@ -18,6 +18,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import callback_data as callbacks
 from bot.context import DubanContext, Services
 from bot.i18n import LANGUAGES, Lang, t
 from bot.lights import LightThresholds
@@ -25,7 +26,7 @@ from bot.plan_clock import Clock, system_clock
 from bot.settings import Settings
 from bot.workdays import Calendar, WorkCalendar
 from data.db import make_engine, make_sessionmaker
-from handlers import callbacks, coordinator, errors, report, review, start, tasks
+from handlers import coordinator, errors, report, review, start, tasks
 from handlers.common import identify, reply
 
 log = logging.getLogger("duban.app")

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import callback_data as callbacks
 from bot.i18n import Lang, t
-from handlers import callbacks
 
 ROW = 5
 

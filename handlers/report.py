@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
+from bot import callback_data as callbacks
 from bot.context import DubanContext
 from bot.i18n import Lang, h, t
 from bot.lights import ReportStatus
@@ -42,7 +43,7 @@ from bot.reporting import (
 from bot.tasks_view import short_title
 from data.models import Plan, Report, ReportDraft
 from data.repo.reports import coordinators, message_ref, remember_message, take_draft
-from handlers import callbacks, keyboards, render
+from handlers import keyboards, render
 from handlers.common import Caller, command_args, current_plan, fit, identify, reply
 from handlers.review import handle_reason
 

@@ -9,12 +9,13 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
+from bot import callback_data as callbacks
 from bot.context import DubanContext
 from bot.i18n import Lang, h, t
 from bot.reporting import ReviewOutcome, check_text, review, start_return
 from data.models import Report, ReportDraft, Task, Unit
 from data.repo.reports import liaisons_of, take_draft
-from handlers import callbacks, keyboards
+from handlers import keyboards
 from handlers.common import Caller, fit, identify, reply
 
 log = logging.getLogger(__name__)

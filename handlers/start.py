@@ -6,11 +6,12 @@ import logging
 
 from telegram import Update
 
+from bot import callback_data as callbacks
 from bot.context import DubanContext
 from bot.i18n import Lang, h, t
 from bot.linking import Outcome, redeem
 from data.repo.units import units_by_ids
-from handlers import callbacks, keyboards
+from handlers import keyboards
 from handlers.common import command_args, identify, reply
 
 log = logging.getLogger(__name__)

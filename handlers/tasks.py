@@ -6,10 +6,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot import callback_data as callbacks
 from bot.context import DubanContext
 from bot.i18n import h, t
 from bot.tasks_view import Viewer, my_tasks, task_details
-from handlers import callbacks, keyboards, render
+from handlers import keyboards, render
 from handlers.common import Caller, command_args, current_plan, fit, identify, reply
 from handlers.report import remember
 

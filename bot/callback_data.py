@@ -1,4 +1,7 @@
-"""Callback data: short prefixed strings with one parser (Telegram allows 64 bytes)."""
+"""Callback data: short prefixed strings with one parser (Telegram allows 64 bytes).
+
+In bot/ rather than handlers/ because the scheduler builds buttons (nudges) too.
+"""
 
 from __future__ import annotations
 

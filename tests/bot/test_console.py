@@ -1,0 +1,341 @@
+"""The terminal console: what someone trying the bot in a terminal types and reads back."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest
+
+from bot.console import (
+    CONSOLE_TOKEN,
+    COORDINATOR_ID,
+    LIAISON_ID,
+    ConsoleError,
+    ConsoleRequest,
+    Screen,
+    html_to_text,
+    run_console,
+)
+from bot.directory import DEFAULT_PLAN
+from bot.i18n import Lang
+from bot.settings import Settings
+from data.models import Contact
+from tests.factories.plans import load_seed
+
+# A Wednesday in June 2026; the Nanjing plan is rehearsed in 2026 (duban import --year 2026).
+NOW = datetime(2026, 6, 10, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+async def settings(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> Settings:
+    """Settings for a database holding the Nanjing plan."""
+    await load_seed(sessions, year=2026)
+    return Settings(_env_file=None, database_url=database_url)
+
+
+@dataclass(frozen=True)
+class Press:
+    """In a script: press the button with this label, by the number the console shows."""
+
+    label: str
+
+
+class Typist:
+    """Console input that types one script line per read, looking at the screen for Press."""
+
+    def __init__(self, screen: io.StringIO, lines: Sequence[str | Press]) -> None:
+        self._screen = screen
+        self._lines = list(lines)
+
+    def isatty(self) -> bool:
+        return False
+
+    def readline(self) -> str:
+        if not self._lines:
+            return ""
+        line = self._lines.pop(0)
+        if isinstance(line, Press):
+            return f"{button_number(self._screen.getvalue(), line.label)}\n"
+        return f"{line}\n"
+
+
+def button_number(output: str, label: str) -> int:
+    """The number the console shows for the latest button with this label."""
+    found = re.findall(rf"\[(\d+)\] {re.escape(label)}(?=   |$)", output, re.MULTILINE)
+    assert found, f"no button {label!r} on screen:\n{output}"
+    return int(found[-1])
+
+
+async def console(
+    settings: Settings,
+    *lines: str | Press,
+    as_unit: str | None = None,
+    coordinator: bool = False,
+    lang: Lang | None = None,
+) -> str:
+    """Run the console on a script of lines; return everything it printed."""
+    out = io.StringIO()
+    code = await run_console(
+        settings,
+        as_unit=as_unit,
+        coordinator=coordinator,
+        lang=lang,
+        stdin=Typist(out, lines),
+        stdout=out,
+        clock=lambda: NOW,
+    )
+    assert code == 0
+    return out.getvalue()
+
+
+def after(output: str, marker: str) -> str:
+    """The output from the last occurrence of ``marker`` on."""
+    index = output.rfind(marker)
+    assert index >= 0, f"{marker!r} not in output:\n{output}"
+    return output[index:]
+
+
+def buttons(output: str) -> list[str]:
+    """The labels of the latest row block of numbered buttons."""
+    block = re.findall(r"(?:^  \[\d+\] .*\n)+", output, re.MULTILINE)
+    assert block, f"no buttons on screen:\n{output}"
+    return re.findall(r"\[\d+\] (.+?)(?=   \[|$)", block[-1], re.MULTILINE)
+
+
+async def test_liaison_sees_the_task_list_with_numbered_buttons(settings: Settings) -> None:
+    out = await console(settings, "/mytasks", as_unit="市发改委")
+    assert out.startswith("督办控制台 · 您是市发改委的联络员。发送 /help 查看命令")
+    assert "市发改委 的任务:共 34 项(主办 23 项,协办 11 项)" in out
+    assert "本期:2026年6月 · 报送截止 6月25日" in out
+    assert "<b>" not in out and "&" not in out  # HTML rendered as plain text
+    assert "  [1] 2   [2] 5   [3] 6   [4] 9   [5] 10" in out.splitlines()
+    assert "  [6] 11   [7] 12   [8] 13   [9] 15   [10] 28" in out.splitlines()
+    assert "下一页 ▶" in buttons(out) and "◀ 上一页" not in buttons(out)
+    assert "> " not in out  # no prompt when the input is a script
+
+
+async def test_pressing_next_edits_the_list_to_page_two(settings: Settings) -> None:
+    out = await console(settings, "/mytasks", Press("下一页 ▶"), as_unit="市发改委")
+    page_two = after(out, "(更新)")
+    assert "第 2/4 页" in page_two
+    assert "29. 大力发展江北新区" in page_two
+    assert {"29", "70", "◀ 上一页", "下一页 ▶"} <= set(buttons(page_two))
+
+
+async def test_pressing_a_task_number_shows_its_details(settings: Settings) -> None:
+    out = await console(settings, "/mytasks", "1", as_unit="市发改委")
+    details = after(out, "任务 2(")
+    assert "地区生产总值增长7%" in details
+    assert "本单位角色:主办" in details
+    assert "↩ 返回列表" in buttons(details)
+
+
+async def test_back_to_list_from_details(settings: Settings) -> None:
+    out = await console(
+        settings,
+        "/mytasks",
+        Press("下一页 ▶"),
+        Press("29"),
+        Press("↩ 返回列表"),
+        as_unit="市发改委",
+    )
+    assert "任务 29(" in out
+    back = after(out, "(更新)")
+    assert "第 2/4 页" in back  # the list comes back on the page it was opened from
+
+
+async def test_task_command_shows_the_units_of_any_task(settings: Settings) -> None:
+    out = await console(settings, "/task 40", as_unit="市发改委")
+    assert "主办单位:市政府国资委、市财政局、市委宣传部" in out
+    assert "报送记录仅对责任单位和督查室可见。" in out
+
+
+async def test_english_console(settings: Settings) -> None:
+    out = await console(settings, "/mytasks", "/nonsense", as_unit="市发改委", lang="en")
+    assert out.startswith("Duban console · you are the liaison of 市发改委. Type /help")
+    assert "Tasks of 市发改委: 34 (23 as lead, 11 as co-unit)" in out
+    assert "Next ▶" in buttons(out)
+    assert "Unknown command. Send /help to see what you can do." in out
+
+
+async def test_lang_button_switches_the_bot_and_the_console(settings: Settings) -> None:
+    out = await console(settings, "/lang", Press("English"), "1", as_unit="市发改委")
+    assert "  [1] 中文   [2] English" in out.splitlines()
+    assert "Language set to English." in after(out, "(更新)")
+    # The edit took the keyboard away, and the console's own words are English now.
+    assert out.rstrip().endswith("(there are no buttons to press)")
+
+
+async def test_each_session_starts_in_the_language_asked_for(settings: Settings) -> None:
+    await console(settings, "/lang", Press("English"), as_unit="市发改委")
+    out = await console(settings, "/whoami", as_unit="市发改委")
+    assert "您是以下单位的联络员:市发改委" in out
+
+
+async def test_coordinator_by_default(settings: Settings) -> None:
+    out = await console(settings, "/whoami", "/help")
+    assert out.startswith("督办控制台 · 您是督查室协调人。")
+    assert out.count("您是督查室协调人。") == 2  # the banner, then /whoami
+    assert "督查室命令" in out
+    assert "/invite" in out
+
+
+async def test_coordinator_invite_link_names_the_console_bot(settings: Settings) -> None:
+    out = await console(settings, "/invite 市财政局", coordinator=True)
+    assert re.search(r"https://t\.me/duban_console_bot\?start=[A-Za-z0-9_-]+", out), out
+
+
+async def test_buttons_that_are_not_there(settings: Settings) -> None:
+    out = await console(settings, "3", "/mytasks", "99", as_unit="市发改委")
+    assert out.splitlines()[2] == "(当前没有可按的按钮)"
+    assert f"(没有编号为 99 的按钮,可选 1–{len(buttons(out))};要把 99 作为文字发送" in out
+
+
+async def test_a_quoted_number_is_sent_as_text_not_pressed(settings: Settings) -> None:
+    out = await console(settings, "/lang", "'2", as_unit="市发改委")
+    assert "  [1] 中文   [2] English" in out.splitlines()
+    assert "Language set to English." not in out and "(更新)" not in out
+
+
+async def test_quit_ends_the_session(settings: Settings) -> None:
+    out = await console(settings, "/whoami", "  quit ", "/help", as_unit="市发改委")
+    assert "您是以下单位的联络员:市发改委" in out
+    assert "/mytasks" not in out  # /help was never read
+
+
+async def test_console_person_is_linked_to_the_chosen_unit_only(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await console(settings, as_unit="市发改委")
+    out = await console(settings, "/whoami", as_unit="市财政局")
+    assert "您是以下单位的联络员:市财政局" in out
+    async with sessions() as session:
+        liaison = await session.scalar(
+            select(Contact)
+            .where(Contact.telegram_id == LIAISON_ID)
+            .options(selectinload(Contact.units))
+        )
+        coordinator = await session.scalar(
+            select(Contact).where(Contact.telegram_id == COORDINATOR_ID)
+        )
+    assert liaison is not None and not liaison.is_coordinator
+    assert [cu.unit.name for cu in liaison.units] == ["市财政局"]
+    assert coordinator is None  # acting as a liaison creates no coordinator
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("市不存在局", "unknown unit '市不存在局'"),
+        ("各区政府", "各区政府 is a collective"),
+    ],
+)
+async def test_units_the_console_cannot_act_as(
+    settings: Settings, name: str, message: str
+) -> None:
+    with pytest.raises(ConsoleError, match=message):
+        await console(settings, "/mytasks", as_unit=name)
+
+
+async def test_console_request_answers_the_bot_api_and_shows_it() -> None:
+    out = io.StringIO()
+    screen = Screen(out=out, lang="en", user_chat_id=7)
+    api = ConsoleRequest(screen, clock=lambda: NOW, username="duban_console_bot")
+    api.register_chat({"id": 7, "type": "private", "first_name": "Console user"})
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("A", callback_data="a"),
+                InlineKeyboardButton("B", url="https://x.org"),
+            ]
+        ]
+    )
+    async with Bot(CONSOLE_TOKEN, request=api, get_updates_request=api) as bot:
+        assert bot.username == "duban_console_bot"
+        sent = await bot.send_message(
+            7, "<b>hi</b> &amp; bye", parse_mode="HTML", reply_markup=keyboard
+        )
+        assert (sent.text, sent.date.timestamp()) == ("hi & bye", NOW.timestamp())
+        assert [b.text for b in screen.buttons] == ["A", "B"]
+        edited = await bot.edit_message_text(
+            "<i>changed</i>", 7, sent.message_id, parse_mode="HTML"
+        )
+        assert isinstance(edited, Message) and edited.text == "changed"
+        assert screen.buttons == []  # an edit without a keyboard removes it
+        with pytest.raises(BadRequest, match="not modified"):
+            await bot.edit_message_text("changed", 7, sent.message_id)
+        assert await bot.answer_callback_query("q1", text="Saved", show_alert=True)
+        document = await bot.send_document(7, b"x" * 2048, filename="export.xlsx", caption="Plan")
+        assert document.document is not None and document.document.file_name == "export.xlsx"
+        await bot.send_message(42, "Reminder for someone else\nsecond line")
+        assert await bot.set_my_commands([("help", "Help")])
+        assert await bot.delete_message(7, sent.message_id)
+    assert out.getvalue().splitlines() == [
+        "hi & bye",
+        "  [1] A   [2] B",
+        "",
+        "(edited)",
+        "changed",
+        "",
+        "  (alert) Saved",
+        "[file] export.xlsx (2.0 KB)",
+        "Plan",
+        "",
+        "(to 42) Reminder for someone else",
+    ]
+    assert api.answered_queries == {"q1"}
+
+
+def test_html_to_text() -> None:
+    assert html_to_text("<b>任务 2</b> &lt;草案&gt; &amp; 说明") == "任务 2 <草案> & 说明"
+    assert html_to_text('<a href="https://t.me/x?start=a&amp;b">点此</a>') == (
+        "点此 (https://t.me/x?start=a&b)"
+    )
+    assert html_to_text('<a href="https://t.me/x">https://t.me/x</a>') == "https://t.me/x"
+
+
+def test_cli_console_end_to_end(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_")}
+    env["DUBAN_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'duban.db'}"
+
+    def duban(*args: str, script: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+            [sys.executable, "-m", "bot", *args],
+            input=script,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            cwd=tmp_path,  # no stray .env is read from the repository
+            timeout=120,
+            check=False,
+        )
+
+    assert duban("init").returncode == 0
+    imported = duban("import", str(DEFAULT_PLAN), "--year", "2026")
+    assert imported.returncode == 0, imported.stderr
+    result = duban("console", "--as", "市发改委", script="/mytasks\n1\n/task 40\nquit\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("督办控制台 · 您是市发改委的联络员。")
+    assert "市发改委 的任务:共 34 项" in result.stdout
+    assert "地区生产总值增长7%" in after(result.stdout, "任务 2(")
+    assert "主办单位:市政府国资委" in result.stdout
+    assert result.stderr == ""
+
+    unknown = duban("console", "--as", "市不存在局", script="")
+    assert unknown.returncode == 1
+    assert unknown.stderr == "duban: error: unknown unit '市不存在局' (see 'duban units')\n"
