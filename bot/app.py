@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand
+from telegram import Bot, BotCommand
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -16,18 +18,21 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import callback_data as callbacks
 from bot.context import DubanContext, Services
 from bot.i18n import LANGUAGES, Lang, t
 from bot.lights import LightThresholds
+from bot.outbox import Limits, OutboxSender, notify_blocked
 from bot.plan_clock import Clock, system_clock
 from bot.settings import Settings
 from bot.workdays import Calendar, WorkCalendar
 from data.db import make_engine, make_sessionmaker
+from data.models import OutboxMessage
 from handlers import coordinator, errors, report, review, start, tasks
 from handlers.common import identify, reply
+from scheduler import jobs
 
 log = logging.getLogger("duban.app")
 
@@ -79,6 +84,7 @@ def register_handlers(application: DubanApp) -> None:
         CallbackQueryHandler(report.reply_status, pattern=callbacks.REPLY_STATUS)
     )
     application.add_handler(CallbackQueryHandler(review.review_callback, pattern=callbacks.REVIEW))
+    application.add_handler(CallbackQueryHandler(report.snooze, pattern=callbacks.SNOOZE))
 
     # Plain messages: text feeds a conversation step (or files a reply to a prompt); media are
     # evidence; anything else is told what is expected. Commands never reach these.
@@ -105,12 +111,52 @@ async def _post_init(application: DubanApp) -> None:
     await application.bot.set_my_commands(menu_commands("zh"))
     for lang in LANGUAGES:
         await application.bot.set_my_commands(menu_commands(lang), language_code=lang)
+    if services.outbox is not None:
+        # The sender runs beside update handling, so replies never queue behind a broadcast.
+        application.bot_data["outbox_task"] = asyncio.create_task(services.outbox.run())
     log.info("bot @%s ready", services.bot_username)
 
 
+async def _post_stop(application: DubanApp) -> None:
+    services: Services = application.bot_data["services"]
+    task: asyncio.Task[None] | None = application.bot_data.pop("outbox_task", None)
+    if services.outbox is not None and task is not None:
+        services.outbox.stop()
+        await asyncio.wait_for(task, timeout=30)
+
+
 async def _post_shutdown(application: DubanApp) -> None:
+    outbox_bot: Bot | None = application.bot_data.get("outbox_bot")
+    if outbox_bot is not None:
+        await outbox_bot.shutdown()
     engine: AsyncEngine = application.bot_data["engine"]
     await engine.dispose()
+
+
+def _outbox_bot(settings: Settings, token: str) -> Bot:
+    # Its own connection pool: a draining outbox must not hold the connections that
+    # interactive replies need.
+    api = settings.telegram_api_url
+    return Bot(
+        token,
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+        request=HTTPXRequest(connection_pool_size=settings.send_concurrency + 2),
+    )
+
+
+async def _tell_coordinators_blocked(application: DubanApp, message: OutboxMessage) -> None:
+    """A liaison blocked the bot: every coordinator hears of it (through the outbox)."""
+    services: Services = application.bot_data["services"]
+    async with services.sessions() as session:
+        await notify_blocked(
+            session,
+            contact_id=message.contact_id,
+            now=services.clock(),
+            extra_coordinators=services.settings.coordinators,
+        )
+        await session.commit()
+    services.wake_outbox()
 
 
 def build_application(
@@ -140,6 +186,7 @@ def build_application(
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=DubanContext))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
@@ -154,5 +201,21 @@ def build_application(
         calendar=calendar or WorkCalendar(),
         thresholds=LightThresholds(),
     )
+    services: Services = application.bot_data["services"]
+    outbox_bot = application.bot if request is not None else _outbox_bot(settings, secret)
+    if request is None:
+        application.bot_data["outbox_bot"] = outbox_bot
+    services.outbox = OutboxSender(
+        sessions=services.sessions,
+        bot=outbox_bot,
+        clock=lambda: clock().astimezone(UTC),
+        limits=Limits(
+            rate_per_s=settings.send_rate_per_s,
+            per_chat_interval_s=settings.per_chat_interval_s,
+            concurrency=settings.send_concurrency,
+        ),
+        on_blocked=lambda message: _tell_coordinators_blocked(application, message),
+    )
     register_handlers(application)
+    jobs.register(application)
     return application

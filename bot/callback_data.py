@@ -96,3 +96,11 @@ def reply_status(report_id: int, code: str) -> str:
 def review(action: str, report_id: int) -> str:
     """a = accept, r = return."""
     return _checked(f"rv:{action}:{report_id}")
+
+
+SNOOZE = r"^nz:\d+:[a-z]+$"
+
+
+def snooze(period_id: int, step: str) -> str:
+    """稍后提醒 under a nudge."""
+    return _checked(f"nz:{period_id}:{step}")

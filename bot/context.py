@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.lights import LightThresholds
+from bot.outbox import OutboxSender
 from bot.plan_clock import Clock, PlanMoment, plan_moment
 from bot.settings import Settings
 from bot.workdays import Calendar
@@ -33,6 +34,12 @@ class Services:
         self.calendar = calendar
         self.thresholds = thresholds
         self.bot_username: str | None = settings.bot_username
+        self.outbox: OutboxSender | None = None
+
+    def wake_outbox(self) -> None:
+        """Messages were queued: let the sender look now."""
+        if self.outbox is not None:
+            self.outbox.wake()
 
 
 class DubanContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
     invite_max_failures_per_hour: int = Field(default=5, ge=1)
     conversation_timeout_minutes: int = Field(default=30, ge=1)
+    # Nudges go out from this local time on working days (never in quiet hours).
+    nudge_time: time = time(9, 0)
+    warn_working_days: int = Field(default=3, ge=1, le=20)
+    # Delivery (the outbox): Telegram allows about 30 messages/s overall, 1/s per chat.
+    send_rate_per_s: float = Field(default=30.0, gt=0, le=1000)
+    per_chat_interval_s: float = Field(default=1.0, ge=0)
+    send_concurrency: int = Field(default=8, ge=1, le=64)
     max_attachment_mb: int = Field(default=20, ge=1, le=2000)
 
     @field_validator("coordinators", mode="before")

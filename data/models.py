@@ -451,3 +451,18 @@ class MessageRef(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class NudgeClaim(Base):
+    """A nudge (or digest) claimed for sending: its unique key makes it happen once.
+
+    Keys: ``p{period}:{step}:u{unit}`` for period steps, ``d{task}:{days}:u{unit}`` for deadline
+    reminders, ``p{period}:{step}:digest`` for the coordinators' digest. Claimed in the same
+    transaction that queues the messages, so a crash leaves neither.
+    """
+
+    __tablename__ = "nudge_claims"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

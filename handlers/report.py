@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest
 
 from bot import callback_data as callbacks
 from bot.context import DubanContext
-from bot.i18n import Lang, h, t
+from bot.i18n import Lang, date_text, h, t
 from bot.lights import ReportStatus
+from bot.outbox import queue_message
 from bot.reporting import (
     PERCENT_CHOICES,
     STATUS_CODES,
@@ -40,8 +41,10 @@ from bot.reporting import (
     set_text,
     submit,
 )
+from bot.steps import period_steps
 from bot.tasks_view import short_title
 from data.models import Plan, Report, ReportDraft
+from data.repo import audit
 from data.repo.reports import coordinators, message_ref, remember_message, take_draft
 from handlers import keyboards, render
 from handlers.common import Caller, command_args, current_plan, fit, identify, reply
@@ -403,6 +406,7 @@ async def escalate(
     caller: Caller,
 ) -> None:
     """受阻 / 需协调: every coordinator hears at once, with the text and review buttons."""
+    now = context.now()
     for coordinator in await coordinators(session, extra_ids=context.settings.coordinators):
         lang: Lang = "en" if coordinator.language == "en" else "zh"
         text = t(
@@ -415,15 +419,58 @@ async def escalate(
             text=h(report.text),
             sender=h(caller.contact.full_name if caller.contact else ""),
         )
-        try:
-            await context.bot.send_message(
-                coordinator.chat_id,
-                fit(text),
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboards.review_buttons(lang, [(report.id, duty.unit.name)]),
-            )
-        except Forbidden:
-            log.warning("coordinator %s blocked the bot", coordinator.telegram_id)
+        await queue_message(
+            session,
+            chat_id=coordinator.chat_id,
+            text=fit(text),
+            kind="escalation",
+            now=now,
+            markup=keyboards.review_buttons(lang, [(report.id, duty.unit.name)]),
+            contact_id=coordinator.id,
+            dedupe_key=f"escalation:r{report.id}:c{coordinator.id}",
+        )
+    await session.commit()
+    context.services.wake_outbox()
+
+
+async def snooze(update: Update, context: DubanContext) -> None:
+    """稍后提醒 under a nudge: nothing more until the next step, and say when that is."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
+    parsed = callbacks.parse(query.data)
+    assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
+    async with context.sessions() as session:
+        caller = await identify(update, context, session)
+        plan = await current_plan(session)
+        if caller.contact is None or plan is None:
+            await query.answer(t(caller.lang, "not_linked"), show_alert=True)
+            return
+        moment = context.moment(plan)
+        steps = period_steps(
+            start=moment.span.start,
+            due=moment.due,
+            calendar=context.services.calendar,
+            warn=context.settings.warn_working_days,
+        )
+        later = [s for s in steps if s.day > moment.today]
+        audit.record(
+            session,
+            at=context.now(),
+            actor=f"tg:{caller.contact.telegram_id}",
+            contact_id=caller.contact.id,
+            action="nudge.snooze",
+            entity="period",
+            entity_id=parsed.args[0],
+            detail={"step": parsed.args[1]},
+        )
+        await session.commit()
+    if later:
+        await query.answer(
+            t(caller.lang, "nudge.snoozed", next=date_text(caller.lang, later[0].day)),
+            show_alert=True,
+        )
+    else:
+        await query.answer(t(caller.lang, "nudge.snoozed_last"), show_alert=True)
 
 
 async def text_input(update: Update, context: DubanContext) -> None:

@@ -6,12 +6,11 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import Forbidden
 
 from bot import callback_data as callbacks
 from bot.context import DubanContext
 from bot.i18n import Lang, h, t
+from bot.outbox import queue_message
 from bot.reporting import ReviewOutcome, check_text, review, start_return
 from data.models import Report, ReportDraft, Task, Unit
 from data.repo.reports import liaisons_of, take_draft
@@ -113,23 +112,27 @@ async def handle_reason(
         if (outcome is ReviewOutcome.RETURNED)
         else []
     )
-    await session.commit()
     if outcome is not ReviewOutcome.RETURNED:
+        await session.commit()
         key = "review.not_current" if outcome is ReviewOutcome.NOT_CURRENT else "review.already"
         await reply(update, t(caller.lang, key))
         return
+    now = context.now()
     for liaison in liaisons:
         lang: Lang = "en" if liaison.language == "en" else "zh"
         markup = InlineKeyboardMarkup(
             [[keyboards.report_button(lang, report.task_id, report.unit_id)]]
         )
-        try:
-            await context.bot.send_message(
-                liaison.chat_id,
-                fit(t(lang, "review.returned_notice", number=number, reason=h(reason))),
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
-        except Forbidden:
-            log.warning("liaison %s blocked the bot", liaison.telegram_id)
+        await queue_message(
+            session,
+            chat_id=liaison.chat_id,
+            kind="returned",
+            now=now,
+            markup=markup,
+            text=fit(t(lang, "review.returned_notice", number=number, reason=h(reason))),
+            contact_id=liaison.id,
+            dedupe_key=f"returned:r{report.id}:c{liaison.id}",
+        )
+    await session.commit()
+    context.services.wake_outbox()
     await reply(update, t(caller.lang, "review.done_return", unit=h(unit), number=number))

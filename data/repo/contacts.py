@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -59,3 +60,20 @@ def link_unit(session: AsyncSession, *, contact: Contact, unit_id: int, now: dat
         return False
     contact.units.append(ContactUnit(unit_id=unit_id, created_at=now))
     return True
+
+
+async def liaisons_by_unit(
+    session: AsyncSession, *, unit_ids: Iterable[int] | None = None, reachable: bool = True
+) -> dict[int, list[Contact]]:
+    """Liaisons of each unit (all units when None), reachable ones only by default."""
+    query = select(ContactUnit.unit_id, Contact).join(
+        Contact, Contact.id == ContactUnit.contact_id
+    )
+    if unit_ids is not None:
+        query = query.where(ContactUnit.unit_id.in_(list(unit_ids)))
+    if reachable:
+        query = query.where(Contact.unreachable_at.is_(None))
+    out: dict[int, list[Contact]] = {}
+    for unit_id, contact in (await session.execute(query.order_by(Contact.id))).all():
+        out.setdefault(unit_id, []).append(contact)
+    return out

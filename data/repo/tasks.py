@@ -34,12 +34,13 @@ class Duty:
 
 
 async def duties_of_units(
-    session: AsyncSession, *, plan_id: int, unit_ids: Collection[int]
+    session: AsyncSession, *, plan_id: int, unit_ids: Collection[int] | None
 ) -> list[Duty]:
-    """Every (task, unit, role) the units hold on a plan's live tasks, directly or as members."""
-    if not unit_ids:
+    """Every (task, unit, role) the units (None: all units) hold on a plan's live tasks,
+    directly or as members of a collective; collectives themselves are left out."""
+    if unit_ids is not None and not unit_ids:
         return []
-    ids = list(unit_ids)
+    ids = list(unit_ids) if unit_ids is not None else None
     live = and_(Task.id == TaskUnit.task_id, Task.plan_id == plan_id, Task.retired.is_(False))
     collective = aliased(Unit)
     direct = (
@@ -50,8 +51,10 @@ async def duties_of_units(
             literal(None, Unit.name.type).label("via"),
         )
         .join(Task, live)
-        .where(TaskUnit.unit_id.in_(ids))
+        .join(Unit, and_(Unit.id == TaskUnit.unit_id, Unit.kind == "ordinary"))
     )
+    if ids is not None:
+        direct = direct.where(TaskUnit.unit_id.in_(ids))
     # Members of an ordinary collective (各区政府) hold its role on every one of its tasks.
     through_members = (
         select(
@@ -63,8 +66,10 @@ async def duties_of_units(
         .join(Task, live)
         .join(CollectiveMember, CollectiveMember.collective_id == TaskUnit.unit_id)
         .join(collective, collective.id == TaskUnit.unit_id)
-        .where(CollectiveMember.member_id.in_(ids), collective.relevant.is_(False))
+        .where(collective.relevant.is_(False))
     )
+    if ids is not None:
+        through_members = through_members.where(CollectiveMember.member_id.in_(ids))
     # Members of a "relevant" collective (相关区政府) only where a coordinator assigned them.
     through_assignment = (
         select(
@@ -82,8 +87,9 @@ async def duties_of_units(
             ),
         )
         .join(collective, collective.id == TaskUnit.unit_id)
-        .where(TaskAssignment.unit_id.in_(ids))
     )
+    if ids is not None:
+        through_assignment = through_assignment.where(TaskAssignment.unit_id.in_(ids))
     rows = (await session.execute(union_all(direct, through_members, through_assignment))).all()
     best: dict[tuple[int, int], Duty] = {}
     for task_id, unit_id, role, via in rows:
@@ -176,3 +182,31 @@ async def report_history(
 async def section_title(session: AsyncSession, *, section_id: int) -> str:
     """A section's title."""
     return str(await session.scalar(select(Section.title).where(Section.id == section_id)) or "")
+
+
+async def reported_pairs(session: AsyncSession, *, period_id: int) -> set[tuple[int, int]]:
+    """(task, unit) pairs with a current report in a period."""
+    rows = await session.execute(
+        select(Report.task_id, Report.unit_id).where(
+            Report.period_id == period_id, Report.is_current.is_(True)
+        )
+    )
+    return {(t, u) for t, u in rows.all()}
+
+
+async def done_pairs(session: AsyncSession, *, plan_id: int) -> set[tuple[int, int]]:
+    """(task, unit) pairs whose latest report, in any period, says done."""
+    rows = await session.execute(
+        select(Report.task_id, Report.unit_id)
+        .join(Task, Task.id == Report.task_id)
+        .where(Task.plan_id == plan_id, Report.is_current.is_(True), Report.status == "done")
+    )
+    return {(t, u) for t, u in rows.all()}
+
+
+async def live_tasks(session: AsyncSession, *, plan_id: int) -> dict[int, Task]:
+    """A plan's live tasks by id."""
+    rows = await session.scalars(
+        select(Task).where(Task.plan_id == plan_id, Task.retired.is_(False))
+    )
+    return {t.id: t for t in rows}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from data.models import AuditEntry, Report, ReportDraft, Task, Unit
-from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot
+from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, deliver, running_bot
 from tests.handlers.test_linking_and_tasks import invite_code
 from tests.harness import BotHarness
 
@@ -134,7 +134,8 @@ async def test_restart_mid_report_loses_nothing(
         assert "第 3 步" in restarted.api.last_text(NDRC)
         await restarted.text(liaison, "土地指标未落实,项目无法开工。")
         await restarted.press(liaison, "✅ 提交", restarted.api.last_message(NDRC))
-        # 受阻 reaches the coordinators at once, with the text and review buttons.
+        # 受阻 reaches the coordinators at once (through the outbox), with review buttons.
+        assert await deliver(restarted) == 1
         alert = restarted.api.last_message(COORDINATOR_ID)
         assert "受阻 · 任务 2 · 市发改委" in restarted.api.last_text(COORDINATOR_ID)
         assert "土地指标未落实" in restarted.api.last_text(COORDINATOR_ID)
@@ -162,6 +163,7 @@ async def test_reply_to_task_details_files_a_report(bot: BotHarness, sessions: S
         ("needs_coordination", True),
     ]
     assert versions[1].supersedes_id == versions[0].id
+    await deliver(bot)
     assert "需协调 · 任务 2 · 市发改委" in bot.api.last_text(COORDINATOR_ID)
 
 
@@ -233,6 +235,7 @@ async def test_return_with_reason_notifies_the_unit(bot: BotHarness, sessions: S
     assert bot.api.last_text(COORDINATOR_ID) == (
         "已退回 市发改委 对任务 2 的报送,并已通知其联络员。"
     )
+    assert await deliver(bot) == 1
     notice = bot.api.last_text(NDRC)
     assert "督查室退回了贵单位对任务 2 的报送" in notice and "原因:请补充<具体数据>" in notice
     [stored] = await reports(sessions, 2)

@@ -19,7 +19,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "message_refs",
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
@@ -80,7 +79,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("report_drafts", schema=None) as batch_op:
         batch_op.drop_index("ix_report_drafts_updated_at")
 

@@ -1,0 +1,148 @@
+"""The outbox table: queue, claim (leased), and record the fate of each message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from data.models import OutboxMessage
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    payload: dict[str, Any],
+    kind: str,
+    now: datetime,
+    contact_id: int | None = None,
+    dedupe_key: str | None = None,
+    batch: str | None = None,
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue a message; with a dedupe key already queued, nothing happens and None is returned."""
+    message = OutboxMessage(
+        chat_id=chat_id,
+        payload=payload,
+        kind=kind,
+        contact_id=contact_id,
+        dedupe_key=dedupe_key,
+        batch=batch,
+        state="queued",
+        attempts=0,
+        not_before=not_before or now,
+        created_at=now,
+    )
+    if dedupe_key is None:
+        session.add(message)
+        await session.flush()
+        return message
+    try:
+        async with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return None
+    return message
+
+
+async def claim(
+    session: AsyncSession, *, now: datetime, lease: timedelta, limit: int
+) -> Sequence[OutboxMessage]:
+    """Take up to `limit` due messages for sending; a lapsed lease (a crashed sender) is retaken.
+
+    On PostgreSQL the candidate rows are locked with SKIP LOCKED, so workers never take the
+    same row; SQLite serialises writers, which gives the same guarantee.
+    """
+    due = or_(
+        (OutboxMessage.state == "queued") & (OutboxMessage.not_before <= now),
+        (OutboxMessage.state == "sending") & (OutboxMessage.claimed_until < now),
+    )
+    ids = (
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.not_before, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    chosen = list((await session.scalars(ids)).all())
+    if not chosen:
+        return []
+    rows = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(chosen), due)
+        .values(state="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(rows.all(), key=lambda m: (m.not_before, m.id))
+
+
+async def mark_sent(
+    session: AsyncSession, *, message_id: int, telegram_message_id: int | None, now: datetime
+) -> None:
+    """Telegram accepted the message."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            state="sent",
+            sent_at=now,
+            telegram_message_id=telegram_message_id,
+            claimed_until=None,
+            last_error=None,
+        )
+    )
+
+
+async def mark_retry(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    not_before: datetime,
+    error: str,
+    count_attempt: bool = True,
+    chat_id: int | None = None,
+) -> None:
+    """Put a message back in the queue for later (to a new chat id if the group migrated)."""
+    values: dict[str, Any] = {
+        "state": "queued",
+        "not_before": not_before,
+        "claimed_until": None,
+        "last_error": error[:500],
+    }
+    if chat_id is not None:
+        values["chat_id"] = chat_id
+    if not count_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+    )
+
+
+async def mark_failed(session: AsyncSession, *, message_id: int, error: str) -> None:
+    """A permanent failure: kept, with its reason, never retried."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(state="failed", claimed_until=None, last_error=error[:500])
+    )
+
+
+async def counts(session: AsyncSession, *, batch: str | None = None) -> dict[str, int]:
+    """How many messages are in each state (of one batch, or all)."""
+    query = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    if batch is not None:
+        query = query.where(OutboxMessage.batch == batch)
+    return {state: n for state, n in (await session.execute(query)).all()}
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest queued message becomes due."""
+    return await session.scalar(
+        select(func.min(OutboxMessage.not_before)).where(OutboxMessage.state == "queued")
+    )

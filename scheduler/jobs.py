@@ -1,0 +1,71 @@
+"""The repeating ticks registered on PTB's JobQueue (APScheduler): nudges and idle drafts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.context import DubanContext
+from bot.i18n import Lang, t
+from bot.outbox import queue_message
+from data.models import Contact
+from data.repo.reports import idle_drafts, take_draft
+from scheduler.nudges import tick
+
+log = logging.getLogger("duban.jobs")
+
+TICK_SECONDS = 60
+
+
+async def nudge_tick(context: DubanContext) -> None:
+    """Queue whatever nudges are due now (computed from the database), then wake the sender."""
+    services = context.services
+    report = await tick(
+        services.sessions,
+        settings=services.settings,
+        calendar=services.calendar,
+        now=context.now(),
+    )
+    if report.planned:
+        log.info("queued %d nudge message(s)", len(report.planned))
+        services.wake_outbox()
+
+
+async def expire_drafts(context: DubanContext) -> None:
+    """End conversations idle longer than the timeout, telling each person so."""
+    services = context.services
+    minutes = services.settings.conversation_timeout_minutes
+    now = context.now()
+    ended = 0
+    async with services.sessions() as session:
+        for draft in await idle_drafts(session, before=now - timedelta(minutes=minutes)):
+            if not await take_draft(session, draft_id=draft.id):
+                continue
+            contact = await session.get(Contact, draft.contact_id)
+            if contact is None:
+                continue
+            lang: Lang = "en" if contact.language == "en" else "zh"
+            await queue_message(
+                session,
+                chat_id=draft.chat_id,
+                kind="timeout",
+                now=now,
+                text=t(lang, "report.timed_out", minutes=minutes),
+                contact_id=contact.id,
+            )
+            ended += 1
+        await session.commit()
+    if ended:
+        services.wake_outbox()
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Put the ticks on the JobQueue; what is due is always read from the database."""
+    queue = application.job_queue
+    if queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot[job-queue] is not installed")
+    queue.run_repeating(nudge_tick, interval=TICK_SECONDS, first=5, name="nudges")
+    queue.run_repeating(expire_drafts, interval=TICK_SECONDS, first=30, name="idle-drafts")
