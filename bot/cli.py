@@ -309,6 +309,50 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(str(exc)) from exc
 
 
+async def cmd_nudges(args: argparse.Namespace, settings: Settings) -> int:
+    """Show what the scheduler would send at a moment (nothing is queued or claimed)."""
+    from bot.workdays import WorkCalendar
+    from scheduler.nudges import tick
+
+    if not args.dry_run:
+        raise CliError("only --dry-run is supported: the running bot sends nudges itself")
+    at = datetime.now(UTC)
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError as exc:
+            raise CliError(f"--at: not an ISO date-time: {args.at!r}") from exc
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=settings.tz)
+    engine = _engine(settings)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            await _check_schema(session, settings.database_url)
+        report = await tick(
+            make_sessionmaker(engine),
+            settings=settings,
+            calendar=WorkCalendar(),
+            now=at,
+            dry_run=True,
+        )
+    except (OperationalError, DBAPIError) as exc:
+        raise CliError(f"database {_redacted(settings.database_url)}: {_reason(exc)}") from exc
+    finally:
+        await engine.dispose()
+    local = at.astimezone(settings.tz)
+    print(f"at {local:%Y-%m-%d %H:%M %Z}: {len(report.planned)} message(s) would be sent")
+    for gone in report.skipped:
+        print(f"  skipped (missed): {gone}")
+    for planned in report.planned:
+        who = planned.contact.full_name or f"user {planned.contact.telegram_id}"
+        tasks = ",".join(str(i.number) for i in planned.items)
+        print(
+            f"  {planned.kind:<12} {planned.step:<12} -> {who} (chat {planned.contact.chat_id})"
+            + (f": tasks {tasks}" if tasks else "")
+        )
+    return 0
+
+
 async def _require_plan(session: AsyncSession) -> None:
     if await get_plan(session) is None:
         raise CliError("no plan imported yet: run 'duban import PLAN' first")
@@ -415,6 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--coordinator", action="store_true", help="act as a coordinator")
     p.add_argument("--lang", choices=["zh", "en"], help="language (default Chinese)")
     p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("nudges", help="show the nudges due at a moment (--dry-run)")
+    p.add_argument("--dry-run", action="store_true", help="only print; required")
+    p.add_argument("--at", metavar="ISO-TIME", help="the moment (default now; local time zone)")
+    p.set_defaults(func=cmd_nudges)
 
     p = sub.add_parser("run", help="serve Telegram (long polling); console without a token")
     p.add_argument("--webhook", metavar="URL", help="use a webhook at this public https URL")

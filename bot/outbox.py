@@ -22,6 +22,7 @@ import contextlib
 import logging
 import random
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +40,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.i18n import Lang, h, t
 from bot.plan_clock import Clock
@@ -199,7 +201,10 @@ class OutboxSender:
             sent = await self._send(message)
             outcome = ("sent", sent.message_id)
         except RetryAfter as exc:
-            seconds = _seconds(exc.retry_after)
+            with warnings.catch_warnings():
+                # PTB 22.2+ warns that retry_after will become a timedelta: we accept both.
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                seconds = _seconds(exc.retry_after)
             self.gate.pause(seconds)
             outcome = ("retry_after", seconds)
         except Forbidden as exc:

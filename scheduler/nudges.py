@@ -27,7 +27,13 @@ from data.models import Contact, Plan
 from data.repo.contacts import liaisons_by_unit
 from data.repo.nudges import claim, count_prefix, is_claimed
 from data.repo.reports import coordinators, ensure_period
-from data.repo.tasks import done_pairs, duties_of_units, live_tasks, reported_pairs
+from data.repo.tasks import (
+    distinct_deadlines,
+    done_pairs,
+    duties_of_units,
+    live_tasks,
+    reported_pairs,
+)
 from data.repo.units import units_by_ids
 from scheduler.policy import Step, deadline_days, due_today, may_send_now, missed, period_steps
 
@@ -308,15 +314,24 @@ async def _deadline_items(
     session: AsyncSession, *, plan: Plan, moment: PlanMoment, calendar: Calendar
 ) -> dict[tuple[int, date], dict[int, list[Item]]]:
     """Lead units of tasks whose deadline reminder (30/7/1 days) falls today, not yet done."""
+    # Few distinct deadlines exist (most tasks end with the year): check those, not each task.
+    reminders: dict[date | None, list[int]] = {}
+    for deadline in await distinct_deadlines(session, plan_id=plan.id):
+        effective = deadline or moment.year_end
+        hits = [
+            n
+            for n, day in deadline_days(deadline=effective, calendar=calendar)
+            if day == moment.today
+        ]
+        if hits:
+            reminders[deadline] = hits
+    if not reminders:
+        return {}
     tasks = await live_tasks(session, plan_id=plan.id)
     due: dict[int, list[int]] = defaultdict(list)  # days before -> task ids
     for task in tasks.values():
-        deadline = task.deadline or moment.year_end
-        for days, day in deadline_days(deadline=deadline, calendar=calendar):
-            if day == moment.today:
-                due[days].append(task.id)
-    if not due:
-        return {}
+        for days in reminders.get(task.deadline, []):
+            due[days].append(task.id)
     done = await done_pairs(session, plan_id=plan.id)
     duties = [
         d
@@ -454,8 +469,8 @@ async def tick(
                 now=now,
                 dry_run=dry_run,
             )
-            if dry_run:
-                await session.rollback()
-            else:
+            # A dry run leaves without committing: closing the session discards what
+            # ensure_period wrote, and keeps the loaded contacts readable for the report.
+            if not dry_run:
                 await session.commit()
     return report

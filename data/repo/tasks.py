@@ -210,3 +210,11 @@ async def live_tasks(session: AsyncSession, *, plan_id: int) -> dict[int, Task]:
         select(Task).where(Task.plan_id == plan_id, Task.retired.is_(False))
     )
     return {t.id: t for t in rows}
+
+
+async def distinct_deadlines(session: AsyncSession, *, plan_id: int) -> list[date | None]:
+    """The distinct deadlines of a plan's live tasks (None: the plan year's end)."""
+    rows = await session.scalars(
+        select(Task.deadline).where(Task.plan_id == plan_id, Task.retired.is_(False)).distinct()
+    )
+    return list(rows.all())

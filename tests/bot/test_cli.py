@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -139,3 +140,39 @@ def test_python_dash_m_bot_from_a_fresh_folder(tmp_path: Path) -> None:
     shown = duban("plan", "--json")
     assert shown.returncode == 0
     assert sum(len(s["tasks"]) for s in json.loads(shown.stdout)["sections"]) == 100
+
+
+async def test_nudges_dry_run_prints_and_queues_nothing(
+    cli_db: str, capsys: pytest.CaptureFixture[str], sessions: object
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from data.models import OutboxMessage
+    from tests.factories.people import liaison
+    from tests.factories.plans import load_seed
+
+    await load_seed(sessions, year=2026)  # type: ignore[arg-type]
+    await liaison(
+        sessions,
+        5001,
+        "市发改委",
+        now=datetime(2026, 5, 1, tzinfo=UTC),  # type: ignore[arg-type]
+        name="张三",
+    )
+    code, out, _ = await asyncio.to_thread(
+        run, capsys, "nudges", "--dry-run", "--at", "2026-06-01T09:30"
+    )
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "at 2026-06-01 09:30 CST: 2 message(s) would be sent"
+    assert lines[1].split()[:4] == ["nudge", "open", "->", "张三"]
+    assert "tasks 2,5,6,9" in lines[1]
+    assert lines[2].split()[:2] == ["contribution", "open"]
+    async with sessions() as session:  # type: ignore[operator]
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    code, out, _ = await asyncio.to_thread(
+        run, capsys, "nudges", "--dry-run", "--at", "2026-06-06T09:30"
+    )
+    assert out.startswith("at 2026-06-06 09:30 CST: 0 message(s)")  # a Saturday

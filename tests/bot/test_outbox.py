@@ -1,0 +1,232 @@
+"""The outbox: queued in the database, sent under limits, retried, failed, recovered."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.outbox import Limits, OutboxSender, RateGate, notify_blocked, queue_message
+from data.models import Contact, MessageRef, OutboxMessage
+from data.repo import outbox as repo
+from tests.factories.bot import MovableClock
+from tests.factories.people import liaison
+from tests.factories.plans import load_seed
+from tests.harness import TEST_TOKEN, FakeBotAPI
+
+Sessions = async_sessionmaker[AsyncSession]
+TZ = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 6, 10, 10, 0, tzinfo=TZ)
+
+
+class Instant:
+    """A monotonic clock and sleep that never wait: pacing is recorded, not slept."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(START)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    yield FakeBotAPI()
+
+
+@pytest.fixture
+async def sender(
+    sessions: Sessions, api: FakeBotAPI, clock: MovableClock
+) -> AsyncIterator[OutboxSender]:
+    bot = Bot(TEST_TOKEN, request=api, get_updates_request=api)
+    await bot.initialize()
+    instant = Instant()
+    gate = RateGate(30.0, monotonic=instant.monotonic, sleep=instant.sleep)
+    yield OutboxSender(
+        sessions=sessions,
+        bot=bot,
+        clock=clock,
+        gate=gate,
+        limits=Limits(per_chat_interval_s=0.0, max_attempts=3),
+    )
+    await bot.shutdown()
+
+
+async def queue(
+    sessions: Sessions, chat_id: int, text: str, clock: MovableClock, **kw: object
+) -> None:
+    async with sessions() as session:
+        await queue_message(session, chat_id=chat_id, text=text, kind="test", now=clock(), **kw)  # type: ignore[arg-type]
+        await session.commit()
+
+
+async def states(sessions: Sessions) -> list[tuple[int, str, int, str | None]]:
+    async with sessions() as session:
+        rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        return [(m.chat_id, m.state, m.attempts, m.last_error) for m in rows]
+
+
+async def test_queued_messages_are_sent_with_their_buttons(
+    sessions: Sessions, sender: OutboxSender, api: FakeBotAPI, clock: MovableClock
+) -> None:
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("📝 2", callback_data="rp:t:2:5")]])
+    await queue(sessions, 11, "<b>第一条</b>", clock, markup=markup)
+    await queue(sessions, 12, "第二条", clock)
+    stats = await sender.drain_once()
+    assert stats.sent == 2
+    assert api.last_text(11) == "第一条" and api.last_text(12) == "第二条"
+    assert api.buttons(api.last_message(11)) == [[("📝 2", "rp:t:2:5")]]
+    assert [s[:3] for s in await states(sessions)] == [(11, "sent", 1), (12, "sent", 1)]
+    assert (await sender.drain_once()).sent == 0  # nothing is sent twice
+
+
+async def test_dedupe_key_queues_once(sessions: Sessions, clock: MovableClock) -> None:
+    async with sessions() as session:
+        first = await queue_message(
+            session, chat_id=1, text="a", kind="t", now=clock(), dedupe_key="k1"
+        )
+        second = await queue_message(
+            session, chat_id=1, text="a", kind="t", now=clock(), dedupe_key="k1"
+        )
+        await session.commit()
+    assert (first, second) == (True, False)
+    assert len(await states(sessions)) == 1
+
+
+async def test_429_waits_for_retry_after_without_using_up_attempts(
+    sessions: Sessions, sender: OutboxSender, api: FakeBotAPI, clock: MovableClock
+) -> None:
+    await queue(sessions, 21, "限流", clock)
+    api.fail_next("sendMessage", status=429, retry_after=7)
+    stats = await sender.drain_once()
+    assert stats.retried == 1
+    async with sessions() as session:
+        row = await session.scalar(select(OutboxMessage))
+        assert row is not None and row.state == "queued" and row.attempts == 0
+        assert row.not_before == START + timedelta(seconds=7)
+    assert (await sender.drain_once()).sent == 0  # not due yet
+    clock.advance(seconds=7)
+    assert (await sender.drain_once()).sent == 1
+    assert api.last_text(21) == "限流"
+
+
+async def test_5xx_backs_off_then_fails_after_max_attempts(
+    sessions: Sessions, sender: OutboxSender, api: FakeBotAPI, clock: MovableClock
+) -> None:
+    await queue(sessions, 31, "服务器错误", clock)
+    api.fail_next("sendMessage", status=502, description="Bad Gateway", times=None)
+    delays = []
+    for _ in range(3):
+        await sender.drain_once()
+        async with sessions() as session:
+            row = await session.scalar(select(OutboxMessage))
+            assert row is not None
+            if row.state == "queued":
+                delays.append((row.not_before - clock()).total_seconds())
+                clock.now = row.not_before
+    assert len(delays) == 2 and 1.5 <= delays[0] <= 2.5 and 3 <= delays[1] <= 5
+    [(_chat, state, attempts, error)] = await states(sessions)
+    assert (state, attempts) == ("failed", 3) and "Bad Gateway" in (error or "")
+
+
+async def test_400_fails_at_once_with_the_reason(
+    sessions: Sessions, sender: OutboxSender, api: FakeBotAPI, clock: MovableClock
+) -> None:
+    await queue(sessions, 41, "坏消息", clock)
+    api.fail_next("sendMessage", status=400, description="Bad Request: chat not found")
+    assert (await sender.drain_once()).failed == 1
+    [(_, state, _, error)] = await states(sessions)
+    assert state == "failed" and "Chat not found".lower() in (error or "").lower()
+
+
+async def test_403_marks_the_contact_unreachable_and_tells_coordinators(
+    sessions: Sessions, sender: OutboxSender, api: FakeBotAPI, clock: MovableClock
+) -> None:
+    await load_seed(sessions, year=2026)
+    blocked_id = await liaison(sessions, 51, "市发改委", now=clock(), name="王五")
+    await liaison(sessions, 59, now=clock(), coordinator=True, name="督查室")
+    seen: list[int | None] = []
+
+    async def on_blocked(message: OutboxMessage) -> None:
+        seen.append(message.contact_id)
+        async with sessions() as session:
+            await notify_blocked(session, contact_id=message.contact_id, now=clock())
+            await session.commit()
+
+    sender.on_blocked = on_blocked
+    await queue(sessions, 51, "催办", clock, contact_id=blocked_id)
+    api.fail_next(
+        None, chat_id=51, status=403, description="Forbidden: bot was blocked by the user"
+    )
+    assert (await sender.drain_once()).blocked == 1
+    assert seen == [blocked_id]
+    async with sessions() as session:
+        contact = await session.get(Contact, blocked_id)
+        assert contact is not None and contact.unreachable_at is not None
+    await sender.drain_once()
+    assert api.last_text(59) == (
+        "⚠️ 联络员 王五(市发改委)已屏蔽机器人,消息无法送达。请联系该单位更换联络员或重新邀请。"
+    )
+
+
+async def test_a_crashed_senders_messages_are_retaken_after_the_lease(
+    sessions: Sessions, sender: OutboxSender, api: FakeBotAPI, clock: MovableClock
+) -> None:
+    await queue(sessions, 61, "在途消息", clock)
+    async with sessions() as session:  # a sender claims it, then dies before sending
+        claimed = await repo.claim(session, now=clock(), lease=timedelta(seconds=120), limit=10)
+        await session.commit()
+    assert len(claimed) == 1
+    assert (await sender.drain_once()).sent == 0  # still leased to the dead sender
+    clock.advance(seconds=121)
+    assert (await sender.drain_once()).sent == 1
+    assert len(api.sent_messages(61)) == 1
+
+
+async def test_per_chat_pacing_defers_the_second_message(
+    sessions: Sessions, api: FakeBotAPI, clock: MovableClock
+) -> None:
+    bot = Bot(TEST_TOKEN, request=api)
+    await bot.initialize()
+    instant = Instant()
+    paced = OutboxSender(
+        sessions=sessions,
+        bot=bot,
+        clock=clock,
+        gate=RateGate(30.0, monotonic=instant.monotonic, sleep=instant.sleep),
+    )
+    await queue(sessions, 71, "一", clock)
+    await queue(sessions, 71, "二", clock)
+    await queue(sessions, 72, "三", clock)
+    stats = await paced.drain_once()
+    assert (stats.sent, stats.deferred) == (2, 1)
+    # The global gate spaced the two sends 1/30 s apart.
+    assert instant.slept and abs(instant.slept[0] - 1 / 30) < 1e-9
+    await bot.shutdown()
+
+
+async def test_a_sent_message_about_one_task_can_be_replied_to(
+    sessions: Sessions, sender: OutboxSender, api: FakeBotAPI, clock: MovableClock
+) -> None:
+    await load_seed(sessions, year=2026)
+    await queue(sessions, 81, "任务 2 提醒", clock, ref={"task_id": 2, "unit_id": None})
+    await sender.drain_once()
+    message_id = api.last_message(81).message["message_id"]  # type: ignore[index]
+    async with sessions() as session:
+        ref = await session.get(MessageRef, (81, message_id))
+        assert ref is not None and ref.task_id == 2
