@@ -48,6 +48,7 @@ async def identify(
             full_name=user.full_name,
             username=user.username,
             coordinator=configured,
+            known=contact,
         )
     coordinator = configured or bool(contact and contact.is_coordinator)
     lang = pick_language(contact.language if contact else None, user.language_code)

@@ -116,20 +116,19 @@ async def _details(
 async def task_command(update: Update, context: DubanContext) -> None:
     """/task N: full text, units by role, targets, deadline and report history."""
     args = command_args(context)
+    raw = args[0].lstrip("#").rstrip(".") if args else ""
+    if raw.isdigit() and len(raw) <= 6:
+        await _details(update, context, int(raw))  # checks who is asking itself
+        return
     async with context.sessions() as session:
         caller = await identify(update, context, session)
         await session.commit()
     if not caller.linked:
         await reply(update, t(caller.lang, "not_linked"))
-        return
-    if not args:
+    elif not args:
         await reply(update, t(caller.lang, "task.usage"))
-        return
-    raw = args[0].lstrip("#").rstrip(".")
-    if not raw.isdigit() or len(raw) > 6:
+    else:
         await reply(update, t(caller.lang, "task.not_number", arg=h(args[0][:20])))
-        return
-    await _details(update, context, int(raw))
 
 
 async def task_open(update: Update, context: DubanContext) -> None:

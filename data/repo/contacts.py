@@ -29,9 +29,13 @@ async def upsert_contact(
     full_name: str,
     username: str | None,
     coordinator: bool = False,
+    known: Contact | None = None,
 ) -> Contact:
-    """The contact for a Telegram user, created or refreshed (name, chat, reachability)."""
-    contact = await get_contact(session, telegram_id=telegram_id)
+    """The contact for a Telegram user, created or refreshed (name, chat, reachability).
+
+    Pass `known` when the caller already loaded it, to save a query on every update.
+    """
+    contact = known or await get_contact(session, telegram_id=telegram_id)
     if contact is None:
         contact = Contact(
             telegram_id=telegram_id,
