@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Awaitable
+from datetime import date
 from pathlib import Path
 from typing import Final
 
@@ -161,11 +164,35 @@ def _buttons(message: JSONDict) -> list[JSONDict]:
     return [button for row in rows for button in row]
 
 
+def _button(message: JSONDict, label: str) -> str:
+    """The callback data of the button labelled ``label`` under ``message``."""
+    found = [b["callback_data"] for b in _buttons(message) if b["text"] == label]
+    assert found, f"no button {label!r} under {message.get('text')!r}"
+    return str(found[0])
+
+
+def _edit_of(chat_id: int, message_id: int, needle: str) -> CallPredicate:
+    """Matches a successful edit of that message whose new text contains ``needle``."""
+
+    def matches(call: RecordedCall) -> bool:
+        message = call.message
+        return (
+            call.ok
+            and call.params.get("chat_id") == chat_id
+            and call.params.get("message_id") == message_id
+            and message is not None
+            and needle in str(message.get("text", ""))
+        )
+
+    return matches
+
+
 async def test_run_serves_conversations_over_http(tmp_path: Path) -> None:
     async with LocalBotAPIServer(token=TOKEN) as server:
         env = _env(tmp_path, server.url)
         await _cli(env, tmp_path, "init")
-        await _cli(env, tmp_path, "import", str(SEED), "--year", "2026")
+        # The bot runs on the real clock: rehearse the plan in the current year.
+        await _cli(env, tmp_path, "import", str(SEED), "--year", str(date.today().year))
         invite = await _cli(env, tmp_path, "invite", UNIT)
         assert len(invite) >= 3, invite
         code = invite[1].strip()
@@ -242,6 +269,64 @@ async def test_run_serves_conversations_over_http(tmp_path: Path) -> None:
                 )
             )
 
+            # /report 2: status, percent and text, each step a button press or a message.
+            mark = len(server.calls)
+            server.push_update(server.command_update(user_a, "report", "2"))
+            prompt = await bot.expect(
+                server.wait_for(
+                    "sendMessage", _to_chat(USER_A, "第 1 步"), REPLY_TIMEOUT, since=mark
+                )
+            )
+            assert prompt.message is not None
+            prompt_id = prompt.message["message_id"]
+            mark = len(server.calls)
+            server.push_update(
+                server.callback_update(user_a, prompt, _button(prompt.message, "正常推进"))
+            )
+            percent_step = await bot.expect(
+                server.wait_for(
+                    "editMessageText",
+                    _edit_of(USER_A, prompt_id, "第 2 步"),
+                    REPLY_TIMEOUT,
+                    since=mark,
+                )
+            )
+            assert percent_step.message is not None
+            mark = len(server.calls)
+            server.push_update(
+                server.callback_update(user_a, prompt, _button(percent_step.message, "50%"))
+            )
+            await bot.expect(
+                server.wait_for(
+                    "editMessageText",
+                    _edit_of(USER_A, prompt_id, "第 3 步"),
+                    REPLY_TIMEOUT,
+                    since=mark,
+                )
+            )
+            progress = "固定资产投资稳步增长,重大项目按计划开工。"
+            mark = len(server.calls)
+            server.push_update(server.text_update(user_a, progress))
+            preview = await bot.expect(
+                server.wait_for(
+                    "sendMessage", _to_chat(USER_A, "请确认报送内容"), REPLY_TIMEOUT, since=mark
+                )
+            )
+            assert preview.message is not None
+            assert progress in preview.message["text"]
+            mark = len(server.calls)
+            server.push_update(
+                server.callback_update(user_a, preview, _button(preview.message, "✅ 提交"))
+            )
+            await bot.expect(
+                server.wait_for(
+                    "editMessageText",
+                    _edit_of(USER_A, preview.message["message_id"], "已提交任务 2 的本期进展"),
+                    REPLY_TIMEOUT,
+                    since=mark,
+                )
+            )
+
             returncode = await bot.interrupt()
         finally:
             await bot.kill()
@@ -254,6 +339,13 @@ async def test_run_serves_conversations_over_http(tmp_path: Path) -> None:
         assert any(c.params.get("timeout", 0) > 0 and c.result for c in polls), "no long poll"
         failed = [(c.method, c.status, c.response) for c in server.calls if not c.ok]
         assert not failed, f"Bot API calls that failed: {failed}"
+
+    with contextlib.closing(sqlite3.connect(tmp_path / "duban.db")) as db:
+        reports = db.execute(
+            "SELECT r.status, r.percent, r.text FROM reports r"
+            " JOIN tasks t ON t.id = r.task_id WHERE t.number = 2"
+        ).fetchall()
+    assert reports == [("on_track", 50, progress)]
 
 
 # --- the server itself, driven by PTB's own HTTP client -------------------------------------

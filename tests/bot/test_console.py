@@ -33,7 +33,7 @@ from bot.console import (
 from bot.directory import DEFAULT_PLAN
 from bot.i18n import Lang
 from bot.settings import Settings
-from data.models import Contact
+from data.models import Contact, Report, Task
 from tests.factories.plans import load_seed
 
 # A Wednesday in June 2026; the Nanjing plan is rehearsed in 2026 (duban import --year 2026).
@@ -298,6 +298,39 @@ async def test_console_request_answers_the_bot_api_and_shows_it() -> None:
         "(to 42) Reminder for someone else",
     ]
     assert api.answered_queries == {"q1"}
+
+
+async def test_liaison_reports_progress_step_by_step(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    progress = "一季度地区生产总值同比增长7.2%,重点项目按计划推进。"
+    out = await console(
+        settings,
+        "/report 2",
+        Press("正常推进"),
+        "'60",  # typed as text: a bare 60 would press button 60
+        progress,
+        Press("✅ 提交"),
+        as_unit="市发改委",
+    )
+    step_one = out[out.index("第 1 步") : out.index("第 2 步")]
+    assert {"正常推进", "存在风险", "受阻", "需协调", "已完成"} <= set(buttons(step_one))
+    step_two = out[out.index("第 2 步") : out.index("第 3 步")]
+    assert "50%" in buttons(step_two)  # the status press edited in the percent step
+    assert "任务 2 · 正常推进 · 60%" in after(out, "第 2 步")  # the typed percent took
+    preview = after(out, "请确认报送内容")
+    assert "进度:60%" in preview and f"说明:{progress}" in preview
+    assert "已提交任务 2 的本期进展" in after(preview, "(更新)")
+    assert out.rstrip().endswith("修改。")  # the submit edit took the buttons away
+    async with sessions() as session:
+        reports = (
+            await session.scalars(
+                select(Report)
+                .join(Task, Report.task_id == Task.id)
+                .where(Task.number == 2, Report.is_current)
+            )
+        ).all()
+    assert [(r.status, r.percent, r.text) for r in reports] == [("on_track", 60, progress)]
 
 
 def test_html_to_text() -> None:
