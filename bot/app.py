@@ -72,6 +72,7 @@ def register_handlers(application: DubanApp) -> None:
     application.add_handler(CommandHandler("report", report.report_command))
     application.add_handler(CommandHandler("cancel", report.cancel_command))
     application.add_handler(CommandHandler("invite", coordinator.invite))
+    application.add_handler(CommandHandler("export", coordinator.export))
 
     application.add_handler(
         CallbackQueryHandler(tasks.mytasks_page, pattern=callbacks.MYTASKS_PAGE)

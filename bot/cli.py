@@ -353,6 +353,53 @@ async def cmd_nudges(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the ledger workbook (the same as /export) to a file."""
+    from bot.i18n import Lang
+    from bot.ledger import build_ledger, workbook_bytes
+    from bot.lights import LightThresholds
+    from bot.plan_clock import plan_moment
+    from bot.workdays import WorkCalendar
+
+    target = Path(args.file)
+    if target.suffix.lower() != ".xlsx":
+        raise CliError(f"{target}: the file name must end in .xlsx")
+    if not target.parent.resolve().is_dir():
+        raise CliError(f"folder {target.parent} does not exist")
+    calendar = WorkCalendar()
+
+    async def work(session: AsyncSession) -> Any:
+        plan = await get_plan(session)
+        if plan is None:
+            raise CliError("no plan imported yet: run 'duban import PLAN' first")
+        moment = plan_moment(
+            year=plan.year,
+            period_kind=plan.period_kind,
+            due_day=plan.due_day,
+            now=datetime.now(UTC),
+            tz=settings.tz,
+            calendar=calendar,
+        )
+        ledger = await build_ledger(
+            session, plan=plan, moment=moment, calendar=calendar, thresholds=LightThresholds()
+        )
+        await session.commit()
+        return ledger
+
+    ledger = await _with_session(settings, work)
+    lang: Lang = "en" if args.lang == "en" else "zh"
+    try:
+        data = await asyncio.to_thread(workbook_bytes, ledger, lang=lang, tz=settings.tz)
+        await asyncio.to_thread(target.write_bytes, data)
+    except OSError as exc:
+        raise CliError(f"cannot write {target}: {exc.strerror}") from exc
+    print(
+        f"wrote {target}: {len(ledger.tasks)} tasks, {len(ledger.reports)} reports, "
+        f"{len(ledger.rates)} units"
+    )
+    return 0
+
+
 async def _require_plan(session: AsyncSession) -> None:
     if await get_plan(session) is None:
         raise CliError("no plan imported yet: run 'duban import PLAN' first")
@@ -459,6 +506,11 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--coordinator", action="store_true", help="act as a coordinator")
     p.add_argument("--lang", choices=["zh", "en"], help="language (default Chinese)")
     p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("export", help="write the ledger workbook (.xlsx)")
+    p.add_argument("file", help="the .xlsx file to write")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="headers' language")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("nudges", help="show the nudges due at a moment (--dry-run)")
     p.add_argument("--dry-run", action="store_true", help="only print; required")

@@ -19,6 +19,7 @@ from data.models import (
     Period,
     Report,
     ReportDraft,
+    Task,
     TaskUnit,
     Unit,
 )
@@ -236,3 +237,18 @@ async def mark_unreachable(session: AsyncSession, *, contact_id: int, now: datet
     await session.execute(
         update(Contact).where(Contact.id == contact_id).values(unreachable_at=now)
     )
+
+
+async def all_reports(
+    session: AsyncSession, *, plan_id: int
+) -> list[tuple[Report, int, str, str | None]]:
+    """Every report version of a plan with its task number, unit name and sender's name."""
+    rows = await session.execute(
+        select(Report, Task.number, Unit.name, Contact.full_name)
+        .join(Task, Task.id == Report.task_id)
+        .join(Unit, Unit.id == Report.unit_id)
+        .outerjoin(Contact, Contact.id == Report.contact_id)
+        .where(Task.plan_id == plan_id)
+        .order_by(Report.created_at, Report.id)
+    )
+    return [(r, number, unit, sender) for r, number, unit, sender in rows.all()]

@@ -176,3 +176,19 @@ async def test_nudges_dry_run_prints_and_queues_nothing(
         run, capsys, "nudges", "--dry-run", "--at", "2026-06-06T09:30"
     )
     assert out.startswith("at 2026-06-06 09:30 CST: 0 message(s)")  # a Saturday
+
+
+def test_export_writes_the_workbook(
+    cli_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import openpyxl
+
+    run(capsys, "import", str(DEFAULT_PLAN), "--year", "2026")
+    target = tmp_path / "ledger.xlsx"
+    code, out, err = run(capsys, "export", str(target), "--lang", "en")
+    assert code == 0, err
+    assert out.startswith(f"wrote {target}: 100 tasks, 0 reports")
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[-2:] == ["All reports", "Unit reporting rates"]
+    code, _, err = run(capsys, "export", str(tmp_path / "ledger.csv"))
+    assert code == 1 and "must end in .xlsx" in err

@@ -1,0 +1,84 @@
+"""Coordinator tools: the Excel ledger (and that liaisons are refused)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot
+from tests.factories.people import liaison, report_all
+from tests.factories.plans import load_seed
+from tests.harness import BotHarness
+
+Sessions = async_sessionmaker[AsyncSession]
+NOW = datetime(2026, 6, 10, 9, 30, tzinfo=SHANGHAI)
+NDRC = 6001
+
+
+@pytest.fixture
+async def bot(database_url: str, sessions: Sessions) -> AsyncIterator[BotHarness]:
+    await load_seed(sessions, year=2026)
+    await liaison(sessions, NDRC, "市发改委", now=NOW, name="张三")
+    await report_all(
+        sessions,
+        "市发改委",
+        numbers=[2],
+        period_start=date(2026, 6, 1),
+        period_end=date(2026, 6, 30),
+        due=date(2026, 6, 25),
+        now=NOW,
+        status="at_risk",
+    )
+    async with running_bot(database_url, MovableClock(NOW)) as harness:
+        yield harness
+
+
+async def test_export_sends_the_ledger_workbook(bot: BotHarness) -> None:
+    await bot.command(bot.user(COORDINATOR_ID, "督查室"), "/export")
+    [call] = bot.api.calls("sendDocument")
+    document = call.params["document"]
+    assert document["filename"] == "督办台账-20260610.xlsx"
+    assert call.params["caption"].startswith("📒 宁政发〔2021〕16号 工作台账(2026年6月")
+    book = openpyxl.load_workbook(io.BytesIO(document["bytes"]))
+    assert len(book.sheetnames) == 13
+    assert book.sheetnames[:2] == [
+        "1.关于毫不松懈做好常态化疫情防控",
+        "2.关于加快打造高质量发展区域增长极",
+    ]
+    assert book.sheetnames[-2:] == ["全部报送记录", "单位报送率"]
+    section2 = book["2.关于加快打造高质量发展区域增长极"]
+    assert section2.freeze_panes == "A2"
+    assert [c.value for c in section2[1]] == [
+        "编号",
+        "任务",
+        "主办单位",
+        "协办单位",
+        "灯号",
+        "最新状态",
+        "进度(%)",
+        "最新报送内容",
+        "报送人",
+        "报送时间",
+    ]
+    row = [c.value for c in section2[2]]
+    assert row[:2] == [2, "地区生产总值增长7%,固定资产投资增长8%。"]
+    assert row[2] == "市发改委" and row[4] == "🟡 预警" and row[5] == "存在风险"
+    assert (row[6], row[7], row[9]) == (50, "按计划推进", "2026-06-10 09:30")
+    assert section2.max_row == 1 + 12  # the section's 12 tasks
+    reports = book["全部报送记录"]
+    assert reports.max_row == 2 and reports["C2"].value == "市发改委"
+    rates = {r[1]: r for r in book["单位报送率"].iter_rows(min_row=2, values_only=True)}
+    assert rates["市发改委"][2:6] == (23, 1, 1, pytest.approx(1 / 23, abs=1e-4))
+    assert rates["市发改委"][6] == "是" and rates["市财政局"][6] == "否"
+
+
+async def test_liaisons_and_strangers_cannot_export(bot: BotHarness) -> None:
+    for user_id in (NDRC, 6099):
+        await bot.command(bot.user(user_id), "/export")
+        assert bot.api.last_text(user_id) == "此功能仅限督查室协调人使用。"
+    assert bot.api.calls("sendDocument") == []
