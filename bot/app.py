@@ -73,6 +73,9 @@ def register_handlers(application: DubanApp) -> None:
     application.add_handler(CommandHandler("cancel", report.cancel_command))
     application.add_handler(CommandHandler("invite", coordinator.invite))
     application.add_handler(CommandHandler("export", coordinator.export))
+    application.add_handler(CommandHandler("deadline", coordinator.deadline))
+    application.add_handler(CommandHandler("assign", coordinator.assign))
+    application.add_handler(CommandHandler("period", coordinator.period))
 
     application.add_handler(
         CallbackQueryHandler(tasks.mytasks_page, pattern=callbacks.MYTASKS_PAGE)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ParseMode
 
 from bot.context import DubanContext
-from bot.i18n import full_date_text, h, t
+from bot.coordination import assign as assign_units
+from bot.coordination import find_task, parse_day, set_deadline, set_due_day
+from bot.i18n import date_text, full_date_text, h, t
 from bot.ledger import build_ledger, workbook_bytes
 from bot.linking import create_invite, deep_link
+from data.repo.tasks import count_tasks
 from data.repo.units import resolve_unit
-from handlers.common import command_args, current_plan, identify, reply
+from handlers.common import Caller, command_args, current_plan, identify, reply
 
 
 async def bot_username(context: DubanContext) -> str:
@@ -109,4 +114,158 @@ async def export(update: Update, context: DubanContext) -> None:
             date=full_date_text(lang, today),
         ),
         parse_mode=ParseMode.HTML,
+    )
+
+
+async def _coordinator(
+    update: Update, context: DubanContext, session: AsyncSession
+) -> Caller | None:
+    """The caller if a coordinator; otherwise they are told, and None."""
+    caller = await identify(update, context, session)
+    if not caller.coordinator or caller.contact is None:
+        await session.commit()
+        await reply(update, t(caller.lang, "coordinator_only"))
+        return None
+    return caller
+
+
+def _number(raw: str) -> int | None:
+    raw = raw.lstrip("#").rstrip(".")
+    return int(raw) if raw.isdigit() and len(raw) <= 6 else None
+
+
+async def deadline(update: Update, context: DubanContext) -> None:
+    """/deadline N DATE (or -): set or reset a task's deadline."""
+    args = command_args(context)
+    async with context.sessions() as session:
+        caller = await _coordinator(update, context, session)
+        if caller is None:
+            return
+        lang = caller.lang
+        plan = await current_plan(session)
+        number = _number(args[0]) if args else None
+        if plan is None or number is None or len(args) != 2:
+            await reply(update, t(lang, "deadline.usage"))
+            return
+        task = await find_task(session, plan=plan, number=number)
+        if task is None:
+            await reply(
+                update,
+                t(
+                    lang,
+                    "task.not_found",
+                    number=number,
+                    total=await count_tasks(session, plan_id=plan.id),
+                ),
+            )
+            return
+        day = (
+            None
+            if args[1] in ("-", "清除", "reset")
+            else parse_day(args[1], default_year=plan.year)
+        )
+        if day is None and args[1] not in ("-", "清除", "reset"):
+            await reply(update, t(lang, "deadline.bad_date", value=h(args[1][:20])))
+            return
+        assert caller.contact is not None  # noqa: S101 - _coordinator checked
+        await set_deadline(session, task=task, deadline=day, by=caller.contact, now=context.now())
+        await session.commit()
+        year_end = context.moment(plan).year_end
+    if day is None:
+        await reply(
+            update,
+            t(lang, "deadline.cleared", number=number, deadline=full_date_text(lang, year_end)),
+        )
+    else:
+        await reply(
+            update, t(lang, "deadline.set", number=number, deadline=full_date_text(lang, day))
+        )
+
+
+async def assign(update: Update, context: DubanContext) -> None:
+    """/assign N UNIT…: pick members of the task's "relevant" collectives."""
+    args = command_args(context)
+    async with context.sessions() as session:
+        caller = await _coordinator(update, context, session)
+        if caller is None:
+            return
+        lang = caller.lang
+        plan = await current_plan(session)
+        number = _number(args[0]) if args else None
+        if plan is None or number is None or len(args) < 2:
+            await reply(update, t(lang, "assign.usage"))
+            return
+        task = await find_task(session, plan=plan, number=number)
+        if task is None:
+            await reply(
+                update,
+                t(
+                    lang,
+                    "task.not_found",
+                    number=number,
+                    total=await count_tasks(session, plan_id=plan.id),
+                ),
+            )
+            return
+        if not any(tu.unit.kind == "collective" and tu.unit.relevant for tu in task.units):
+            await reply(update, t(lang, "assign.no_relevant", number=number))
+            return
+        assert caller.contact is not None  # noqa: S101 - _coordinator checked
+        names = [n for n in (re.sub(r"^[、,]+|[、,]+$", "", a) for a in args[1:]) if n][:30]
+        done = await assign_units(
+            session, task=task, names=names, by=caller.contact, now=context.now()
+        )
+        await session.commit()
+    lines = []
+    for key, units in (
+        ("assign.added", done.added),
+        ("assign.already", done.already),
+        ("assign.unknown", done.unknown),
+        ("assign.not_member", done.not_member),
+    ):
+        if units:
+            lines.append(t(lang, key, number=number, units=h("、".join(units))))
+    await reply(update, "\n".join(lines))
+
+
+async def period(update: Update, context: DubanContext) -> None:
+    """/period: show the period in force; /period DAY: change the due day."""
+    args = command_args(context)
+    async with context.sessions() as session:
+        caller = await _coordinator(update, context, session)
+        if caller is None:
+            return
+        lang = caller.lang
+        plan = await current_plan(session)
+        if plan is None:
+            await reply(update, t(lang, "not_linked"))
+            return
+        if args:
+            if not args[0].isdigit() or not 1 <= int(args[0]) <= 31:
+                await reply(update, t(lang, "period.bad_day", value=h(args[0][:10])))
+                return
+            assert caller.contact is not None  # noqa: S101 - _coordinator checked
+            await set_due_day(
+                session, plan=plan, due_day=int(args[0]), by=caller.contact, now=context.now()
+            )
+            await session.commit()
+            moment = context.moment(plan)
+            await reply(
+                update,
+                t(lang, "period.set", due_day=plan.due_day, due=full_date_text(lang, moment.due)),
+            )
+            return
+        moment = context.moment(plan)
+    span = moment.span
+    await reply(
+        update,
+        t(
+            lang,
+            "period.show",
+            period=span.label_zh if lang == "zh" else span.label_en,
+            start=date_text(lang, span.start),
+            end=date_text(lang, span.end),
+            due=full_date_text(lang, moment.due),
+            due_day=plan.due_day,
+        ),
     )

@@ -218,3 +218,33 @@ async def distinct_deadlines(session: AsyncSession, *, plan_id: int) -> list[dat
         select(Task.deadline).where(Task.plan_id == plan_id, Task.retired.is_(False)).distinct()
     )
     return list(rows.all())
+
+
+async def assign_members(
+    session: AsyncSession, *, task_id: int, collective_id: int, unit_ids: Collection[int]
+) -> list[int]:
+    """Add members of a "relevant" collective to a task; returns the ids newly assigned."""
+    existing = set(
+        (
+            await session.scalars(
+                select(TaskAssignment.unit_id).where(
+                    TaskAssignment.task_id == task_id,
+                    TaskAssignment.collective_id == collective_id,
+                )
+            )
+        ).all()
+    )
+    added = [u for u in unit_ids if u not in existing]
+    session.add_all(
+        TaskAssignment(task_id=task_id, collective_id=collective_id, unit_id=u) for u in added
+    )
+    await session.flush()
+    return added
+
+
+async def collectives_of(session: AsyncSession, *, unit_id: int) -> list[int]:
+    """The collectives a unit belongs to."""
+    rows = await session.scalars(
+        select(CollectiveMember.collective_id).where(CollectiveMember.member_id == unit_id)
+    )
+    return list(rows.all())

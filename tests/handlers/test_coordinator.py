@@ -82,3 +82,68 @@ async def test_liaisons_and_strangers_cannot_export(bot: BotHarness) -> None:
         await bot.command(bot.user(user_id), "/export")
         assert bot.api.last_text(user_id) == "此功能仅限督查室协调人使用。"
     assert bot.api.calls("sendDocument") == []
+
+
+async def test_deadline_is_set_shown_and_reset(bot: BotHarness, sessions: Sessions) -> None:
+    from sqlalchemy import select
+
+    from data.models import AuditEntry, Task
+
+    coordinator = bot.user(COORDINATOR_ID, "督查室")
+    await bot.command(coordinator, "/deadline", "2", "2026-09-30")
+    assert bot.api.last_text(COORDINATOR_ID) == "任务 2 的完成时限已设为 2026年9月30日。"
+    await bot.command(bot.user(NDRC), "/task", "2")
+    assert "完成时限:2026年9月30日" in bot.api.last_text(NDRC)
+    await bot.command(coordinator, "/deadline", "2", "9月31日")
+    assert bot.api.last_text(COORDINATOR_ID).startswith("“9月31日”不是有效日期")
+    await bot.command(coordinator, "/deadline", "2")
+    assert bot.api.last_text(COORDINATOR_ID).startswith("用法:/deadline")
+    await bot.command(coordinator, "/deadline", "2", "-")
+    assert bot.api.last_text(COORDINATOR_ID) == "任务 2 的完成时限已恢复为年底(2026年12月31日)。"
+    async with sessions() as session:
+        task = await session.scalar(select(Task).where(Task.number == 2))
+        assert task is not None and task.deadline is None
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert actions.count("task.deadline") == 2
+
+
+async def test_assign_members_of_a_relevant_collective(
+    bot: BotHarness, sessions: Sessions
+) -> None:
+    await liaison(sessions, 6002, "江宁区政府", now=NOW)
+    district = bot.user(6002)
+    await bot.command(district, "/task", "46")
+    assert "本单位角色" not in bot.api.last_text(6002)  # 相关区政府: not until assigned
+    coordinator = bot.user(COORDINATOR_ID, "督查室")
+    await bot.command(coordinator, "/assign", "46", "江宁区政府", "市发改委", "火星办")
+    assert bot.api.last_text(COORDINATOR_ID).splitlines() == [
+        "已为任务 46 指定:江宁区政府",
+        "找不到单位:火星办",
+        "不属于该任务的“相关”单位集合:市发改委",
+    ]
+    await bot.command(coordinator, "/assign", "46", "江宁区政府")
+    assert bot.api.last_text(COORDINATOR_ID) == "已指定过:江宁区政府"
+    await bot.command(district, "/task", "46")
+    assert "本单位角色:协办" in bot.api.last_text(6002)
+    await bot.command(coordinator, "/assign", "2", "江宁区政府")
+    assert "没有“相关”类单位集合" in bot.api.last_text(COORDINATOR_ID)
+
+
+async def test_period_shows_and_moves_the_due_day(bot: BotHarness) -> None:
+    coordinator = bot.user(COORDINATOR_ID, "督查室")
+    await bot.command(coordinator, "/period")
+    assert bot.api.last_text(COORDINATOR_ID).splitlines()[:2] == [
+        "本期:2026年6月(6月1日 至 6月30日)",
+        "报送截止:2026年6月25日(每月 25 日,遇节假日提前至前一个工作日)",
+    ]
+    # The 20th is a Saturday and the 19th the Dragon Boat holiday: due on the 18th.
+    await bot.command(coordinator, "/period", "20")
+    assert bot.api.last_text(COORDINATOR_ID) == "已将截止日改为每期 20 日,本期截止 2026年6月18日。"
+    await bot.command(coordinator, "/period", "32")
+    assert bot.api.last_text(COORDINATOR_ID) == "“32”不是 1–31 之间的日期。"
+
+
+@pytest.mark.parametrize("command", ["/export", "/deadline", "/assign", "/period", "/invite"])
+async def test_every_coordinator_command_refuses_a_liaison(bot: BotHarness, command: str) -> None:
+    await bot.command(bot.user(NDRC), command, "2", "2026-09-30")
+    assert bot.api.last_text(NDRC) == "此功能仅限督查室协调人使用。"
