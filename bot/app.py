@@ -76,6 +76,7 @@ def register_handlers(application: DubanApp) -> None:
     application.add_handler(CommandHandler("deadline", coordinator.deadline))
     application.add_handler(CommandHandler("assign", coordinator.assign))
     application.add_handler(CommandHandler("period", coordinator.period))
+    application.add_handler(CommandHandler("late", coordinator.late))
 
     application.add_handler(
         CallbackQueryHandler(tasks.mytasks_page, pattern=callbacks.MYTASKS_PAGE)
@@ -89,6 +90,10 @@ def register_handlers(application: DubanApp) -> None:
     )
     application.add_handler(CallbackQueryHandler(review.review_callback, pattern=callbacks.REVIEW))
     application.add_handler(CallbackQueryHandler(report.snooze, pattern=callbacks.SNOOZE))
+    application.add_handler(
+        CallbackQueryHandler(coordinator.chase_callback, pattern=callbacks.LATE)
+    )
+    application.add_handler(CallbackQueryHandler(coordinator.ack_callback, pattern=callbacks.ACK))
 
     # Plain messages: text feeds a conversation step (or files a reply to a prompt); media are
     # evidence; anything else is told what is expected. Commands never reach these.

@@ -104,3 +104,22 @@ SNOOZE = r"^nz:\d+:[a-z]+$"
 def snooze(period_id: int, step: str) -> str:
     """稍后提醒 under a nudge."""
     return _checked(f"nz:{period_id}:{step}")
+
+
+LATE = r"^ch:(all|\d+)$"
+ACK = r"^ack:\d+$"
+
+
+def chase_unit(unit_id: int) -> str:
+    """催办 one unit from /late."""
+    return _checked(f"ch:{unit_id}")
+
+
+def chase_all() -> str:
+    """催办 every late unit from /late."""
+    return _checked("ch:all")
+
+
+def ack(chase_id: int) -> str:
+    """收到 under a 催办."""
+    return _checked(f"ack:{chase_id}")

@@ -466,3 +466,18 @@ class NudgeClaim(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Chase(Base):
+    """A 催办 sent to a unit's liaison, and when they acknowledged it (收到)."""
+
+    __tablename__ = "chases"
+    __table_args__ = (Index("ix_chases_period_unit", "period_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import re
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
+from bot import callback_data as callbacks
+from bot.chasing import Late, acknowledge, chase, late_units
 from bot.context import DubanContext
 from bot.coordination import assign as assign_units
 from bot.coordination import find_task, parse_day, set_deadline, set_due_day
-from bot.i18n import date_text, full_date_text, h, t
+from bot.i18n import Lang, date_text, full_date_text, h, t
 from bot.ledger import build_ledger, workbook_bytes
 from bot.linking import create_invite, deep_link
 from data.repo.tasks import count_tasks
 from data.repo.units import resolve_unit
-from handlers.common import Caller, command_args, current_plan, identify, reply
+from handlers.common import Caller, command_args, current_plan, fit, identify, reply
+from handlers.render import when_text
 
 
 async def bot_username(context: DubanContext) -> str:
@@ -269,3 +274,132 @@ async def period(update: Update, context: DubanContext) -> None:
             due_day=plan.due_day,
         ),
     )
+
+
+def _late_view(lang: Lang, late: Late, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup | None]:
+    span = late.moment.span
+    period = span.label_zh if lang == "zh" else span.label_en
+    if not late.reachable and not late.unreachable:
+        return t(lang, "late.none", period=period), None
+    lines = [
+        t(
+            lang,
+            "late.header",
+            period=period,
+            due=date_text(lang, late.moment.due),
+            count=len(late.reachable) + len(late.unreachable),
+        )
+    ]
+    for entry in late.reachable[:40]:
+        ack = ""
+        if entry.chase is not None:
+            ack = (
+                t(lang, "late.acked", when=when_text(lang, entry.chase.acknowledged_at, tz))
+                if entry.chase.acknowledged_at
+                else t(lang, "late.chased")
+            )
+        lines.append(
+            t(lang, "late.line", unit=h(entry.unit.name), count=len(entry.tasks), ack=ack)
+        )
+    if late.unreachable:
+        lines += ["", t(lang, "late.unreachable")]
+        lines += [
+            t(lang, "late.unreachable_line", unit=h(e.unit.name), count=len(e.tasks))
+            for e in late.unreachable[:40]
+        ]
+    rows = [
+        [
+            InlineKeyboardButton(
+                t(lang, "button.chase", unit=e.unit.name)[:60],
+                callback_data=callbacks.chase_unit(e.unit.id),
+            )
+        ]
+        for e in late.reachable[:20]
+    ]
+    if late.reachable:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(lang, "button.chase_all"), callback_data=callbacks.chase_all()
+                )
+            ]
+        )
+    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+
+
+async def late(update: Update, context: DubanContext) -> None:
+    """/late: units that have not reported, with 催办 buttons; unreachable units apart."""
+    async with context.sessions() as session:
+        caller = await _coordinator(update, context, session)
+        if caller is None:
+            return
+        plan = await current_plan(session)
+        if plan is None:
+            await reply(update, t(caller.lang, "not_linked"))
+            return
+        found = await late_units(session, plan=plan, moment=context.moment(plan))
+        await session.commit()
+    await reply(update, *_late_view(caller.lang, found, context.settings.tz))
+
+
+async def chase_callback(update: Update, context: DubanContext) -> None:
+    """📣 催办 one unit (or all) from /late: queue the chases, then refresh the list."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
+    parsed = callbacks.parse(query.data)
+    assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
+    async with context.sessions() as session:
+        caller = await identify(update, context, session)
+        if not caller.coordinator or caller.contact is None:
+            await query.answer(t(caller.lang, "coordinator_only"), show_alert=True)
+            return
+        plan = await current_plan(session)
+        if plan is None:
+            await query.answer()
+            return
+        moment = context.moment(plan)
+        found = await late_units(session, plan=plan, moment=moment)
+        wanted = (
+            [e.unit.id for e in found.reachable] if parsed.args == ("all",) else [parsed.int(0)]
+        )
+        units, people = await chase(
+            session, late=found, unit_ids=wanted, by=caller.contact, now=context.now()
+        )
+        await session.commit()
+        refreshed = await late_units(session, plan=plan, moment=moment)
+    context.services.wake_outbox()
+    lang = caller.lang
+    if not people:
+        await query.answer(t(lang, "late.nothing_to_chase"), show_alert=True)
+        return
+    await query.answer(t(lang, "late.chased_done", units=units, people=people))
+    message = query.message if isinstance(query.message, Message) else None
+    if message is not None:
+        text, markup = _late_view(lang, refreshed, context.settings.tz)
+        try:
+            await message.edit_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+
+async def ack_callback(update: Update, context: DubanContext) -> None:
+    """收到 under a 催办: recorded once, and shown to coordinators in /late."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
+    parsed = callbacks.parse(query.data)
+    assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
+    async with context.sessions() as session:
+        caller = await identify(update, context, session)
+        record = (
+            await acknowledge(
+                session, chase_id=parsed.int(0), contact=caller.contact, now=context.now()
+            )
+            if caller.contact
+            else None
+        )
+        await session.commit()
+    if record is None:
+        await query.answer(t(caller.lang, "callback.stale"), show_alert=True)
+        return
+    await query.answer(t(caller.lang, "chase.acked"))

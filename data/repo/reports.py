@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from data.models import (
     Attachment,
+    Chase,
     Contact,
     ContactUnit,
     MessageRef,
@@ -252,3 +253,41 @@ async def all_reports(
         .order_by(Report.created_at, Report.id)
     )
     return [(r, number, unit, sender) for r, number, unit, sender in rows.all()]
+
+
+# --- chases (催办) ------------------------------------------------------------------------
+
+
+async def add_chase(
+    session: AsyncSession,
+    *,
+    period_id: int,
+    unit_id: int,
+    contact_id: int,
+    sent_by: int | None,
+    now: datetime,
+) -> Chase:
+    """Record a 催办 to one liaison."""
+    chase = Chase(
+        period_id=period_id,
+        unit_id=unit_id,
+        contact_id=contact_id,
+        sent_by=sent_by,
+        created_at=now,
+    )
+    session.add(chase)
+    await session.flush()
+    return chase
+
+
+async def latest_chases(session: AsyncSession, *, period_id: int) -> dict[int, Chase]:
+    """Each unit's latest chase in a period (an acknowledged one wins a tie)."""
+    rows = await session.scalars(
+        select(Chase).where(Chase.period_id == period_id).order_by(Chase.created_at, Chase.id)
+    )
+    out: dict[int, Chase] = {}
+    for chase in rows:
+        held = out.get(chase.unit_id)
+        if held is None or held.acknowledged_at is None or chase.acknowledged_at is not None:
+            out[chase.unit_id] = chase
+    return out

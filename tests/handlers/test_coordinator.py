@@ -143,7 +143,58 @@ async def test_period_shows_and_moves_the_due_day(bot: BotHarness) -> None:
     assert bot.api.last_text(COORDINATOR_ID) == "“32”不是 1–31 之间的日期。"
 
 
-@pytest.mark.parametrize("command", ["/export", "/deadline", "/assign", "/period", "/invite"])
+@pytest.mark.parametrize(
+    "command", ["/export", "/deadline", "/assign", "/period", "/invite", "/late"]
+)
 async def test_every_coordinator_command_refuses_a_liaison(bot: BotHarness, command: str) -> None:
     await bot.command(bot.user(NDRC), command, "2", "2026-09-30")
     assert bot.api.last_text(NDRC) == "此功能仅限督查室协调人使用。"
+
+
+async def test_late_chase_and_received(bot: BotHarness, sessions: Sessions) -> None:
+    from sqlalchemy import select
+
+    from data.models import Chase
+    from tests.factories.bot import deliver
+
+    coordinator = bot.user(COORDINATOR_ID, "督查室")
+    await bot.command(coordinator, "/late")
+    listing = bot.api.last_message(COORDINATOR_ID)
+    lines = bot.api.last_text(COORDINATOR_ID).splitlines()
+    # Every lead unit still owes something; only 市发改委 has a liaison who can be reached.
+    assert lines[0] == "📋 2026年6月未报送单位(截止 6月25日):52 个"
+    assert lines[1] == "• 市发改委:22 项未报"
+    assert lines[3].startswith("⚠️ 无法联系") and "• 市财政局:4 项未报" in lines
+    labels = [text for row in bot.api.buttons(listing) for text, _ in row]
+    assert labels == ["📣 催办 市发改委", "📣 全部催办"]
+
+    calls = await bot.press(coordinator, "📣 催办 市发改委", listing)
+    answer = next(c for c in calls if c.method == "answerCallbackQuery")
+    assert answer.params["text"] == "已向 1 个单位的 1 位联络员发送催办。"
+    assert "• 市发改委:22 项未报(已催办,未确认)" in bot.api.current(listing)["text"]
+    assert await deliver(bot) == 1
+    chase_message = bot.api.last_message(NDRC)
+    assert bot.api.last_text(NDRC).startswith("📣 督查室催办:市发改委 本期还有 22 项任务未报送")
+
+    stranger_calls = await bot.send(
+        bot.updates.callback(
+            bot.user(6099), bot.api.buttons(chase_message)[0][0][1] or "", chase_message
+        )
+    )
+    assert any(
+        c.params.get("text") == "该按钮已失效,请重新发送命令。"
+        for c in stranger_calls
+        if c.method == "answerCallbackQuery"
+    )
+    calls = await bot.press(bot.user(NDRC), "✅ 收到", chase_message)
+    assert next(c for c in calls if c.method == "answerCallbackQuery").params["text"] == (
+        "已确认收到,谢谢!"
+    )
+    async with sessions() as session:
+        [record] = (await session.scalars(select(Chase))).all()
+    assert record.acknowledged_at is not None
+    await bot.command(coordinator, "/late")
+    assert "• 市发改委:22 项未报(已确认收到 6月10日 09:30)" in bot.api.last_text(COORDINATOR_ID)
+    # The chase's report buttons start a report on the unit's task.
+    await bot.press(bot.user(NDRC), "📝 5", chase_message)
+    assert "报送 任务 5" in bot.api.last_text(NDRC)

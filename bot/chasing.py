@@ -1,0 +1,173 @@
+"""Chasing late units: who has not reported this period, 催办 to their liaisons, 收到."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callback_data
+from bot.i18n import Lang, date_text, h, t
+from bot.outbox import queue_message
+from bot.plan_clock import PlanMoment
+from bot.tasks_view import short_title
+from data.models import Chase, Contact, Plan, Unit
+from data.repo import audit
+from data.repo.contacts import liaisons_by_unit
+from data.repo.reports import add_chase, ensure_period, latest_chases
+from data.repo.tasks import duties_of_units, live_tasks, reported_pairs
+from data.repo.units import units_by_ids
+
+
+@dataclass
+class LateUnit:
+    """A lead unit with tasks not reported this period."""
+
+    unit: Unit
+    tasks: list[tuple[int, int, str]]  # (task id, number, short title)
+    liaisons: list[Contact]
+    unreachable: bool
+    chase: Chase | None = None
+
+
+@dataclass
+class Late:
+    """This period's late units, split by whether anyone can be reached."""
+
+    period_id: int
+    moment: PlanMoment
+    reachable: list[LateUnit] = field(default_factory=list)
+    unreachable: list[LateUnit] = field(default_factory=list)
+
+
+async def late_units(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -> Late:
+    """Lead units owing reports this period, worst first; those no liaison can hear, apart."""
+    span = moment.span
+    period = await ensure_period(
+        session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
+    )
+    duties = [
+        d
+        for d in await duties_of_units(session, plan_id=plan.id, unit_ids=None)
+        if d.role == "lead"
+    ]
+    reported = await reported_pairs(session, period_id=period.id)
+    tasks = await live_tasks(session, plan_id=plan.id)
+    owing: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for duty in duties:
+        if (duty.task_id, duty.unit_id) not in reported:
+            task = tasks[duty.task_id]
+            owing[duty.unit_id].append((task.id, task.number, short_title(task.text)))
+    units = await units_by_ids(session, ids=owing)
+    everyone = await liaisons_by_unit(session, unit_ids=list(owing), reachable=False)
+    chases = await latest_chases(session, period_id=period.id)
+    late = Late(period_id=period.id, moment=moment)
+    for unit_id, items in owing.items():
+        liaisons = everyone.get(unit_id, [])
+        reachable = [c for c in liaisons if c.unreachable_at is None]
+        entry = LateUnit(
+            units[unit_id],
+            sorted(items, key=lambda i: i[1]),
+            reachable,
+            unreachable=not reachable,
+            chase=chases.get(unit_id),
+        )
+        (late.unreachable if entry.unreachable else late.reachable).append(entry)
+    for group in (late.reachable, late.unreachable):
+        group.sort(key=lambda e: (-len(e.tasks), e.unit.name))
+    return late
+
+
+async def chase(
+    session: AsyncSession, *, late: Late, unit_ids: list[int], by: Contact, now: datetime
+) -> tuple[int, int]:
+    """Queue a 催办 (with 收到 and report buttons) to each reachable liaison of the units;
+    returns (units, people) chased."""
+    wanted = [e for e in late.reachable if e.unit.id in set(unit_ids)]
+    people = 0
+    for entry in wanted:
+        for contact in entry.liaisons:
+            record = await add_chase(
+                session,
+                period_id=late.period_id,
+                unit_id=entry.unit.id,
+                contact_id=contact.id,
+                sent_by=by.id,
+                now=now,
+            )
+            lang: Lang = "en" if contact.language == "en" else "zh"
+            await queue_message(
+                session,
+                chat_id=contact.chat_id,
+                kind="chase",
+                now=now,
+                contact_id=contact.id,
+                text=_chase_text(lang, entry, late.moment),
+                markup=_chase_buttons(lang, entry, record.id),
+                dedupe_key=f"chase:{record.id}",
+            )
+            people += 1
+    if wanted:
+        audit.record(
+            session,
+            at=now,
+            actor=f"tg:{by.telegram_id}",
+            contact_id=by.id,
+            action="chase.send",
+            entity="period",
+            entity_id=late.period_id,
+            detail={"units": [e.unit.name for e in wanted], "people": people},
+        )
+    return len(wanted), people
+
+
+def _chase_text(lang: Lang, entry: LateUnit, moment: PlanMoment) -> str:
+    lines = [
+        t(
+            lang,
+            "chase.message",
+            unit=h(entry.unit.name),
+            count=len(entry.tasks),
+            due=date_text(lang, moment.due),
+        )
+    ]
+    lines += [f"• {number}. {h(title)}" for _id, number, title in entry.tasks[:20]]
+    return "\n".join(lines)
+
+
+def _chase_buttons(lang: Lang, entry: LateUnit, chase_id: int) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(
+            f"📝 {number}", callback_data=callback_data.report_task(task_id, entry.unit.id)
+        )
+        for task_id, number, _title in entry.tasks[:15]
+    ]
+    rows = [
+        [InlineKeyboardButton(t(lang, "button.ack"), callback_data=callback_data.ack(chase_id))]
+    ]
+    rows += [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+    return InlineKeyboardMarkup(rows)
+
+
+async def acknowledge(
+    session: AsyncSession, *, chase_id: int, contact: Contact, now: datetime
+) -> Chase | None:
+    """收到: record the first acknowledgement; None if the chase is not this person's."""
+    record = await session.get(Chase, chase_id)
+    if record is None or record.contact_id != contact.id:
+        return None
+    if record.acknowledged_at is None:
+        record.acknowledged_at = now
+        audit.record(
+            session,
+            at=now,
+            actor=f"tg:{contact.telegram_id}",
+            contact_id=contact.id,
+            action="chase.ack",
+            entity="chase",
+            entity_id=record.id,
+        )
+    return record
