@@ -77,6 +77,7 @@ def register_handlers(application: DubanApp) -> None:
     application.add_handler(CommandHandler("assign", coordinator.assign))
     application.add_handler(CommandHandler("period", coordinator.period))
     application.add_handler(CommandHandler("late", coordinator.late))
+    application.add_handler(CommandHandler("status", coordinator.status))
 
     application.add_handler(
         CallbackQueryHandler(tasks.mytasks_page, pattern=callbacks.MYTASKS_PAGE)

@@ -298,3 +298,33 @@ def workbook_bytes(ledger: Ledger, *, lang: Lang, tz: ZoneInfo) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+@dataclass
+class Overview:
+    """The numbers /status shows, all taken from the ledger."""
+
+    done_units: int
+    total_units: int
+    sections: list[tuple[int, str, dict[Light, int]]]
+    ranking: list[UnitRate]
+
+    @property
+    def percent(self) -> float:
+        """The reporting rate in percent."""
+        return 100 * self.done_units / self.total_units if self.total_units else 100.0
+
+
+def overview(ledger: Ledger) -> Overview:
+    """Reporting rate (units that reported every task they lead), lights by section, ranking."""
+    sections = []
+    for number, title in ledger.sections:
+        counts: dict[Light, int] = {}
+        for row in ledger.tasks:
+            if row.section == number:
+                counts[row.light] = counts.get(row.light, 0) + 1
+        sections.append((number, title, counts))
+    done = sum(1 for rate in ledger.rates if rate.reported >= rate.owed)
+    return Overview(
+        done_units=done, total_units=len(ledger.rates), sections=sections, ranking=ledger.rates
+    )

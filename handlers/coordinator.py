@@ -17,7 +17,8 @@ from bot.context import DubanContext
 from bot.coordination import assign as assign_units
 from bot.coordination import find_task, parse_day, set_deadline, set_due_day
 from bot.i18n import Lang, date_text, full_date_text, h, t
-from bot.ledger import build_ledger, workbook_bytes
+from bot.charts import LIGHT_ORDER, status_chart
+from bot.ledger import build_ledger, overview, workbook_bytes
 from bot.linking import create_invite, deep_link
 from data.repo.tasks import count_tasks
 from data.repo.units import resolve_unit
@@ -403,3 +404,83 @@ async def ack_callback(update: Update, context: DubanContext) -> None:
         await query.answer(t(caller.lang, "callback.stale"), show_alert=True)
         return
     await query.answer(t(caller.lang, "chase.acked"))
+
+
+_CN_NUMERALS = "零一二三四五六七八九十"
+
+
+def _section_label(number: int, title: str) -> str:
+    numeral = _CN_NUMERALS[number] if number <= 10 else f"十{_CN_NUMERALS[number - 10]}"
+    short = title[2:] if title.startswith("关于") else title
+    return f"{numeral}、{short[:10]}"
+
+
+async def status(update: Update, context: DubanContext) -> None:
+    """/status: this period's reporting rate, lights by section, on-time ranking and a chart."""
+    async with context.sessions() as session:
+        caller = await _coordinator(update, context, session)
+        if caller is None:
+            return
+        plan = await current_plan(session)
+        if plan is None:
+            await reply(update, t(caller.lang, "not_linked"))
+            return
+        moment = context.moment(plan)
+        ledger = await build_ledger(
+            session,
+            plan=plan,
+            moment=moment,
+            calendar=context.services.calendar,
+            thresholds=context.services.thresholds,
+        )
+        await session.commit()
+    lang = caller.lang
+    numbers = overview(ledger)
+    span = moment.span
+    lines = [
+        t(
+            lang,
+            "overview.header",
+            period=span.label_zh if lang == "zh" else span.label_en,
+            due=date_text(lang, moment.due),
+        ),
+        t(
+            lang,
+            "overview.rate",
+            done=numbers.done_units,
+            total=numbers.total_units,
+            percent=f"{numbers.percent:.1f}",
+        ),
+        "",
+        t(lang, "overview.sections"),
+    ]
+    for number, title, counts in numbers.sections:
+        lights = " ".join(f"{light.emoji}{counts.get(light, 0)}" for light in LIGHT_ORDER)
+        lines.append(
+            t(
+                lang,
+                "overview.section_line",
+                section=h(_section_label(number, title)),
+                lights=lights,
+            )
+        )
+    top = numbers.ranking[:10]
+    lines += ["", t(lang, "overview.ranking", count=len(top))]
+    lines += [
+        t(lang, "overview.rank_line", rank=r.rank, unit=h(r.unit), on_time=r.on_time, owed=r.owed)
+        for r in top
+    ]
+    await reply(update, "\n".join(lines))
+    chart_top = numbers.ranking[:15]
+    png = await asyncio.to_thread(
+        status_chart,
+        title=t(lang, "overview.chart_title"),
+        sections=[(_section_label(n, ti), c) for n, ti, c in numbers.sections],
+        light_names={light: t(lang, f"light.{light.value}") for light in LIGHT_ORDER},
+        ranking=[(r.unit, r.on_time / r.owed if r.owed else 1.0) for r in chart_top],
+        ranking_title=t(lang, "overview.chart_ranking", count=len(chart_top)),
+        count_label=t(lang, "overview.chart_count"),
+    )
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_photo(photo=png, filename="status.png")

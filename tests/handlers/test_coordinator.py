@@ -144,7 +144,7 @@ async def test_period_shows_and_moves_the_due_day(bot: BotHarness) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["/export", "/deadline", "/assign", "/period", "/invite", "/late"]
+    "command", ["/export", "/deadline", "/assign", "/period", "/invite", "/late", "/status"]
 )
 async def test_every_coordinator_command_refuses_a_liaison(bot: BotHarness, command: str) -> None:
     await bot.command(bot.user(NDRC), command, "2", "2026-09-30")
@@ -198,3 +198,16 @@ async def test_late_chase_and_received(bot: BotHarness, sessions: Sessions) -> N
     # The chase's report buttons start a report on the unit's task.
     await bot.press(bot.user(NDRC), "📝 5", chase_message)
     assert "报送 任务 5" in bot.api.last_text(NDRC)
+
+
+async def test_status_shows_rate_lights_ranking_and_a_chart(bot: BotHarness) -> None:
+    await bot.command(bot.user(COORDINATOR_ID, "督查室"), "/status")
+    text = bot.api.sent_messages(COORDINATOR_ID)[-2].text or ""  # the photo comes last
+    lines = text.splitlines()
+    assert lines[0] == "📊 2026年6月报送情况(截止 6月25日)"
+    assert lines[1] == "报送率:0/52 个单位已全部报送(0.0%)"
+    # Task 2 is at risk (yellow); the rest of section 2 is not reported, due in 11 working days.
+    assert "二、加快打造高质量发展区 ✅0 🟢0 ⚪11 🟡1 🔴0" in lines
+    assert lines[lines.index("按时报送排名(前 10 名)") + 1] == "1. 市发改委 1/23"
+    [photo] = bot.api.calls("sendPhoto")
+    assert photo.params["photo"]["bytes"].startswith(b"\x89PNG")
