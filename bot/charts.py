@@ -15,10 +15,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: render to PNG in memory
 
-from matplotlib import font_manager  # noqa: E402 - after choosing the backend
-from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib import font_manager
+from matplotlib import pyplot as plt
 
-from bot.lights import Light  # noqa: E402
+from bot.lights import Light
 
 FONT_PACKAGE = "pylopdf_fonts_zh_cn"
 FONT_FILE = "NotoSansSC-Regular.otf"

@@ -12,12 +12,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot import callback_data as callbacks
+from bot.charts import LIGHT_ORDER, status_chart
 from bot.chasing import Late, acknowledge, chase, late_units
 from bot.context import DubanContext
 from bot.coordination import assign as assign_units
 from bot.coordination import find_task, parse_day, set_deadline, set_due_day
 from bot.i18n import Lang, date_text, full_date_text, h, t
-from bot.charts import LIGHT_ORDER, status_chart
 from bot.ledger import build_ledger, overview, workbook_bytes
 from bot.linking import create_invite, deep_link
 from data.repo.tasks import count_tasks
