@@ -30,7 +30,7 @@ from bot.settings import Settings
 from bot.workdays import Calendar, WorkCalendar
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage
-from handlers import coordinator, errors, report, review, start, tasks
+from handlers import broadcast, coordinator, errors, report, review, start, tasks
 from handlers.common import identify, reply
 from scheduler import jobs
 
@@ -78,6 +78,7 @@ def register_handlers(application: DubanApp) -> None:
     application.add_handler(CommandHandler("period", coordinator.period))
     application.add_handler(CommandHandler("late", coordinator.late))
     application.add_handler(CommandHandler("status", coordinator.status))
+    application.add_handler(CommandHandler("broadcast", broadcast.broadcast_command))
 
     application.add_handler(
         CallbackQueryHandler(tasks.mytasks_page, pattern=callbacks.MYTASKS_PAGE)
@@ -95,6 +96,9 @@ def register_handlers(application: DubanApp) -> None:
         CallbackQueryHandler(coordinator.chase_callback, pattern=callbacks.LATE)
     )
     application.add_handler(CallbackQueryHandler(coordinator.ack_callback, pattern=callbacks.ACK))
+    application.add_handler(
+        CallbackQueryHandler(broadcast.broadcast_callback, pattern=callbacks.BROADCAST)
+    )
 
     # Plain messages: text feeds a conversation step (or files a reply to a prompt); media are
     # evidence; anything else is told what is expected. Commands never reach these.
@@ -228,4 +232,9 @@ def build_application(
     )
     register_handlers(application)
     jobs.register(application)
+    # Broadcast progress is Telegram-facing (it edits a message), so it is registered here.
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            broadcast.progress_tick, interval=5, first=5, name="broadcast-progress"
+        )
     return application

@@ -123,3 +123,11 @@ def chase_all() -> str:
 def ack(chase_id: int) -> str:
     """收到 under a 催办."""
     return _checked(f"ack:{chase_id}")
+
+
+BROADCAST = r"^bc:"
+
+
+def broadcast(action: str, arg: str | int | None = None) -> str:
+    """A /broadcast step: a:<audience>, s:<section>, go, at, x."""
+    return _checked(f"bc:{action}" + (f":{arg}" if arg is not None else ""))

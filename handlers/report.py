@@ -46,7 +46,7 @@ from bot.tasks_view import short_title
 from data.models import Plan, Report, ReportDraft
 from data.repo import audit
 from data.repo.reports import coordinators, message_ref, remember_message, take_draft
-from handlers import keyboards, render
+from handlers import broadcast, keyboards, render
 from handlers.common import Caller, command_args, current_plan, fit, identify, reply
 from handlers.review import handle_reason
 
@@ -483,6 +483,8 @@ async def text_input(update: Update, context: DubanContext) -> None:
             await reply(update, t(caller.lang, "not_linked"))
             return
         lang = caller.lang
+        if await broadcast.handle_text(update, context, session, caller, message.text):
+            return
         if draft is not None and draft.kind == "return":
             await handle_reason(update, context, session, caller, draft, message.text)
             return

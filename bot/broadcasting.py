@@ -1,0 +1,240 @@
+"""Broadcasts: who an audience reaches, queueing through the outbox, progress and summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.chasing import late_units
+from bot.i18n import Lang, h, t
+from bot.outbox import queue_message
+from bot.plan_clock import PlanMoment
+from data.models import (
+    Broadcast,
+    CollectiveMember,
+    Contact,
+    ContactUnit,
+    OutboxMessage,
+    Plan,
+    Section,
+)
+from data.repo import audit
+from data.repo.contacts import liaisons_by_unit
+from data.repo.outbox import counts
+from data.repo.tasks import duties_of_units, live_tasks
+from data.repo.units import resolve_unit, units_by_ids
+
+AUDIENCES = ("all", "late", "section", "tasks", "unit")
+
+
+@dataclass
+class Reach:
+    """Who a broadcast reaches, and the units nobody can hear."""
+
+    contacts: list[Contact] = field(default_factory=list)
+    units: int = 0
+    unreachable_units: list[str] = field(default_factory=list)
+
+
+async def active_draft(session: AsyncSession, *, contact_id: int) -> Broadcast | None:
+    """The coordinator's broadcast being written, if any."""
+    return await session.scalar(
+        select(Broadcast)
+        .where(Broadcast.created_by == contact_id, Broadcast.state == "draft")
+        .order_by(Broadcast.id.desc())
+        .limit(1)
+    )
+
+
+async def start(session: AsyncSession, *, by: Contact, chat_id: int, now: datetime) -> Broadcast:
+    """A new draft (an older unfinished one is cancelled)."""
+    old = await active_draft(session, contact_id=by.id)
+    if old is not None:
+        old.state = "cancelled"
+    draft = Broadcast(
+        created_by=by.id,
+        chat_id=chat_id,
+        state="draft",
+        step="audience",
+        audience={},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def _unit_ids_for(
+    session: AsyncSession, *, plan: Plan, moment: PlanMoment, audience: dict[str, object]
+) -> tuple[set[int] | None, list[str]]:
+    """The unit ids an audience names (None: every linked liaison), plus names nobody hears."""
+    kind = audience.get("kind")
+    if kind == "all":
+        return None, []
+    if kind == "late":
+        late = await late_units(session, plan=plan, moment=moment)
+        return ({e.unit.id for e in late.reachable}, [e.unit.name for e in late.unreachable])
+    duties = await duties_of_units(session, plan_id=plan.id, unit_ids=None)
+    if kind == "section":
+        tasks = await live_tasks(session, plan_id=plan.id)
+        section_id = await session.scalar(
+            select(Section.id).where(
+                Section.plan_id == plan.id, Section.number == audience.get("section")
+            )
+        )
+        in_section = {t.id for t in tasks.values() if t.section_id == section_id}
+        return {d.unit_id for d in duties if d.task_id in in_section and d.role == "lead"}, []
+    if kind == "tasks":
+        tasks = await live_tasks(session, plan_id=plan.id)
+        numbers = set(audience.get("tasks") or [])  # type: ignore[call-overload]
+        wanted = {t.id for t in tasks.values() if t.number in numbers}
+        return {d.unit_id for d in duties if d.task_id in wanted}, []
+    if kind == "unit":
+        unit = await resolve_unit(session, name=str(audience.get("unit")))
+        if unit is None:
+            return set(), []
+        if unit.kind == "collective":
+            members = await session.scalars(
+                select(CollectiveMember.member_id).where(CollectiveMember.collective_id == unit.id)
+            )
+            return set(members.all()), []
+        return {unit.id}, []
+    return set(), []
+
+
+async def reach(
+    session: AsyncSession, *, plan: Plan, moment: PlanMoment, audience: dict[str, object]
+) -> Reach:
+    """The reachable liaisons of an audience (each person once) and the units out of reach."""
+    unit_ids, unreachable = await _unit_ids_for(
+        session, plan=plan, moment=moment, audience=audience
+    )
+    if unit_ids is None:
+        rows = await session.scalars(
+            select(Contact)
+            .join(ContactUnit, ContactUnit.contact_id == Contact.id)
+            .where(Contact.unreachable_at.is_(None))
+            .distinct()
+            .order_by(Contact.id)
+        )
+        contacts = list(rows.all())
+        linked = await session.scalars(select(ContactUnit.unit_id).distinct())
+        return Reach(contacts=contacts, units=len(linked.all()))
+    liaisons = await liaisons_by_unit(session, unit_ids=unit_ids)
+    names = await units_by_ids(session, ids=unit_ids)
+    out = Reach(units=len(unit_ids), unreachable_units=list(unreachable))
+    seen: set[int] = set()
+    for unit_id in sorted(unit_ids):
+        people = liaisons.get(unit_id, [])
+        # No liaison, or every one of them blocked the bot: nobody hears this unit.
+        if not people and unit_id in names and names[unit_id].name not in out.unreachable_units:
+            out.unreachable_units.append(names[unit_id].name)
+        for contact in people:
+            if contact.id not in seen:
+                seen.add(contact.id)
+                out.contacts.append(contact)
+    return out
+
+
+def message_text(lang: Lang, text: str) -> str:
+    """What recipients see: a header, then the coordinator's text, escaped."""
+    return t(lang, "broadcast.header") + "\n" + h(text)
+
+
+async def send(
+    session: AsyncSession,
+    *,
+    draft: Broadcast,
+    reached: Reach,
+    by: Contact,
+    now: datetime,
+    at: datetime | None = None,
+) -> int:
+    """Queue one outbox message per person (not before `at` when scheduled); returns count."""
+    assert draft.text is not None  # noqa: S101 - the conversation asked for it
+    for contact in reached.contacts:
+        lang: Lang = "en" if contact.language == "en" else "zh"
+        await queue_message(
+            session,
+            chat_id=contact.chat_id,
+            kind="broadcast",
+            now=now,
+            text=message_text(lang, draft.text),
+            contact_id=contact.id,
+            batch=f"bc{draft.id}",
+            dedupe_key=f"bc{draft.id}:c{contact.id}",
+            not_before=at,
+        )
+    draft.recipients = len(reached.contacts)
+    draft.state = "scheduled" if at is not None else "sending"
+    draft.scheduled_at = at
+    draft.updated_at = now
+    audit.record(
+        session,
+        at=now,
+        actor=f"tg:{by.telegram_id}",
+        contact_id=by.id,
+        action="broadcast.send",
+        entity="broadcast",
+        entity_id=draft.id,
+        detail={
+            "audience": draft.audience,
+            "recipients": draft.recipients,
+            "at": at.isoformat() if at else None,
+        },
+    )
+    return draft.recipients
+
+
+@dataclass
+class Progress:
+    """Where a broadcast's delivery stands."""
+
+    total: int
+    sent: int
+    failed: int
+    pending: int
+    reasons: Counter[str]
+
+    @property
+    def finished(self) -> bool:
+        """Nothing is left to send."""
+        return self.pending == 0
+
+
+async def progress(session: AsyncSession, *, broadcast: Broadcast) -> Progress:
+    """Counts of the broadcast's outbox rows, and why the failed ones failed."""
+    by_state = await counts(session, batch=f"bc{broadcast.id}")
+    errors = await session.scalars(
+        select(OutboxMessage.last_error).where(
+            OutboxMessage.batch == f"bc{broadcast.id}", OutboxMessage.state == "failed"
+        )
+    )
+    reasons: Counter[str] = Counter(_reason(e or "") for e in errors.all())
+    return Progress(
+        total=sum(by_state.values()),
+        sent=by_state.get("sent", 0),
+        failed=by_state.get("failed", 0),
+        pending=by_state.get("queued", 0) + by_state.get("sending", 0),
+        reasons=reasons,
+    )
+
+
+def _reason(error: str) -> str:
+    return "blocked" if error.startswith("blocked") else "other"
+
+
+async def live_broadcasts(session: AsyncSession, *, now: datetime) -> list[Broadcast]:
+    """Broadcasts whose sending has started (scheduled ones once their time has come)."""
+    rows = await session.scalars(
+        select(Broadcast).where(
+            (Broadcast.state == "sending")
+            | ((Broadcast.state == "scheduled") & (Broadcast.scheduled_at <= now))
+        )
+    )
+    return list(rows.all())
