@@ -24,7 +24,7 @@ from bot import callback_data as callbacks
 from bot.context import DubanContext, Services
 from bot.i18n import LANGUAGES, Lang, t
 from bot.lights import LightThresholds
-from bot.outbox import Limits, OutboxSender, notify_blocked
+from bot.outbox import Limits, OutboxSender, RateGate, SharedLimiter, notify_blocked
 from bot.plan_clock import Clock, system_clock
 from bot.settings import Settings
 from bot.workdays import Calendar, WorkCalendar
@@ -203,8 +203,12 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
+    gate = RateGate(settings.send_rate_per_s)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        # Replies and the outbox share Telegram's 30/s: replies are counted, never delayed.
+        builder = builder.rate_limiter(SharedLimiter(gate))
     application: DubanApp = builder.build()
     engine = engine or make_engine(settings.database_url)
     application.bot_data["engine"] = engine
@@ -229,6 +233,7 @@ def build_application(
             concurrency=settings.send_concurrency,
         ),
         on_blocked=lambda message: _tell_coordinators_blocked(application, message),
+        gate=gate,
     )
     register_handlers(application)
     jobs.register(application)

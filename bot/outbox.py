@@ -8,11 +8,15 @@ Delivery policy (PRODUCT §5):
   pausing all sending), on 5xx and network errors (exponential backoff, capped, at most
   `max_attempts` tries); 'failed' with the reason on a permanent error (400); and on 403 (the
   user blocked the bot) 'failed' plus the contact marked unreachable and coordinators told.
-- Guarantee: at least once, and in practice exactly once. A crash before Telegram answers
-  leaves the row 'sending'; when its lease lapses the next sender retakes it. Only a crash in
-  the few milliseconds between Telegram's answer and our commit can send a message twice.
+- Guarantee: at least once. A crash before Telegram answers leaves the row 'sending'; when its
+  lease lapses the next sender retakes it. A message can be sent twice only when Telegram
+  accepted it but we never learned so: a crash between its answer and our commit, or a
+  connection dropped after the request reached Telegram (the Bot API has no idempotency key,
+  so such an ambiguous failure is retried rather than risk losing the message).
 - Interactive replies never wait behind the outbox: it sends through its own Bot and HTTP
-  connection pool, as a separate asyncio task, while updates are handled as usual.
+  connection pool, as a separate asyncio task, while updates are handled as usual. Both share
+  one RateGate: replies are counted in it (never delayed by it), and the outbox keeps below
+  Telegram's 30/s by default (27/s) so that replies fit in the same budget.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import logging
 import random
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +36,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 from telegram import Bot, InlineKeyboardMarkup
+from telegram._utils.types import JSONDict
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -40,6 +46,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.i18n import Lang, h, t
@@ -69,7 +76,10 @@ class Limits:
 
 
 class RateGate:
-    """A token bucket on a monotonic clock, with a pause for Telegram's retry_after."""
+    """Paces sends to a rate over a sliding second, with a pause for Telegram's retry_after.
+
+    Interactive replies call `note()` so the outbox leaves room for them; they never wait.
+    """
 
     def __init__(
         self,
@@ -79,24 +89,74 @@ class RateGate:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.interval = 1.0 / rate_per_s
+        self.per_second = max(1, int(rate_per_s))
         self._monotonic = monotonic
         self._sleep = sleep
         self._next = monotonic()
         self._paused_until = 0.0
+        self._recent: deque[float] = deque()
         self._lock = asyncio.Lock()
 
     def pause(self, seconds: float) -> None:
         """Stop everyone for a while (Telegram's flood control applies to the whole bot)."""
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
+    def note(self) -> None:
+        """Count a send made elsewhere (an interactive reply) against the same second."""
+        self._recent.append(self._monotonic())
+
     async def wait(self) -> None:
-        """Return when the next message may go."""
+        """Return when the next message may go: spaced, under the per-second cap, not paused."""
         async with self._lock:
-            now = self._monotonic()
-            start = max(self._next, now, self._paused_until)
-            self._next = start + self.interval
-        if start > now:
-            await self._sleep(start - now)
+            while True:
+                now = self._monotonic()
+                while self._recent and self._recent[0] <= now - 1.0:
+                    self._recent.popleft()
+                ready = max(self._next, self._paused_until)
+                if len(self._recent) >= self.per_second:
+                    ready = max(ready, self._recent[0] + 1.0)
+                if ready <= now:
+                    break
+                # Re-check after sleeping: a 429 may have paused everyone meanwhile.
+                await self._sleep(ready - now)
+            self._next = now + self.interval
+            self._recent.append(now)
+
+
+class SharedLimiter(BaseRateLimiter[None]):
+    """PTB rate limiter for interactive replies: counted in the outbox's gate, never delayed;
+    a 429 is honoured once (wait, then retry) so a user's answer is not dropped."""
+
+    def __init__(self, gate: RateGate) -> None:
+        self.gate = gate
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        """Send now; after a 429, pause the outbox too, wait, and try once more."""
+        self.gate.note()
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                seconds = _seconds(exc.retry_after)
+            self.gate.pause(seconds)
+            await asyncio.sleep(seconds)
+            self.gate.note()
+            return await callback(*args, **kwargs)
 
 
 @dataclass
@@ -195,6 +255,10 @@ class OutboxSender:
             stats.deferred += 1
             return
         self._last_by_chat[message.chat_id] = now_m
+        if len(self._last_by_chat) > 10_000:
+            # Only the last second matters: forget older chats so the map stays small.
+            cutoff = now_m - self.limits.per_chat_interval_s
+            self._last_by_chat = {c: ts for c, ts in self._last_by_chat.items() if ts > cutoff}
         await self.gate.wait()
         outcome: tuple[str, Any] = ("sent", None)
         try:

@@ -230,3 +230,24 @@ async def test_a_sent_message_about_one_task_can_be_replied_to(
     async with sessions() as session:
         ref = await session.get(MessageRef, (81, message_id))
         assert ref is not None and ref.task_id == 2
+
+
+async def test_rate_gate_counts_replies_and_honours_a_pause_that_comes_while_waiting() -> None:
+    instant = Instant()
+    gate = RateGate(2.0, monotonic=instant.monotonic, sleep=instant.sleep)
+    gate.note()
+    gate.note()  # two interactive replies used this second's budget
+    await gate.wait()
+    assert instant.now == pytest.approx(1.0)  # the outbox waited for the window to free up
+
+    async def pausing_sleep(seconds: float) -> None:
+        instant.now += seconds
+        if not pauses:
+            pauses.append(seconds)
+            gate.pause(3.0)  # a 429 arrives while this send is waiting its turn
+
+    pauses: list[float] = []
+    gate._sleep = pausing_sleep
+    start = instant.now
+    await gate.wait()
+    assert instant.now >= start + pauses[0] + 3.0 - 1e-9
