@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot import callback_data as callbacks
@@ -29,7 +28,7 @@ from bot.reporting import check_text
 from data.models import Broadcast, Contact, Plan
 from data.repo.plans import plan_tree
 from data.repo.units import resolve_unit
-from handlers.common import Caller, current_plan, fit, identify, reply
+from handlers.common import Caller, current_plan, edit_html, identify, reply
 
 _TIME_ONLY = re.compile(r"^(\d{1,2})[:：](\d{2})$")
 
@@ -48,14 +47,6 @@ def _audience_keyboard(lang: Lang) -> InlineKeyboardMarkup:
         for kind in AUDIENCES
     ]
     return InlineKeyboardMarkup([*rows, _cancel_row(lang)])
-
-
-async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await message.edit_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
 
 
 async def broadcast_command(update: Update, context: DubanContext) -> None:
@@ -132,7 +123,7 @@ async def _preview(
         ]
     )
     if edit is not None:
-        await _edit(edit, text, markup)
+        await edit_html(edit, text, markup)
     else:
         await reply(update, text, markup)
 
@@ -160,7 +151,7 @@ async def broadcast_callback(update: Update, context: DubanContext) -> None:
             draft.state = "cancelled"
             await session.commit()
             await query.answer()
-            await _edit(message, t(lang, "broadcast.cancelled"), None)
+            await edit_html(message, t(lang, "broadcast.cancelled"), None)
             return
         if action == "a" and draft.step == "audience" and args and args[0] in AUDIENCES:
             kind = args[0]
@@ -180,7 +171,7 @@ async def broadcast_callback(update: Update, context: DubanContext) -> None:
                     ]
                     for s, _tasks in sections
                 ]
-                await _edit(
+                await edit_html(
                     message,
                     t(lang, "broadcast.pick_section"),
                     InlineKeyboardMarkup([*rows, _cancel_row(lang)]),
@@ -191,7 +182,7 @@ async def broadcast_callback(update: Update, context: DubanContext) -> None:
             key = {"tasks": "broadcast.ask_tasks", "unit": "broadcast.ask_unit"}.get(
                 kind, "broadcast.ask_text"
             )
-            await _edit(message, t(lang, key), InlineKeyboardMarkup([_cancel_row(lang)]))
+            await edit_html(message, t(lang, key), InlineKeyboardMarkup([_cancel_row(lang)]))
             return
         if action == "s" and draft.step == "section" and args and args[0].isdigit():
             draft.audience = {"kind": "section", "section": int(args[0])}
@@ -199,7 +190,7 @@ async def broadcast_callback(update: Update, context: DubanContext) -> None:
             draft.updated_at = now
             await session.commit()
             await query.answer()
-            await _edit(
+            await edit_html(
                 message, t(lang, "broadcast.ask_text"), InlineKeyboardMarkup([_cancel_row(lang)])
             )
             return
@@ -208,7 +199,7 @@ async def broadcast_callback(update: Update, context: DubanContext) -> None:
             if action == "at":
                 draft.step = "time"
                 await session.commit()
-                await _edit(
+                await edit_html(
                     message,
                     t(lang, "broadcast.ask_time"),
                     InlineKeyboardMarkup([_cancel_row(lang)]),
@@ -221,7 +212,7 @@ async def broadcast_callback(update: Update, context: DubanContext) -> None:
             total = await send(session, draft=draft, reached=reached, by=caller.contact, now=now)
             await session.commit()
             context.services.wake_outbox()
-            await _edit(
+            await edit_html(
                 message,
                 t(
                     lang,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.context import DubanContext
 from bot.i18n import Lang, pick_language
@@ -86,3 +87,19 @@ def fit(text: str, limit: int = MAX_MESSAGE) -> str:
 def command_args(context: DubanContext) -> list[str]:
     """The words after the command."""
     return list(context.args or [])
+
+
+async def edit_html(
+    message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit a message in place (HTML); a second tap that changes nothing is not an error."""
+    try:
+        await message.edit_text(
+            fit(text),
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            disable_web_page_preview=True,
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise

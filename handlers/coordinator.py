@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 
 from bot import callback_data as callbacks
 from bot.charts import LIGHT_ORDER, status_chart
@@ -18,11 +17,13 @@ from bot.context import DubanContext
 from bot.coordination import assign as assign_units
 from bot.coordination import find_task, parse_day, set_deadline, set_due_day
 from bot.i18n import Lang, date_text, full_date_text, h, t
-from bot.ledger import build_ledger, overview, workbook_bytes
+from bot.ledger import Ledger, build_ledger, overview, workbook_bytes
 from bot.linking import create_invite, deep_link
+from bot.plan_clock import PlanMoment
+from data.models import Plan
 from data.repo.tasks import count_tasks
 from data.repo.units import resolve_unit
-from handlers.common import Caller, command_args, current_plan, fit, identify, reply
+from handlers.common import Caller, command_args, current_plan, edit_html, identify, reply
 from handlers.render import when_text
 
 
@@ -81,25 +82,10 @@ async def invite(update: Update, context: DubanContext) -> None:
 
 async def export(update: Update, context: DubanContext) -> None:
     """/export: the ledger as an .xlsx workbook, sent as a document."""
-    async with context.sessions() as session:
-        caller = await identify(update, context, session)
-        if not caller.coordinator:
-            await session.commit()
-            await reply(update, t(caller.lang, "coordinator_only"))
-            return
-        plan = await current_plan(session)
-        if plan is None:
-            await reply(update, t(caller.lang, "not_linked"))
-            return
-        moment = context.moment(plan)
-        ledger = await build_ledger(
-            session,
-            plan=plan,
-            moment=moment,
-            calendar=context.services.calendar,
-            thresholds=context.services.thresholds,
-        )
-        await session.commit()
+    found = await _ledger(update, context)
+    if found is None:
+        return
+    caller, plan, moment, ledger = found
     lang = caller.lang
     tz = context.settings.tz
     # Building a workbook is CPU work: keep it off the event loop.
@@ -133,6 +119,30 @@ async def _coordinator(
         await reply(update, t(caller.lang, "coordinator_only"))
         return None
     return caller
+
+
+async def _ledger(
+    update: Update, context: DubanContext
+) -> tuple[Caller, Plan, PlanMoment, Ledger] | None:
+    """For /export and /status: the coordinator, the plan, its moment and the ledger."""
+    async with context.sessions() as session:
+        caller = await _coordinator(update, context, session)
+        if caller is None:
+            return None
+        plan = await current_plan(session)
+        if plan is None:
+            await reply(update, t(caller.lang, "not_linked"))
+            return None
+        moment = context.moment(plan)
+        ledger = await build_ledger(
+            session,
+            plan=plan,
+            moment=moment,
+            calendar=context.services.calendar,
+            thresholds=context.services.thresholds,
+        )
+        await session.commit()
+    return caller, plan, moment, ledger
 
 
 def _number(raw: str) -> int | None:
@@ -376,12 +386,7 @@ async def chase_callback(update: Update, context: DubanContext) -> None:
     await query.answer(t(lang, "late.chased_done", units=units, people=people))
     message = query.message if isinstance(query.message, Message) else None
     if message is not None:
-        text, markup = _late_view(lang, refreshed, context.settings.tz)
-        try:
-            await message.edit_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup)
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+        await edit_html(message, *_late_view(lang, refreshed, context.settings.tz))
 
 
 async def ack_callback(update: Update, context: DubanContext) -> None:
@@ -417,23 +422,10 @@ def _section_label(number: int, title: str) -> str:
 
 async def status(update: Update, context: DubanContext) -> None:
     """/status: this period's reporting rate, lights by section, on-time ranking and a chart."""
-    async with context.sessions() as session:
-        caller = await _coordinator(update, context, session)
-        if caller is None:
-            return
-        plan = await current_plan(session)
-        if plan is None:
-            await reply(update, t(caller.lang, "not_linked"))
-            return
-        moment = context.moment(plan)
-        ledger = await build_ledger(
-            session,
-            plan=plan,
-            moment=moment,
-            calendar=context.services.calendar,
-            thresholds=context.services.thresholds,
-        )
-        await session.commit()
+    found = await _ledger(update, context)
+    if found is None:
+        return
+    caller, _plan, moment, ledger = found
     lang = caller.lang
     numbers = overview(ledger)
     span = moment.span

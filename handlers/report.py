@@ -8,8 +8,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 
 from bot import callback_data as callbacks
 from bot.context import DubanContext
@@ -47,7 +45,7 @@ from data.models import Plan, Report, ReportDraft
 from data.repo import audit
 from data.repo.reports import coordinators, message_ref, remember_message, take_draft
 from handlers import broadcast, keyboards, render
-from handlers.common import Caller, command_args, current_plan, fit, identify, reply
+from handlers.common import Caller, command_args, current_plan, edit_html, fit, identify, reply
 from handlers.review import handle_reason
 
 log = logging.getLogger(__name__)
@@ -222,7 +220,7 @@ async def _picker(
     markup = keyboards.report_picker(caller.lang, buttons, page, pages)
     text = t(caller.lang, "report.pick", page=page, pages=pages)
     if edit is not None:
-        await _edit(edit, text, markup)
+        await edit_html(edit, text, markup)
     else:
         await reply(update, text, markup)
 
@@ -254,17 +252,9 @@ async def _begin(
         return
     text, markup = step_prompt(caller.lang, started, duty)
     if edit is not None:
-        await _edit(edit, text, markup)
+        await edit_html(edit, text, markup)
     else:
         await reply(update, text, markup)
-
-
-async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await message.edit_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
 
 
 async def report_callback(update: Update, context: DubanContext) -> None:
@@ -315,7 +305,7 @@ async def report_callback(update: Update, context: DubanContext) -> None:
                 await take_draft(session, draft_id=draft.id)
                 await session.commit()
             await query.answer()
-            await _edit(message, t(lang, "report.cancelled"), None)
+            await edit_html(message, t(lang, "report.cancelled"), None)
             return
         if draft is None or draft.kind != "report":
             # The usual cause of a second 提交 is a double tap: say so plainly.
@@ -357,10 +347,10 @@ async def report_callback(update: Update, context: DubanContext) -> None:
         await query.answer()
         if draft.step == Step.PREVIEW:
             text = await _preview_text(session, lang, plan, context, draft, duty)
-            await _edit(message, text, keyboards.preview(lang))
+            await edit_html(message, text, keyboards.preview(lang))
         else:
             text, markup = step_prompt(lang, draft, duty)
-            await _edit(message, text, markup)
+            await edit_html(message, text, markup)
 
 
 async def _submit(
@@ -390,10 +380,10 @@ async def _submit(
         return
     if isinstance(result, Refusal):
         await query.answer()
-        await _edit(message, t(caller.lang, "report.accepted", number=duty.task.number), None)
+        await edit_html(message, t(caller.lang, "report.accepted", number=duty.task.number), None)
         return
     await query.answer()
-    await _edit(message, t(caller.lang, "report.submitted", number=duty.task.number), None)
+    await edit_html(message, t(caller.lang, "report.submitted", number=duty.task.number), None)
     if isinstance(result, Submitted) and result.escalate:
         await escalate(context, session, result.report, duty, caller)
 
@@ -625,7 +615,7 @@ async def reply_status(update: Update, context: DubanContext) -> None:
         await query.answer()
         message = query.message if isinstance(query.message, Message) else None
         if message is not None:
-            await _edit(
+            await edit_html(
                 message,
                 t(
                     caller.lang,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import callback_data as callbacks
 from bot.context import DubanContext
 from bot.i18n import h, t
 from bot.tasks_view import Viewer, my_tasks, task_details
 from handlers import keyboards, render
-from handlers.common import Caller, command_args, current_plan, fit, identify, reply
+from handlers.common import Caller, command_args, current_plan, edit_html, identify, reply
 from handlers.report import remember
 
 
@@ -64,13 +62,8 @@ async def mytasks_page(update: Update, context: DubanContext) -> None:
     await query.answer()
     if shown is None:
         return
-    text, markup = shown
-    try:
-        await query.edit_message_text(fit(text), parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        # Two taps on the same page: Telegram refuses an edit that changes nothing.
-        if "not modified" not in str(exc).lower():
-            raise
+    if isinstance(query.message, Message):
+        await edit_html(query.message, *shown)
 
 
 async def _details(
