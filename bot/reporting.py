@@ -172,6 +172,17 @@ async def period_of(session: AsyncSession, *, plan: Plan, moment: PlanMoment) ->
     return period.id
 
 
+async def _standing(
+    session: AsyncSession, *, plan: Plan, moment: PlanMoment, duty: Reportable
+) -> tuple[int, Report | None]:
+    """The period in force and the unit's current report on the task in it, if any."""
+    period_id = await period_of(session, plan=plan, moment=moment)
+    existing = await current_report(
+        session, task_id=duty.task.id, unit_id=duty.unit.id, period_id=period_id
+    )
+    return period_id, existing
+
+
 async def begin(
     session: AsyncSession,
     *,
@@ -183,10 +194,7 @@ async def begin(
     now: datetime,
 ) -> ReportDraft | Refusal:
     """Start (or restart) a report on a task for a unit; an earlier report pre-fills it."""
-    period_id = await period_of(session, plan=plan, moment=moment)
-    existing = await current_report(
-        session, task_id=duty.task.id, unit_id=duty.unit.id, period_id=period_id
-    )
+    _period_id, existing = await _standing(session, plan=plan, moment=moment, duty=duty)
     if existing is not None and existing.review == "accepted":
         return Refusal.ACCEPTED
     draft = ReportDraft(
@@ -311,10 +319,7 @@ async def submit(
     """Store the draft as the period's report in this transaction; None if already submitted."""
     if not await take_draft(session, draft_id=draft.id):
         return None
-    period_id = await period_of(session, plan=plan, moment=moment)
-    existing = await current_report(
-        session, task_id=duty.task.id, unit_id=duty.unit.id, period_id=period_id
-    )
+    period_id, existing = await _standing(session, plan=plan, moment=moment, duty=duty)
     if existing is not None and existing.review == "accepted":
         return Refusal.ACCEPTED
     status = ReportStatus(draft.status or ReportStatus.ON_TRACK)
@@ -363,10 +368,7 @@ async def record_reply(
     now: datetime,
 ) -> Report | Refusal:
     """A reply to a prompt about a task: stored at once as the period's report text."""
-    period_id = await period_of(session, plan=plan, moment=moment)
-    existing = await current_report(
-        session, task_id=duty.task.id, unit_id=duty.unit.id, period_id=period_id
-    )
+    period_id, existing = await _standing(session, plan=plan, moment=moment, duty=duty)
     if existing is not None and existing.review == "accepted":
         return Refusal.ACCEPTED
     report = await add_report_version(

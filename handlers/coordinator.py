@@ -20,7 +20,7 @@ from bot.i18n import Lang, date_text, full_date_text, h, t
 from bot.ledger import Ledger, build_ledger, overview, workbook_bytes
 from bot.linking import create_invite, deep_link
 from bot.plan_clock import PlanMoment
-from data.models import Plan
+from data.models import Plan, Task
 from data.repo.tasks import count_tasks
 from data.repo.units import resolve_unit
 from handlers.common import Caller, command_args, current_plan, edit_html, identify, reply
@@ -145,6 +145,17 @@ async def _ledger(
     return caller, plan, moment, ledger
 
 
+async def _task_or_say(
+    update: Update, session: AsyncSession, lang: Lang, plan: Plan, number: int
+) -> Task | None:
+    """Task N of the plan, or a reply saying there is no such task."""
+    task = await find_task(session, plan=plan, number=number)
+    if task is None:
+        total = await count_tasks(session, plan_id=plan.id)
+        await reply(update, t(lang, "task.not_found", number=number, total=total))
+    return task
+
+
 def _number(raw: str) -> int | None:
     raw = raw.lstrip("#").rstrip(".")
     return int(raw) if raw.isdigit() and len(raw) <= 6 else None
@@ -163,17 +174,8 @@ async def deadline(update: Update, context: DubanContext) -> None:
         if plan is None or number is None or len(args) != 2:
             await reply(update, t(lang, "deadline.usage"))
             return
-        task = await find_task(session, plan=plan, number=number)
+        task = await _task_or_say(update, session, lang, plan, number)
         if task is None:
-            await reply(
-                update,
-                t(
-                    lang,
-                    "task.not_found",
-                    number=number,
-                    total=await count_tasks(session, plan_id=plan.id),
-                ),
-            )
             return
         day = (
             None
@@ -211,17 +213,8 @@ async def assign(update: Update, context: DubanContext) -> None:
         if plan is None or number is None or len(args) < 2:
             await reply(update, t(lang, "assign.usage"))
             return
-        task = await find_task(session, plan=plan, number=number)
+        task = await _task_or_say(update, session, lang, plan, number)
         if task is None:
-            await reply(
-                update,
-                t(
-                    lang,
-                    "task.not_found",
-                    number=number,
-                    total=await count_tasks(session, plan_id=plan.id),
-                ),
-            )
             return
         if not any(tu.unit.kind == "collective" and tu.unit.relevant for tu in task.units):
             await reply(update, t(lang, "assign.no_relevant", number=number))
