@@ -177,8 +177,7 @@ async def send(
     audit.record(
         session,
         at=now,
-        actor=f"tg:{by.telegram_id}",
-        contact_id=by.id,
+        **audit.by(by),
         action="broadcast.send",
         entity="broadcast",
         entity_id=draft.id,

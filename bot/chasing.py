@@ -114,8 +114,7 @@ async def chase(
         audit.record(
             session,
             at=now,
-            actor=f"tg:{by.telegram_id}",
-            contact_id=by.id,
+            **audit.by(by),
             action="chase.send",
             entity="period",
             entity_id=late.period_id,
@@ -164,8 +163,7 @@ async def acknowledge(
         audit.record(
             session,
             at=now,
-            actor=f"tg:{contact.telegram_id}",
-            contact_id=contact.id,
+            **audit.by(contact),
             action="chase.ack",
             entity="chase",
             entity_id=record.id,

@@ -32,10 +32,6 @@ def parse_day(text: str, *, default_year: int) -> date | None:
     return None
 
 
-def _actor(contact: Contact) -> str:
-    return f"tg:{contact.telegram_id}"
-
-
 async def set_deadline(
     session: AsyncSession, *, task: Task, deadline: date | None, by: Contact, now: datetime
 ) -> None:
@@ -45,8 +41,7 @@ async def set_deadline(
     audit.record(
         session,
         at=now,
-        actor=_actor(by),
-        contact_id=by.id,
+        **audit.by(by),
         action="task.deadline",
         entity="task",
         entity_id=task.id,
@@ -95,8 +90,7 @@ async def assign(
         audit.record(
             session,
             at=now,
-            actor=_actor(by),
-            contact_id=by.id,
+            **audit.by(by),
             action="task.assign",
             entity="task",
             entity_id=task.id,
@@ -114,8 +108,7 @@ async def set_due_day(
     audit.record(
         session,
         at=now,
-        actor=_actor(by),
-        contact_id=by.id,
+        **audit.by(by),
         action="plan.due_day",
         entity="plan",
         entity_id=plan.id,

@@ -159,11 +159,10 @@ async def redeem(
     audit.record(
         session,
         at=now,
-        actor=f"tg:{contact.telegram_id}",
+        **audit.by(contact),
         action="invite.redeem",
         entity="contact",
         entity_id=contact.id,
-        contact_id=contact.id,
         detail={"unit": name, "coordinator": unit is None},
     )
     return Redemption(outcome, name)

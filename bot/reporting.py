@@ -339,8 +339,7 @@ async def submit(
     audit.record(
         session,
         at=now,
-        actor=f"tg:{contact.telegram_id}",
-        contact_id=contact.id,
+        **audit.by(contact),
         action="report.edit" if existing else "report.submit",
         entity="report",
         entity_id=report.id,
@@ -387,8 +386,7 @@ async def record_reply(
     audit.record(
         session,
         at=now,
-        actor=f"tg:{contact.telegram_id}",
-        contact_id=contact.id,
+        **audit.by(contact),
         action="report.reply",
         entity="report",
         entity_id=report.id,
@@ -423,8 +421,7 @@ async def restatus(
     audit.record(
         session,
         at=now,
-        actor=f"tg:{contact.telegram_id}",
-        contact_id=contact.id,
+        **audit.by(contact),
         action="report.status",
         entity="report",
         entity_id=new.id,
@@ -460,8 +457,7 @@ async def review(
     audit.record(
         session,
         at=now,
-        actor=f"tg:{reviewer.telegram_id}",
-        contact_id=reviewer.id,
+        **audit.by(reviewer),
         action="report.accept" if accept else "report.return",
         entity="report",
         entity_id=report.id,

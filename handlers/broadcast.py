@@ -28,7 +28,7 @@ from bot.reporting import check_text
 from data.models import Broadcast, Contact, Plan
 from data.repo.plans import plan_tree
 from data.repo.units import resolve_unit
-from handlers.common import Caller, current_plan, edit_html, identify, reply
+from handlers.common import Caller, button_press, current_plan, edit_html, identify, reply
 
 _TIME_ONLY = re.compile(r"^(\d{1,2})[:：](\d{2})$")
 
@@ -130,9 +130,7 @@ async def _preview(
 
 async def broadcast_callback(update: Update, context: DubanContext) -> None:
     """Every bc:* button."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
-    parsed = callbacks.parse(query.data)
+    query, parsed = button_press(update)
     message = query.message if isinstance(query.message, Message) else None
     async with context.sessions() as session:
         caller = await identify(update, context, session)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot import callback_data
 from bot.context import DubanContext
 from bot.i18n import Lang, pick_language
 from data.models import Contact, Plan
@@ -103,3 +104,10 @@ async def edit_html(
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+def button_press(update: Update) -> tuple[CallbackQuery, callback_data.Parsed | None]:
+    """The pressed button's query and its parsed data (None when malformed)."""
+    query = update.callback_query
+    assert query is not None  # noqa: S101 - only registered as a CallbackQueryHandler
+    return query, callback_data.parse(query.data)

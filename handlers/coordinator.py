@@ -23,7 +23,15 @@ from bot.plan_clock import PlanMoment
 from data.models import Plan, Task
 from data.repo.tasks import count_tasks
 from data.repo.units import resolve_unit
-from handlers.common import Caller, command_args, current_plan, edit_html, identify, reply
+from handlers.common import (
+    Caller,
+    button_press,
+    command_args,
+    current_plan,
+    edit_html,
+    identify,
+    reply,
+)
 from handlers.render import when_text
 
 
@@ -348,9 +356,7 @@ async def late(update: Update, context: DubanContext) -> None:
 
 async def chase_callback(update: Update, context: DubanContext) -> None:
     """📣 催办 one unit (or all) from /late: queue the chases, then refresh the list."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
-    parsed = callbacks.parse(query.data)
+    query, parsed = button_press(update)
     assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
     async with context.sessions() as session:
         caller = await identify(update, context, session)
@@ -384,9 +390,7 @@ async def chase_callback(update: Update, context: DubanContext) -> None:
 
 async def ack_callback(update: Update, context: DubanContext) -> None:
     """收到 under a 催办: recorded once, and shown to coordinators in /late."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
-    parsed = callbacks.parse(query.data)
+    query, parsed = button_press(update)
     assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
     async with context.sessions() as session:
         caller = await identify(update, context, session)

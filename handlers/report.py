@@ -45,7 +45,16 @@ from data.models import Plan, Report, ReportDraft
 from data.repo import audit
 from data.repo.reports import coordinators, message_ref, remember_message, take_draft
 from handlers import broadcast, keyboards, render
-from handlers.common import Caller, command_args, current_plan, edit_html, fit, identify, reply
+from handlers.common import (
+    Caller,
+    button_press,
+    command_args,
+    current_plan,
+    edit_html,
+    fit,
+    identify,
+    reply,
+)
 from handlers.review import handle_reason
 
 log = logging.getLogger(__name__)
@@ -259,9 +268,7 @@ async def _begin(
 
 async def report_callback(update: Update, context: DubanContext) -> None:
     """Every rp:* button: pick, status, percent, keep text, submit, edit, cancel."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
-    parsed = callbacks.parse(query.data)
+    query, parsed = button_press(update)
     message = query.message if isinstance(query.message, Message) else None
     if parsed is None or message is None:
         await query.answer()
@@ -425,9 +432,7 @@ async def escalate(
 
 async def snooze(update: Update, context: DubanContext) -> None:
     """稍后提醒 under a nudge: nothing more until the next step, and say when that is."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
-    parsed = callbacks.parse(query.data)
+    query, parsed = button_press(update)
     assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
     async with context.sessions() as session:
         caller = await identify(update, context, session)
@@ -446,8 +451,7 @@ async def snooze(update: Update, context: DubanContext) -> None:
         audit.record(
             session,
             at=context.now(),
-            actor=f"tg:{caller.contact.telegram_id}",
-            contact_id=caller.contact.id,
+            **audit.by(caller.contact),
             action="nudge.snooze",
             entity="period",
             entity_id=parsed.args[0],
@@ -578,9 +582,7 @@ async def _reply_to_prompt(
 
 async def reply_status(update: Update, context: DubanContext) -> None:
     """A status button under a recorded reply: a new version with that status."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
-    parsed = callbacks.parse(query.data)
+    query, parsed = button_press(update)
     assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
     async with context.sessions() as session:
         caller = await identify(update, context, session)

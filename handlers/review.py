@@ -7,7 +7,6 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 
-from bot import callback_data as callbacks
 from bot.context import DubanContext
 from bot.i18n import Lang, h, t
 from bot.outbox import queue_message
@@ -15,7 +14,7 @@ from bot.reporting import ReviewOutcome, check_text, review, start_return
 from data.models import Report, ReportDraft, Task, Unit
 from data.repo.reports import liaisons_of, take_draft
 from handlers import keyboards
-from handlers.common import Caller, fit, identify, reply
+from handlers.common import Caller, button_press, fit, identify, reply
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +27,7 @@ async def _names(session: AsyncSession, report: Report) -> tuple[int, str]:
 
 async def review_callback(update: Update, context: DubanContext) -> None:
     """rv:a:ID accepts at once; rv:r:ID asks for the reason first."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
-    parsed = callbacks.parse(query.data)
+    query, parsed = button_press(update)
     assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
     async with context.sessions() as session:
         caller = await identify(update, context, session)

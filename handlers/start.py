@@ -6,13 +6,12 @@ import logging
 
 from telegram import Update
 
-from bot import callback_data as callbacks
 from bot.context import DubanContext
 from bot.i18n import Lang, h, t
 from bot.linking import Outcome, redeem
 from data.repo.units import units_by_ids
 from handlers import keyboards
-from handlers.common import command_args, identify, reply
+from handlers.common import button_press, command_args, identify, reply
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +108,7 @@ async def lang_command(update: Update, context: DubanContext) -> None:
 
 async def lang_pick(update: Update, context: DubanContext) -> None:
     """The language button: store the choice for this person."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
-    parsed = callbacks.parse(query.data)
+    query, parsed = button_press(update)
     lang: Lang = "en" if parsed and parsed.args == ("en",) else "zh"
     async with context.sessions() as session:
         caller = await identify(update, context, session, register=True)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot import callback_data as callbacks
 from bot.context import DubanContext
 from bot.i18n import h, t
 from bot.tasks_view import Viewer, my_tasks, task_details
 from handlers import keyboards, render
-from handlers.common import Caller, command_args, current_plan, edit_html, identify, reply
+from handlers.common import (
+    Caller,
+    button_press,
+    command_args,
+    current_plan,
+    edit_html,
+    identify,
+    reply,
+)
 from handlers.report import remember
 
 
@@ -54,9 +61,7 @@ async def mytasks(update: Update, context: DubanContext) -> None:
 
 async def mytasks_page(update: Update, context: DubanContext) -> None:
     """◀ ▶ under /mytasks: edit the list in place to another page."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
-    parsed = callbacks.parse(query.data)
+    query, parsed = button_press(update)
     page = parsed.int(0) if parsed else 1
     shown = await _page(update, context, page)
     await query.answer()
@@ -126,9 +131,7 @@ async def task_command(update: Update, context: DubanContext) -> None:
 
 async def task_open(update: Update, context: DubanContext) -> None:
     """A task's number button under /mytasks: its details, with a way back to the list."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - registered as a CallbackQueryHandler
-    parsed = callbacks.parse(query.data)
+    query, parsed = button_press(update)
     assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
     await query.answer()
     await _details(update, context, parsed.int(0), back_page=parsed.int(1))

@@ -33,3 +33,8 @@ def record(
             detail=detail or {},
         )
     )
+
+
+def by(contact: Any) -> dict[str, Any]:
+    """The actor fields for a change a Telegram user made: `audit.record(..., **audit.by(c))`."""
+    return {"actor": f"tg:{contact.telegram_id}", "contact_id": contact.id}
