@@ -203,7 +203,7 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
-    gate = RateGate(settings.send_rate_per_s)
+    gate = RateGate(settings.send_rate_per_s, reply_reserve_per_s=settings.reply_reserve_per_s)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
@@ -229,6 +229,7 @@ def build_application(
         clock=lambda: clock().astimezone(UTC),
         limits=Limits(
             rate_per_s=settings.send_rate_per_s,
+            reply_reserve_per_s=settings.reply_reserve_per_s,
             per_chat_interval_s=settings.per_chat_interval_s,
             concurrency=settings.send_concurrency,
         ),

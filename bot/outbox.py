@@ -15,8 +15,11 @@ Delivery policy (PRODUCT §5):
   so such an ambiguous failure is retried rather than risk losing the message).
 - Interactive replies never wait behind the outbox: it sends through its own Bot and HTTP
   connection pool, as a separate asyncio task, while updates are handled as usual. Both share
-  one RateGate: replies are counted in it (never delayed by it), and the outbox keeps below
-  Telegram's 30/s by default (27/s) so that replies fit in the same budget.
+  one RateGate (Telegram's 30/s): replies take their place at once and are never delayed; the
+  outbox uses what is left, less a reserve kept free for replies (1 a second by default).
+- Throughput: the sender claims the next rows while the last are in flight, keeps
+  `concurrency` requests going, and paces them so that no second holds more than the limit
+  at Telegram's end (RateGate explains how); a retry goes out after 1 s, 2 s, 4 s...
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 import warnings
+from asyncio import FIRST_COMPLETED
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,65 +71,135 @@ class Limits:
     """Sending limits and retry policy."""
 
     rate_per_s: float = 30.0
+    reply_reserve_per_s: int = 1
     per_chat_interval_s: float = 1.0
     concurrency: int = 8
     batch: int = 100
     lease: timedelta = timedelta(seconds=120)
     max_attempts: int = 8
-    backoff_base_s: float = 2.0
+    backoff_base_s: float = 1.0
     backoff_cap_s: float = 300.0
 
 
-class RateGate:
-    """Paces sends to a rate over a sliding second, with a pause for Telegram's retry_after.
+@dataclass
+class _Place:
+    """One message's place in the sliding window: held from the request until `end` + 1 s."""
 
-    Interactive replies call `note()` so the outbox leaves room for them; they never wait.
+    outbox: bool
+    end: float = math.inf  # the answer's time; infinite while the request is in flight
+
+
+class RateGate:
+    """Keeps every message the bot sends under Telegram's global limit (about 30 a second).
+
+    Telegram counts a message when it arrives, at some moment between our request and its
+    answer. So a message holds a place in the sliding second from its request until one second
+    after its answer (all the while it is in flight): however the network's delay varies, no
+    second then holds more than `rate_per_s` arrivals. The price is one round trip per place.
+
+    The outbox waits for a place and uses at most `rate_per_s - reply_reserve_per_s` of them,
+    evenly spaced. Interactive replies come first: a reply takes a free place at once, and
+    only when every place of the second is taken does it wait, for the first one to free up
+    (with the outbox spaced out, a matter of milliseconds) rather than meet Telegram's 429; the
+    outbox takes no place while a reply waits. Telegram's 429 pauses the outbox.
     """
 
     def __init__(
         self,
         rate_per_s: float,
         *,
+        reply_reserve_per_s: int = 1,
+        window_s: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self.interval = 1.0 / rate_per_s
-        self.per_second = max(1, int(rate_per_s))
+        self.places = max(1, int(rate_per_s * window_s))
+        self.outbox_places = max(1, self.places - max(0, reply_reserve_per_s))
+        self.window_s = window_s
+        self.interval = window_s / self.outbox_places
         self._monotonic = monotonic
         self._sleep = sleep
         self._next = monotonic()
         self._paused_until = 0.0
-        self._recent: deque[float] = deque()
+        self._taken: list[_Place] = []
+        self._replies_waiting = 0
+        self._released = asyncio.Event()
         self._lock = asyncio.Lock()
 
     def pause(self, seconds: float) -> None:
-        """Stop everyone for a while (Telegram's flood control applies to the whole bot)."""
+        """Stop the outbox for a while (Telegram's flood control applies to the whole bot)."""
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
-    def note(self) -> None:
-        """Count a send made elsewhere (an interactive reply) against the same second."""
-        self._recent.append(self._monotonic())
+    def in_window(self) -> tuple[int, int]:
+        """Places held now: (all, the outbox's)."""
+        self._forget_old(self._monotonic())
+        return len(self._taken), sum(p.outbox for p in self._taken)
 
-    async def wait(self) -> None:
-        """Return when the next message may go: spaced, under the per-second cap, not paused."""
+    @contextlib.asynccontextmanager
+    async def reply(self) -> AsyncIterator[None]:
+        """Hold a place for an interactive reply while it is sent."""
+        self._replies_waiting += 1
+        try:
+            while True:
+                now = self._monotonic()
+                self._forget_old(now)
+                if len(self._taken) < self.places:
+                    break
+                await self._until_one_frees(self._taken, now)
+        finally:
+            self._replies_waiting -= 1
+        with self._held(outbox=False):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def place(self) -> AsyncIterator[None]:
+        """Wait for a place for an outbox message and hold it while the message is sent."""
         async with self._lock:
             while True:
                 now = self._monotonic()
-                while self._recent and self._recent[0] <= now - 1.0:
-                    self._recent.popleft()
-                ready = max(self._next, self._paused_until)
-                if len(self._recent) >= self.per_second:
-                    ready = max(ready, self._recent[0] + 1.0)
-                if ready <= now:
+                self._forget_old(now)
+                outbox = [p for p in self._taken if p.outbox]
+                if len(outbox) >= self.outbox_places:
+                    await self._until_one_frees(outbox, now)
+                elif len(self._taken) + self._replies_waiting >= self.places:
+                    await self._until_one_frees(self._taken, now)
+                elif (ready := max(self._next, self._paused_until)) > now:
+                    # Re-check after sleeping: a 429 may have paused everyone meanwhile.
+                    await self._sleep(ready - now)
+                else:
                     break
-                # Re-check after sleeping: a 429 may have paused everyone meanwhile.
-                await self._sleep(ready - now)
             self._next = now + self.interval
-            self._recent.append(now)
+        # Nothing else runs between the lock's release and taking the place (no await).
+        with self._held(outbox=True):
+            yield
+
+    @contextlib.contextmanager
+    def _held(self, *, outbox: bool) -> Iterator[None]:
+        place = _Place(outbox=outbox)
+        self._taken.append(place)
+        try:
+            yield
+        finally:
+            place.end = self._monotonic()
+            self._released.set()
+
+    async def _until_one_frees(self, taken: Sequence[_Place], now: float) -> None:
+        # The first place to free up is the earliest answered one; when every one is still in
+        # flight, wait for an answer.
+        answered = [p.end for p in taken if p.end != math.inf]
+        if answered:
+            # A microsecond more, so that float rounding never leaves the place just held.
+            await self._sleep(max(0.0, min(answered) + self.window_s - now) + 1e-6)
+        else:
+            self._released.clear()
+            await self._released.wait()
+
+    def _forget_old(self, now: float) -> None:
+        self._taken = [p for p in self._taken if p.end + self.window_s > now]
 
 
 class SharedLimiter(BaseRateLimiter[None]):
-    """PTB rate limiter for interactive replies: counted in the outbox's gate, never delayed;
+    """PTB rate limiter for interactive replies: they come before the outbox in the shared gate;
     a 429 is honoured once (wait, then retry) so a user's answer is not dropped."""
 
     def __init__(self, gate: RateGate) -> None:
@@ -145,17 +220,16 @@ class SharedLimiter(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> bool | JSONDict | list[JSONDict]:
-        """Send now; after a 429, pause the outbox too, wait, and try once more."""
-        self.gate.note()
-        try:
-            return await callback(*args, **kwargs)
-        except RetryAfter as exc:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                seconds = _seconds(exc.retry_after)
-            self.gate.pause(seconds)
-            await asyncio.sleep(seconds)
-            self.gate.note()
+        """Send now, holding a place in the gate; after a 429, pause the outbox too, wait, and
+        try once more."""
+        async with self.gate.reply():
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                seconds = _retry_after_s(exc)
+                self.gate.pause(seconds)
+        await asyncio.sleep(seconds)
+        async with self.gate.reply():
             return await callback(*args, **kwargs)
 
 
@@ -189,7 +263,9 @@ class OutboxSender:
         self.clock = clock
         self.limits = limits or Limits()
         self.on_blocked = on_blocked
-        self.gate = gate or RateGate(self.limits.rate_per_s)
+        self.gate = gate or RateGate(
+            self.limits.rate_per_s, reply_reserve_per_s=self.limits.reply_reserve_per_s
+        )
         self._last_by_chat: dict[int, float] = {}
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -204,26 +280,98 @@ class OutboxSender:
         self._wake.set()
 
     async def run(self, *, idle_poll_s: float = 1.0) -> None:
-        """Drain forever (until stop()), sleeping while nothing is due."""
-        while not self._stopping.is_set():
-            try:
-                stats = await self.drain_once()
-            except Exception:
-                log.exception("outbox drain failed; retrying shortly")
-                stats = DrainStats()
-            if stats.sent or stats.retried or stats.failed or stats.blocked:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), idle_poll_s)
+        """Send until stop(), keeping `concurrency` messages in flight.
 
-    async def drain_once(self) -> DrainStats:
-        """Claim one batch of due messages and send them all."""
+        The next rows are claimed while the last ones are still being sent, so sending never
+        stops to wait for the database; with nothing due it sleeps until the next row is due
+        (at most `idle_poll_s`) or until wake(). On stop, the messages in flight finish and
+        the claimed but unsent rows go back to the queue at once.
+        """
+        pending: deque[OutboxMessage] = deque()
+        sending: set[asyncio.Task[None]] = set()
+        slots = asyncio.Semaphore(self.limits.concurrency)
+        stats = DrainStats()
+
+        async def one(message: OutboxMessage) -> None:
+            try:
+                await self._deliver(message, stats)
+            except Exception:
+                # The row stays leased: the next sender retakes it when the lease lapses.
+                log.exception("outbox message %s could not be sent", message.id)
+            finally:
+                slots.release()
+
+        try:
+            while not self._stopping.is_set():
+                if len(pending) <= self.limits.batch // 2:
+                    self._wake.clear()
+                    try:
+                        pending.extend(await self._claim(self.limits.batch - len(pending)))
+                    except Exception:
+                        log.exception("outbox claim failed; retrying shortly")
+                        await self._idle(idle_poll_s, set())
+                        continue
+                if not pending:
+                    await self._idle(idle_poll_s, sending)
+                    continue
+                await slots.acquire()
+                task = asyncio.create_task(one(pending.popleft()))
+                sending.add(task)
+                task.add_done_callback(sending.discard)
+        finally:
+            if sending:
+                await asyncio.gather(*sending, return_exceptions=True)
+            if pending:
+                try:
+                    await self._give_back(pending)
+                except Exception:
+                    log.exception(
+                        "outbox could not put back %d unsent rows; their lease will lapse",
+                        len(pending),
+                    )
+
+    async def _idle(self, longest_s: float, sending: set[asyncio.Task[None]]) -> None:
+        """Wait for wake(), for a send in flight to finish (its outcome may queue a retry), or
+        for the next queued row to fall due; at most `longest_s`."""
+        delay = longest_s
+        if not sending:
+            try:
+                async with self.sessions() as session:
+                    due = await repo.next_due(session)
+            except Exception:
+                log.exception("outbox could not read the next due time")
+                due = None
+            if due is not None:
+                delay = min(delay, max(0.0, (due - self.clock()).total_seconds()))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({woken, *sending}, timeout=delay, return_when=FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+
+    async def _claim(self, limit: int) -> Sequence[OutboxMessage]:
         async with self.sessions() as session:
             claimed = await repo.claim(
-                session, now=self.clock(), lease=self.limits.lease, limit=self.limits.batch
+                session, now=self.clock(), lease=self.limits.lease, limit=limit
             )
             await session.commit()
+        return claimed
+
+    async def _give_back(self, messages: Sequence[OutboxMessage]) -> None:
+        async with self.sessions() as session:
+            for message in messages:
+                await repo.mark_retry(
+                    session,
+                    message_id=message.id,
+                    not_before=self.clock(),
+                    error="sender stopped before sending",
+                    count_attempt=False,
+                )
+            await session.commit()
+
+    async def drain_once(self) -> DrainStats:
+        """Claim one batch of due messages and send them all (tests and one-off runs)."""
+        claimed = await self._claim(self.limits.batch)
         stats = DrainStats()
         if not claimed:
             return stats
@@ -237,12 +385,16 @@ class OutboxSender:
         return stats
 
     async def _deliver(self, message: OutboxMessage, stats: DrainStats) -> None:
-        # 1 message a second per chat: a second message for the same chat waits its turn in
-        # the queue instead of holding a sending slot.
+        # 1 message a second per chat, counted from Telegram's answer (the message arrived
+        # before it): a second message for the same chat waits its turn in the queue instead
+        # of holding a sending slot.
         last = self._last_by_chat.get(message.chat_id)
         now_m = time.monotonic()
-        if last is not None and now_m - last < self.limits.per_chat_interval_s:
-            wait = self.limits.per_chat_interval_s - (now_m - last)
+        wait = 0.0
+        if last is not None:
+            since = 0.0 if last == math.inf else now_m - last
+            wait = self.limits.per_chat_interval_s - since
+        if wait > 0:
             async with self.sessions() as session:
                 await repo.mark_retry(
                     session,
@@ -254,21 +406,19 @@ class OutboxSender:
                 await session.commit()
             stats.deferred += 1
             return
-        self._last_by_chat[message.chat_id] = now_m
+        # While in flight, the chat counts as just served.
+        self._last_by_chat[message.chat_id] = math.inf
         if len(self._last_by_chat) > 10_000:
             # Only the last second matters: forget older chats so the map stays small.
             cutoff = now_m - self.limits.per_chat_interval_s
             self._last_by_chat = {c: ts for c, ts in self._last_by_chat.items() if ts > cutoff}
-        await self.gate.wait()
         outcome: tuple[str, Any] = ("sent", None)
         try:
-            sent = await self._send(message)
+            async with self.gate.place():
+                sent = await self._send(message)
             outcome = ("sent", sent.message_id)
         except RetryAfter as exc:
-            with warnings.catch_warnings():
-                # PTB 22.2+ warns that retry_after will become a timedelta: we accept both.
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                seconds = _seconds(exc.retry_after)
+            seconds = _retry_after_s(exc)
             self.gate.pause(seconds)
             outcome = ("retry_after", seconds)
         except Forbidden as exc:
@@ -282,6 +432,8 @@ class OutboxSender:
         except (NetworkError, TelegramError) as exc:
             # PTB reports 5xx answers and dropped connections as NetworkError.
             outcome = ("transient", f"{type(exc).__name__}: {exc.message}")
+        finally:
+            self._last_by_chat[message.chat_id] = time.monotonic()
         await self._record(message, outcome, stats)
 
     async def _send(self, message: OutboxMessage) -> Any:
@@ -349,7 +501,8 @@ class OutboxSender:
                     self.limits.backoff_cap_s,
                     self.limits.backoff_base_s * 2 ** (message.attempts - 1),
                 )
-                delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+                # Jitter spreads retries out; never sooner than the nominal delay.
+                delay *= random.uniform(1.0, 1.25)  # noqa: S311 - jitter, not security
                 await repo.mark_retry(
                     session,
                     message_id=message.id,
@@ -364,7 +517,11 @@ class OutboxSender:
                 await self.on_blocked(message)
 
 
-def _seconds(value: Any) -> float:
+def _retry_after_s(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22.2+ warns that retry_after will become a timedelta: we accept both.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return float(value.total_seconds()) if isinstance(value, timedelta) else float(value)
 
 

@@ -40,9 +40,11 @@ class Settings(BaseSettings):
     # Nudges go out from this local time on working days (never in quiet hours).
     nudge_time: time = time(9, 0)
     warn_working_days: int = Field(default=3, ge=1, le=20)
-    # Delivery (the outbox): Telegram allows about 30 messages/s overall, 1/s per chat; the
-    # outbox keeps a little below so that interactive replies fit in the same second.
-    send_rate_per_s: float = Field(default=27.0, gt=0, le=1000)
+    # Delivery: Telegram allows about 30 messages/s overall, 1/s per chat. Every message the
+    # bot sends counts; the outbox leaves `reply_reserve_per_s` of each second to interactive
+    # replies (and gives way when they need more).
+    send_rate_per_s: float = Field(default=30.0, gt=0, le=1000)
+    reply_reserve_per_s: int = Field(default=1, ge=0, le=1000)
     per_chat_interval_s: float = Field(default=1.0, ge=0)
     send_concurrency: int = Field(default=8, ge=1, le=64)
     max_attachment_mb: int = Field(default=20, ge=1, le=2000)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -68,7 +71,7 @@ async def sender(
 
 
 async def queue(
-    sessions: Sessions, chat_id: int, text: str, clock: MovableClock, **kw: object
+    sessions: Sessions, chat_id: int, text: str, clock: Callable[[], datetime], **kw: object
 ) -> None:
     async with sessions() as session:
         await queue_message(session, chat_id=chat_id, text=text, kind="test", now=clock(), **kw)  # type: ignore[arg-type]
@@ -139,7 +142,7 @@ async def test_5xx_backs_off_then_fails_after_max_attempts(
             if row.state == "queued":
                 delays.append((row.not_before - clock()).total_seconds())
                 clock.now = row.not_before
-    assert len(delays) == 2 and 1.5 <= delays[0] <= 2.5 and 3 <= delays[1] <= 5
+    assert len(delays) == 2 and 1.0 <= delays[0] <= 1.25 and 2.0 <= delays[1] <= 2.5
     [(_chat, state, attempts, error)] = await states(sessions)
     assert (state, attempts) == ("failed", 3) and "Bad Gateway" in (error or "")
 
@@ -215,8 +218,8 @@ async def test_per_chat_pacing_defers_the_second_message(
     await queue(sessions, 72, "三", clock)
     stats = await paced.drain_once()
     assert (stats.sent, stats.deferred) == (2, 1)
-    # The global gate spaced the two sends 1/30 s apart.
-    assert instant.slept and abs(instant.slept[0] - 1 / 30) < 1e-9
+    # The global gate spaced the two sends 1/29 s apart (of 30 places, one is kept for replies).
+    assert instant.slept and abs(instant.slept[0] - 1 / 29) < 1e-9
     await bot.shutdown()
 
 
@@ -232,13 +235,88 @@ async def test_a_sent_message_about_one_task_can_be_replied_to(
         assert ref is not None and ref.task_id == 2
 
 
-async def test_rate_gate_counts_replies_and_honours_a_pause_that_comes_while_waiting() -> None:
+async def test_a_place_is_held_until_a_second_after_telegrams_answer() -> None:
+    # Telegram counts a message when it arrives, somewhere between request and answer.
     instant = Instant()
-    gate = RateGate(2.0, monotonic=instant.monotonic, sleep=instant.sleep)
-    gate.note()
-    gate.note()  # two interactive replies used this second's budget
-    await gate.wait()
-    assert instant.now == pytest.approx(1.0)  # the outbox waited for the window to free up
+    gate = RateGate(3.0, reply_reserve_per_s=0, monotonic=instant.monotonic, sleep=instant.sleep)
+    starts = []
+    for _ in range(4):
+        async with gate.place():
+            starts.append(instant.now)
+            instant.now += 0.2  # the round trip
+    # Spaced 1/3 s apart; the fourth waits for the first answer (0.2 s) plus one second, not
+    # for the first request plus one second.
+    assert starts == pytest.approx([0.0, 1 / 3, 2 / 3, 1.2], abs=1e-5)
+
+
+async def test_a_place_in_flight_is_held_until_its_answer() -> None:
+    instant = Instant()
+    gate = RateGate(1.0, reply_reserve_per_s=0, monotonic=instant.monotonic, sleep=instant.sleep)
+    answered = asyncio.Event()
+
+    async def slow_send() -> None:
+        async with gate.place():
+            await answered.wait()
+
+    first = asyncio.create_task(slow_send())
+    await asyncio.sleep(0)
+    second = asyncio.create_task(gate.place().__aenter__())
+    await asyncio.sleep(0.01)
+    assert not second.done()  # however long the first is in flight
+    instant.now = 5.0
+    answered.set()
+    await first
+    await second
+    assert instant.now == pytest.approx(6.0, abs=1e-5)
+
+
+async def test_replies_take_their_place_at_once_and_the_outbox_keeps_their_reserve() -> None:
+    instant = Instant()
+    gate = RateGate(3.0, reply_reserve_per_s=1, monotonic=instant.monotonic, sleep=instant.sleep)
+    starts = []
+    for _ in range(3):
+        async with gate.place():
+            starts.append(instant.now)
+    # Two of the three places for the outbox; the third only when the first one frees up.
+    assert starts == pytest.approx([0.0, 0.5, 1.0], abs=1e-5)
+    instant.now = 1.2
+    async with gate.reply():  # the reserved place: no wait
+        assert (instant.now, gate.in_window()) == (1.2, (3, 2))
+    instant.now = 1.3
+    async with gate.place():
+        # At 1.5, when its oldest place frees up: the window holds the reply and two messages.
+        assert instant.now == pytest.approx(1.5, abs=1e-5)
+        assert gate.in_window() == (3, 2)
+
+
+async def test_a_reply_waits_for_a_place_rather_than_meet_a_429_and_goes_first() -> None:
+    instant = Instant()
+    gate = RateGate(2.0, reply_reserve_per_s=0, monotonic=instant.monotonic, sleep=instant.sleep)
+    for _ in range(2):
+        async with gate.place():
+            pass  # the outbox took both places: at 0.0 and 0.5
+    instant.now = 0.6
+    order: list[tuple[str, float]] = []
+
+    async def outbox() -> None:
+        async with gate.place():
+            order.append(("outbox", instant.now))
+
+    async def reply() -> None:
+        async with gate.reply():
+            order.append(("reply", instant.now))
+
+    await asyncio.gather(reply(), outbox())
+    # The reply waits for the first place to free up (1.0) and the outbox gives it the turn.
+    assert order == [
+        ("reply", pytest.approx(1.0, abs=1e-5)),
+        ("outbox", pytest.approx(1.5, abs=1e-5)),
+    ]
+
+
+async def test_the_gate_honours_a_pause_that_comes_while_waiting() -> None:
+    instant = Instant()
+    gate = RateGate(2.0, reply_reserve_per_s=0, monotonic=instant.monotonic, sleep=instant.sleep)
 
     async def pausing_sleep(seconds: float) -> None:
         instant.now += seconds
@@ -247,7 +325,94 @@ async def test_rate_gate_counts_replies_and_honours_a_pause_that_comes_while_wai
             gate.pause(3.0)  # a 429 arrives while this send is waiting its turn
 
     pauses: list[float] = []
+    async with gate.place():
+        pass
     gate._sleep = pausing_sleep
     start = instant.now
-    await gate.wait()
+    async with gate.place():
+        pass
+    assert pauses == [0.5]
     assert instant.now >= start + pauses[0] + 3.0 - 1e-9
+
+
+def running_clock() -> Callable[[], datetime]:
+    """START, then forward in real time (the running sender waits in real time)."""
+    origin = time.monotonic()
+    return lambda: START + timedelta(seconds=time.monotonic() - origin)
+
+
+@contextlib.asynccontextmanager
+async def running_sender(
+    sessions: Sessions,
+    api: FakeBotAPI,
+    clock: Callable[[], datetime],
+    gate: RateGate,
+    limits: Limits | None = None,
+) -> AsyncIterator[OutboxSender]:
+    """OutboxSender.run() as the application runs it, stopped on the way out."""
+    bot = Bot(TEST_TOKEN, request=api)
+    await bot.initialize()
+    sender = OutboxSender(sessions=sessions, bot=bot, clock=clock, gate=gate, limits=limits)
+    running = asyncio.create_task(sender.run())
+    try:
+        yield sender
+    finally:
+        sender.stop()
+        await running
+        await bot.shutdown()
+
+
+async def wait_for_states(sessions: Sessions, done: Callable[[dict[str, int]], bool]) -> None:
+    for _ in range(500):
+        async with sessions() as session:
+            counts = await repo.counts(session)
+        if done(counts):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the outbox did not get there: {counts}")
+
+
+async def test_the_running_sender_sends_every_message_once_claiming_ahead(
+    sessions: Sessions, api: FakeBotAPI
+) -> None:
+    clock = running_clock()
+    for chat in range(1000, 1250):
+        await queue(sessions, chat, f"通知 {chat}", clock)
+    await queue(sessions, 1000, "第二条", clock)
+    api.fail_next("sendMessage", chat_id=1100, status=502, description="Bad Gateway")
+    limits = Limits(batch=40, concurrency=4, per_chat_interval_s=0.2, backoff_base_s=0.05)
+    async with running_sender(sessions, api, clock, RateGate(10_000.0), limits):
+        await wait_for_states(sessions, lambda counts: counts == {"sent": 251})
+    delivered = [call.params["chat_id"] for call in api.sent_messages()]
+    assert sorted(delivered) == sorted([*range(1000, 1250), 1000])
+    assert [call.text for call in api.sent_messages(1000)] == ["通知 1000", "第二条"]
+    tries = [c.status for c in api.calls("sendMessage") if c.params["chat_id"] == 1100]
+    assert tries == [502, 200]
+    async with sessions() as session:
+        retried = await session.scalar(select(OutboxMessage).where(OutboxMessage.chat_id == 1100))
+        assert retried is not None and retried.attempts == 2
+
+
+async def test_a_stopped_sender_gives_back_what_it_claimed_but_did_not_send(
+    sessions: Sessions, api: FakeBotAPI
+) -> None:
+    clock = running_clock()
+    for chat in range(2000, 2030):
+        await queue(sessions, chat, "通知", clock)
+    slow = RateGate(10.0, reply_reserve_per_s=0)
+    async with running_sender(sessions, api, clock, slow, Limits(batch=20, concurrency=2)):
+        await wait_for_states(sessions, lambda counts: counts.get("sent", 0) >= 3)
+    rows = await states(sessions)
+    sent = [r for r in rows if r[1] == "sent"]
+    # Nothing waits for a lapsed lease: the rest is queued again, with no attempt used.
+    assert {(state, attempts) for _, state, attempts, _ in rows if state != "sent"} == {
+        ("queued", 0)
+    }
+    assert 3 <= len(sent) < 30
+    assert len(api.sent_messages()) == len(sent)
+    # A new sender takes up where this one stopped.
+    async with running_sender(sessions, api, clock, RateGate(10_000.0)):
+        await wait_for_states(sessions, lambda counts: counts == {"sent": 30})
+    assert sorted(call.params["chat_id"] for call in api.sent_messages()) == list(
+        range(2000, 2030)
+    )
