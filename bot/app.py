@@ -8,7 +8,7 @@ from datetime import UTC
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot, BotCommand
+from telegram import Bot, BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -16,6 +16,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
@@ -30,7 +31,7 @@ from bot.settings import Settings
 from bot.workdays import Calendar, WorkCalendar
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage
-from handlers import broadcast, coordinator, errors, report, review, start, tasks
+from handlers import broadcast, coordinator, errors, private, report, review, start, tasks
 from handlers.common import identify, reply
 from scheduler import jobs
 
@@ -63,6 +64,8 @@ async def _stale_button(update: Any, context: DubanContext) -> None:
 def register_handlers(application: DubanApp) -> None:
     """Every handler, in one place. Order matters inside group 0: PTB runs the first match, so
     the catch-alls for unknown commands and stale buttons come last."""
+    # Before everything: groups and channels get a pointer to the private chat, nothing more.
+    application.add_handler(TypeHandler(Update, private.private_only), group=-1)
     application.add_handler(CommandHandler("start", start.start))
     application.add_handler(CommandHandler("help", start.help_command))
     application.add_handler(CommandHandler("whoami", start.whoami))

@@ -3,11 +3,12 @@
 Delivery policy (PRODUCT §5):
 - A message is queued in the database first (in the transaction that decided to send it).
 - The sender claims due rows with a lease (state 'sending', claimed_until), sends them under
-  Telegram's limits (a global rate, about 30/s, and 1 message a second per chat), and records
-  the outcome at once: 'sent'; back to 'queued' for later on 429 (after its retry_after,
-  pausing all sending), on 5xx and network errors (exponential backoff, capped, at most
-  `max_attempts` tries); 'failed' with the reason on a permanent error (400); and on 403 (the
-  user blocked the bot) 'failed' plus the contact marked unreachable and coordinators told.
+  Telegram's limits (about 30/s overall; 1 a second per chat, 20 a minute per group), and
+  records the outcome at once: 'sent'; back to 'queued' for later on 429 (after its
+  retry_after, pausing all sending), on 5xx and network errors (exponential backoff, capped,
+  at most `max_attempts` tries); 'failed' with the reason on a permanent error (400); and on
+  403 (the user blocked the bot) 'failed' plus the contact marked unreachable and coordinators
+  told.
 - Guarantee: at least once. A crash before Telegram answers leaves the row 'sending'; when its
   lease lapses the next sender retakes it. A message can be sent twice only when Telegram
   accepted it but we never learned so: a crash between its answer and our commit, or a
@@ -73,6 +74,7 @@ class Limits:
     rate_per_s: float = 30.0
     reply_reserve_per_s: int = 1
     per_chat_interval_s: float = 1.0
+    per_group_interval_s: float = 3.0  # 20 a minute in a group
     concurrency: int = 8
     batch: int = 100
     lease: timedelta = timedelta(seconds=120)
@@ -385,15 +387,15 @@ class OutboxSender:
         return stats
 
     async def _deliver(self, message: OutboxMessage, stats: DrainStats) -> None:
-        # 1 message a second per chat, counted from Telegram's answer (the message arrived
-        # before it): a second message for the same chat waits its turn in the queue instead
-        # of holding a sending slot.
+        # 1 message a second per chat (20 a minute in a group: negative ids), counted from
+        # Telegram's answer (the message arrived before it): a second message for the same
+        # chat waits its turn in the queue instead of holding a sending slot.
         last = self._last_by_chat.get(message.chat_id)
         now_m = time.monotonic()
         wait = 0.0
         if last is not None:
             since = 0.0 if last == math.inf else now_m - last
-            wait = self.limits.per_chat_interval_s - since
+            wait = self._chat_interval(message.chat_id) - since
         if wait > 0:
             async with self.sessions() as session:
                 await repo.mark_retry(
@@ -410,7 +412,7 @@ class OutboxSender:
         self._last_by_chat[message.chat_id] = math.inf
         if len(self._last_by_chat) > 10_000:
             # Only the last second matters: forget older chats so the map stays small.
-            cutoff = now_m - self.limits.per_chat_interval_s
+            cutoff = now_m - max(self.limits.per_chat_interval_s, self.limits.per_group_interval_s)
             self._last_by_chat = {c: ts for c, ts in self._last_by_chat.items() if ts > cutoff}
         outcome: tuple[str, Any] = ("sent", None)
         try:
@@ -435,6 +437,11 @@ class OutboxSender:
         finally:
             self._last_by_chat[message.chat_id] = time.monotonic()
         await self._record(message, outcome, stats)
+
+    def _chat_interval(self, chat_id: int) -> float:
+        if chat_id < 0:
+            return max(self.limits.per_chat_interval_s, self.limits.per_group_interval_s)
+        return self.limits.per_chat_interval_s
 
     async def _send(self, message: OutboxMessage) -> Any:
         payload = message.payload

@@ -216,10 +216,22 @@ async def test_per_chat_pacing_defers_the_second_message(
     await queue(sessions, 71, "一", clock)
     await queue(sessions, 71, "二", clock)
     await queue(sessions, 72, "三", clock)
+    await queue(sessions, -1001, "群一", clock)
+    await queue(sessions, -1001, "群二", clock)
     stats = await paced.drain_once()
-    assert (stats.sent, stats.deferred) == (2, 1)
-    # The global gate spaced the two sends 1/29 s apart (of 30 places, one is kept for replies).
+    assert (stats.sent, stats.deferred) == (3, 2)
+    # The global gate spaced the sends 1/29 s apart (of 30 places, one is kept for replies).
     assert instant.slept and abs(instant.slept[0] - 1 / 29) < 1e-9
+    async with sessions() as session:
+        waiting = await session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.not_before).where(
+                OutboxMessage.state == "queued"
+            )
+        )
+        later = {chat: (at - clock()).total_seconds() for chat, at in waiting}
+    # A second to the same person, three seconds in a group (20 a minute).
+    assert later.keys() == {71, -1001}
+    assert 0.9 < later[71] <= 1.0 and 2.9 < later[-1001] <= 3.0
     await bot.shutdown()
 
 

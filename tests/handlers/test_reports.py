@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from data.models import AuditEntry, Report, ReportDraft, Task, Unit
+from data.models import AuditEntry, Contact, Report, ReportDraft, Task, Unit
 from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, deliver, running_bot
 from tests.handlers.test_linking_and_tasks import invite_code
 from tests.harness import BotHarness
@@ -341,3 +341,35 @@ async def test_stale_step_buttons_are_answered(bot: BotHarness) -> None:
     calls = await bot.send(bot.updates.callback(user, "rp:s:blk", prompt))
     answer = next(c for c in calls if c.method == "answerCallbackQuery")
     assert answer.params.get("text") == "这一步已经结束,请按最新的消息操作。"
+
+
+async def test_in_a_group_the_bot_points_to_the_private_chat_and_shows_nothing(
+    bot: BotHarness, sessions: Sessions
+) -> None:
+    user = bot.user(NDRC)
+    await walk_to_text_step(bot, NDRC, 2)
+    async with sessions() as session:
+        step = await session.scalar(select(ReportDraft.step))
+    group = bot.updates.group(-1001234567890, "市发改委工作群")
+    before = len(bot.api.calls())
+
+    calls = await bot.send(bot.updates.command(user, "/mytasks", chat=group))
+    [answer] = [c for c in calls if c.method == "sendMessage"]
+    assert answer.params["chat_id"] == -1001234567890
+    assert answer.text == (
+        "督办只在私聊中使用,以免本单位的任务和报送内容被群里其他人看到。请点下方按钮私聊我。"
+    )
+    [[button]] = answer.params["reply_markup"]["inline_keyboard"]
+    assert button == {"text": "私聊督办", "url": "https://t.me/duban_test_bot"}
+    # Chatter in the group is not the report text the private draft waits for.
+    assert await bot.send(bot.updates.message(user, "进展顺利,已完成一半", chat=group)) == []
+    await bot.send(bot.updates.command(bot.user(9999, "路人", "en"), "/start", chat=group))
+    assert bot.api.last_text(-1001234567890).startswith("Duban works in a private chat only")
+    # Nothing but those two pointers was sent, and nothing to the liaison's private chat.
+    sent = [c for c in bot.api.calls()[before:] if c.method == "sendMessage"]
+    assert [c.params["chat_id"] for c in sent] == [-1001234567890, -1001234567890]
+    async with sessions() as session:
+        assert await session.scalar(select(ReportDraft.step)) == step
+        contact = await session.scalar(select(Contact).where(Contact.telegram_id == NDRC))
+        assert contact is not None and contact.chat_id == NDRC  # nudges still go there
+        assert await session.scalar(select(Contact).where(Contact.telegram_id == 9999)) is None
