@@ -66,6 +66,8 @@ def register_handlers(application: DubanApp) -> None:
     the catch-alls for unknown commands and stale buttons come last."""
     # Before everything: groups and channels get a pointer to the private chat, nothing more.
     application.add_handler(TypeHandler(Update, private.private_only), group=-1)
+    # An edited message is not new input (PTB would run it through the handlers again).
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, report.edited_input))
     application.add_handler(CommandHandler("start", start.start))
     application.add_handler(CommandHandler("help", start.help_command))
     application.add_handler(CommandHandler("whoami", start.whoami))

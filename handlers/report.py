@@ -726,6 +726,16 @@ async def other_input(update: Update, context: DubanContext) -> None:
         await reply(update, t(caller.lang, "report.no_draft_text"))
 
 
+async def edited_input(update: Update, context: DubanContext) -> None:
+    """An edit of a message sent earlier changes nothing already taken; with a conversation in
+    progress, say so (and how to change the text), otherwise stay quiet."""
+    async with context.sessions() as session:
+        caller, _plan, draft = await _load(update, context, session)
+    if draft is not None:
+        key = "report.edit_in_preview" if draft.step == Step.PREVIEW else "report.edit_ignored"
+        await reply(update, t(caller.lang, key))
+
+
 async def cancel_command(update: Update, context: DubanContext) -> None:
     """/cancel: end whatever conversation is in progress."""
     async with context.sessions() as session:

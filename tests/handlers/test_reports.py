@@ -373,3 +373,29 @@ async def test_in_a_group_the_bot_points_to_the_private_chat_and_shows_nothing(
         contact = await session.scalar(select(Contact).where(Contact.telegram_id == NDRC))
         assert contact is not None and contact.chat_id == NDRC  # nudges still go there
         assert await session.scalar(select(Contact).where(Contact.telegram_id == 9999)) is None
+
+
+async def test_editing_a_sent_message_changes_nothing_and_says_how_to(
+    bot: BotHarness, sessions: Sessions
+) -> None:
+    user = bot.user(NDRC)
+    await walk_to_text_step(bot, NDRC, 2)
+    sent = bot.updates.message(user, "第一版进展说明")
+    await bot.send(sent)
+    assert bot.api.last_text(NDRC).startswith("请确认报送内容")
+    await bot.send(bot.updates.edited(sent, "第二版进展说明"))
+    assert bot.api.last_text(NDRC) == (
+        "修改已发送的消息不会改变报送内容。如需修改,请点击预览下方的“✏️ 修改”重新填写。"
+    )
+    async with sessions() as session:
+        draft = await session.scalar(select(ReportDraft))
+        assert draft is not None and (draft.step, draft.text) == ("preview", "第一版进展说明")
+    await bot.press(user, "✅ 提交", bot.api.sent_messages(NDRC)[-2])
+    [report] = await reports(sessions, 2)
+    assert report.text == "第一版进展说明"
+    # With nothing in progress an edit is not answered at all, and a command is not re-run.
+    before = len(bot.api.calls())
+    command = bot.updates.command(user, "/mytasks")
+    await bot.send(command)
+    assert len(bot.api.calls()) == before + 1
+    assert await bot.send(bot.updates.edited(command, "/mytasks")) == []

@@ -117,6 +117,16 @@ class UpdateFactory:
             content["entities"] = entities
         return self._message_update(user, content, chat=chat, reply_to=reply_to)
 
+    def edited(self, original: Update, text: str) -> Update:
+        """The user edited a text message they sent earlier (Telegram's edited_message)."""
+        message = original.message
+        if message is None:
+            raise ValueError("only a message update can be edited")
+        data = message.to_dict()
+        data.update(text=text, edit_date=self._timestamp())
+        data.pop("entities", None)
+        return self._update(edited_message=data)
+
     def reply(self, user: User, text: str, to_message: MessageLike) -> Update:
         """A text message replying to an earlier message (e.g. one the bot sent)."""
         return self.message(user, text, reply_to=to_message)
