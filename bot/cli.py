@@ -25,6 +25,7 @@ from bot.plan_loader import PlanFileError, import_plan, read_plan_file
 from bot.plan_parser import PlanParseError
 from bot.settings import Settings
 from data.db import DatabaseUrlError, make_engine, make_sessionmaker, migrate
+from data.repo.contacts import set_aside_console_people
 from data.repo.plans import get_plan, plan_tree
 from data.repo.units import list_units
 
@@ -419,6 +420,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         args.as_unit, args.lang = None, None
         args.coordinator = True
         return int(asyncio.run(cmd_console(args, settings)))
+    set_aside = asyncio.run(_with_session(settings, _set_aside_console_people))
+    if set_aside:
+        log.info("%d console contact(s) set aside: not reachable on Telegram", set_aside)
     _quiet_http_logs()
     from telegram.error import InvalidToken
 
@@ -428,6 +432,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         # PTB's message quotes the token itself: never print it.
         raise CliError("Telegram rejected DUBAN_TELEGRAM_TOKEN") from exc
     return 0
+
+
+async def _set_aside_console_people(session: AsyncSession) -> int:
+    count = await set_aside_console_people(session, now=datetime.now(UTC))
+    await session.commit()
+    return count
 
 
 def _serve(application: Any, args: argparse.Namespace, settings: Settings) -> None:

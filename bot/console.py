@@ -21,7 +21,7 @@ from bot.app import DubanApp, build_application
 from bot.i18n import Lang, pick_language
 from bot.plan_clock import Clock, system_clock
 from bot.settings import Settings
-from data.repo.contacts import get_contact, link_unit, upsert_contact
+from data.repo.contacts import CONSOLE_IDS_FROM, get_contact, link_unit, upsert_contact
 from data.repo.units import resolve_unit
 
 JSONDict = dict[str, Any]
@@ -30,9 +30,10 @@ JSONDict = dict[str, Any]
 CONSOLE_TOKEN: Final = "0:console"  # noqa: S105 - a dummy; nothing is sent anywhere
 CONSOLE_BOT_ID: Final = 10_000_000
 CONSOLE_BOT_USERNAME: Final = "duban_console_bot"
-# Fixed Telegram ids for the console's people, far from real ones in a demo database.
-LIAISON_ID: Final = 10_000_001
-COORDINATOR_ID: Final = 10_000_002
+# Fixed ids for the console's people, beyond any real Telegram user's (see CONSOLE_IDS_FROM):
+# a database tried out in the console and then served on Telegram gives nobody their rights.
+LIAISON_ID: Final = CONSOLE_IDS_FROM + 1
+COORDINATOR_ID: Final = CONSOLE_IDS_FROM + 2
 QUIT_WORDS: Final = frozenset({"quit", "exit"})
 # A line starting with this is sent as text as it is: how to type "50" when numbers press buttons.
 VERBATIM: Final = "'"

@@ -198,6 +198,8 @@ async def test_run_serves_conversations_over_http(tmp_path: Path) -> None:
         code = invite[1].strip()
         assert invite[2].strip() == f"https://t.me/{server.bot_username}?start={code}"
         assert server.calls_to("getMe"), "invite did not ask getMe for the bot's username"
+        # Someone tried the console first, on the same database.
+        await _cli(env, tmp_path, "console", "--as", UNIT)
 
         bot = _Bot(tmp_path)
         try:
@@ -345,7 +347,13 @@ async def test_run_serves_conversations_over_http(tmp_path: Path) -> None:
             "SELECT r.status, r.percent, r.text FROM reports r"
             " JOIN tasks t ON t.id = r.task_id WHERE t.number = 2"
         ).fetchall()
+        console_people = db.execute(
+            "SELECT telegram_id, unreachable_at IS NOT NULL FROM contacts WHERE telegram_id >= ?",
+            (2**52,),
+        ).fetchall()
     assert reports == [("on_track", 50, progress)]
+    # Served on Telegram, the console's liaison is set aside: nudges and broadcasts skip it.
+    assert console_people == [(2**52 + 1, 1)]
 
 
 # --- the server itself, driven by PTB's own HTTP client -------------------------------------

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from data.models import Contact, ContactUnit
+
+# Telegram's user ids have at most 52 significant bits, so no real user has an id from 2**52 up:
+# the terminal console's people live there and can never be mistaken for someone on Telegram.
+CONSOLE_IDS_FROM: Final = 2**52
+
+
+async def set_aside_console_people(session: AsyncSession, *, now: datetime) -> int:
+    """Before serving Telegram: the console's people cannot be reached there, so mark them
+    unreachable (nudges and broadcasts skip them; their units show as having no reachable
+    liaison). The console makes its person reachable again when it next opens. Returns how
+    many were set aside."""
+    result = await session.execute(
+        update(Contact)
+        .where(Contact.telegram_id >= CONSOLE_IDS_FROM, Contact.unreachable_at.is_(None))
+        .values(unreachable_at=now)
+    )
+    return result.rowcount if isinstance(result, CursorResult) else 0
 
 
 async def get_contact(session: AsyncSession, *, telegram_id: int) -> Contact | None:
