@@ -34,7 +34,15 @@ import time
 import warnings
 from asyncio import FIRST_COMPLETED
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Coroutine,
+    Iterable,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,6 +73,10 @@ from data.repo.units import units_by_ids
 log = logging.getLogger("duban.outbox")
 
 BlockedHook = Callable[[OutboxMessage], Awaitable[None]]
+
+# A row whose lease ends sooner than this is not sent: it goes back to the queue instead, so
+# that no other sender can retake it while our request is under way.
+LEASE_MARGIN = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -150,12 +162,24 @@ class RateGate:
                 await self._until_one_frees(self._taken, now)
         finally:
             self._replies_waiting -= 1
-        with self._held(outbox=False):
+        place = self._take(outbox=False)
+        try:
             yield
+        finally:
+            self.release(place)
 
     @contextlib.asynccontextmanager
     async def place(self) -> AsyncIterator[None]:
         """Wait for a place for an outbox message and hold it while the message is sent."""
+        place = await self.acquire()
+        try:
+            yield
+        finally:
+            self.release(place)
+
+    async def acquire(self) -> _Place:
+        """Wait for a place for an outbox message; release() it when Telegram has answered.
+        Cancelled while waiting, it takes no place."""
         async with self._lock:
             while True:
                 now = self._monotonic()
@@ -171,19 +195,18 @@ class RateGate:
                 else:
                     break
             self._next = now + self.interval
-        # Nothing else runs between the lock's release and taking the place (no await).
-        with self._held(outbox=True):
-            yield
+            return self._take(outbox=True)
 
-    @contextlib.contextmanager
-    def _held(self, *, outbox: bool) -> Iterator[None]:
-        place = _Place(outbox=outbox)
-        self._taken.append(place)
-        try:
-            yield
-        finally:
+    def release(self, place: _Place) -> None:
+        """The message's answer came (or it was not sent): its place frees a second later."""
+        if place.end == math.inf:
             place.end = self._monotonic()
             self._released.set()
+
+    def _take(self, *, outbox: bool) -> _Place:
+        place = _Place(outbox=outbox)
+        self._taken.append(place)
+        return place
 
     async def _until_one_frees(self, taken: Sequence[_Place], now: float) -> None:
         # The first place to free up is the earliest answered one; when every one is still in
@@ -286,33 +309,42 @@ class OutboxSender:
 
         The next rows are claimed while the last ones are still being sent, so sending never
         stops to wait for the database; with nothing due it sleeps until the next row is due
-        (at most `idle_poll_s`) or until wake(). On stop, the messages in flight finish and
-        the claimed but unsent rows go back to the queue at once.
+        (at most `idle_poll_s`) or until wake(). On stop, the messages in flight finish, and
+        the rows claimed but not sent (waiting in hand, or for a place in the gate) go back to
+        the queue at once.
         """
         pending: deque[OutboxMessage] = deque()
+        held: set[int] = set()  # claimed and not yet finished: never claimed again by us
         sending: set[asyncio.Task[None]] = set()
         slots = asyncio.Semaphore(self.limits.concurrency)
         stats = DrainStats()
+        drained = False  # the last claim found fewer rows than asked for
 
         async def one(message: OutboxMessage) -> None:
             try:
                 await self._deliver(message, stats)
             except Exception:
-                # The row stays leased: the next sender retakes it when the lease lapses.
+                # The row stays leased: a sender retakes it when the lease lapses.
                 log.exception("outbox message %s could not be sent", message.id)
             finally:
+                held.discard(message.id)
                 slots.release()
 
         try:
             while not self._stopping.is_set():
-                if len(pending) <= self.limits.batch // 2:
+                low = len(pending) <= self.limits.batch // 2
+                if low and (not drained or not pending or self._wake.is_set()):
                     self._wake.clear()
+                    want = self.limits.batch - len(pending)
                     try:
-                        pending.extend(await self._claim(self.limits.batch - len(pending)))
+                        claimed = await self._claim(want, exclude=held)
                     except Exception:
                         log.exception("outbox claim failed; retrying shortly")
                         await self._idle(idle_poll_s, set())
                         continue
+                    drained = len(claimed) < want
+                    pending.extend(claimed)
+                    held.update(m.id for m in claimed)
                 if not pending:
                     await self._idle(idle_poll_s, sending)
                     continue
@@ -351,25 +383,32 @@ class OutboxSender:
         finally:
             woken.cancel()
 
-    async def _claim(self, limit: int) -> Sequence[OutboxMessage]:
+    async def _claim(self, limit: int, exclude: Collection[int] = ()) -> Sequence[OutboxMessage]:
         async with self.sessions() as session:
             claimed = await repo.claim(
-                session, now=self.clock(), lease=self.limits.lease, limit=limit
+                session, now=self.clock(), lease=self.limits.lease, limit=limit, exclude=exclude
             )
             await session.commit()
         return claimed
 
-    async def _give_back(self, messages: Sequence[OutboxMessage]) -> None:
+    async def _give_back(self, messages: Iterable[OutboxMessage]) -> None:
         async with self.sessions() as session:
             for message in messages:
-                await repo.mark_retry(
-                    session,
-                    message_id=message.id,
-                    not_before=self.clock(),
-                    error="sender stopped before sending",
-                    count_attempt=False,
-                )
+                await self._put_back(session, message, not_before=self.clock(), why="stopped")
             await session.commit()
+
+    async def _put_back(
+        self, session: AsyncSession, message: OutboxMessage, *, not_before: datetime, why: str
+    ) -> None:
+        """Back to the queue, unsent, with no attempt used (if the row is still ours)."""
+        await repo.mark_retry(
+            session,
+            message_id=message.id,
+            not_before=not_before,
+            error=f"not sent: {why}",
+            count_attempt=False,
+            lease=message.claimed_until,
+        )
 
     async def drain_once(self) -> DrainStats:
         """Claim one batch of due messages and send them all (tests and one-off runs)."""
@@ -398,26 +437,37 @@ class OutboxSender:
             wait = self._chat_interval(message.chat_id) - since
         if wait > 0:
             async with self.sessions() as session:
-                await repo.mark_retry(
-                    session,
-                    message_id=message.id,
-                    not_before=self.clock() + timedelta(seconds=wait),
-                    error="per-chat pacing",
-                    count_attempt=False,
-                )
+                later = self.clock() + timedelta(seconds=wait)
+                await self._put_back(session, message, not_before=later, why="per-chat pacing")
                 await session.commit()
             stats.deferred += 1
             return
-        # While in flight, the chat counts as just served.
+        # From now until the answer, the chat counts as just served.
         self._last_by_chat[message.chat_id] = math.inf
         if len(self._last_by_chat) > 10_000:
-            # Only the last second matters: forget older chats so the map stays small.
-            cutoff = now_m - max(self.limits.per_chat_interval_s, self.limits.per_group_interval_s)
+            # Only the last seconds matter: forget older chats so the map stays small.
+            longest = max(self.limits.per_chat_interval_s, self.limits.per_group_interval_s)
+            cutoff = now_m - longest
             self._last_by_chat = {c: ts for c, ts in self._last_by_chat.items() if ts > cutoff}
+        place = await self._place_unless_stopping()
+        if place is None or not self._still_ours(message):
+            # Stopping, or held so long (a long 429 pause) that the lease is about to lapse
+            # and another sender could take the row: leave it to the queue.
+            if last is None:
+                self._last_by_chat.pop(message.chat_id, None)
+            else:
+                self._last_by_chat[message.chat_id] = last
+            if place is not None:
+                self.gate.release(place)
+            async with self.sessions() as session:
+                why = "stopped" if place is None else "lease about to lapse"
+                await self._put_back(session, message, not_before=self.clock(), why=why)
+                await session.commit()
+            stats.deferred += 1
+            return
         outcome: tuple[str, Any] = ("sent", None)
         try:
-            async with self.gate.place():
-                sent = await self._send(message)
+            sent = await self._send(message)
             outcome = ("sent", sent.message_id)
         except RetryAfter as exc:
             seconds = _retry_after_s(exc)
@@ -435,8 +485,35 @@ class OutboxSender:
             # PTB reports 5xx answers and dropped connections as NetworkError.
             outcome = ("transient", f"{type(exc).__name__}: {exc.message}")
         finally:
+            self.gate.release(place)
             self._last_by_chat[message.chat_id] = time.monotonic()
         await self._record(message, outcome, stats)
+
+    async def _place_unless_stopping(self) -> _Place | None:
+        """A place in the gate, or None when stop() comes first."""
+        if self._stopping.is_set():
+            return None
+        acquiring = asyncio.ensure_future(self.gate.acquire())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({acquiring, stopping}, return_when=FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not acquiring.done():
+                acquiring.cancel()
+        try:
+            return await acquiring
+        except asyncio.CancelledError:
+            if self._stopping.is_set() and acquiring.cancelled():
+                return None
+            raise
+
+    def _still_ours(self, message: OutboxMessage) -> bool:
+        """Whether the row's lease has time enough left to send it safely."""
+        if message.claimed_until is None:
+            return True
+        margin = min(LEASE_MARGIN, self.limits.lease / 4)
+        return message.claimed_until - self.clock() > margin
 
     def _chat_interval(self, chat_id: int) -> float:
         if chat_id < 0:
@@ -459,10 +536,16 @@ class OutboxSender:
     ) -> None:
         kind, detail = outcome
         now = self.clock()
+        lease = message.claimed_until  # each update applies only while the row is still ours
+        ours = True
         async with self.sessions() as session:
             if kind == "sent":
-                await repo.mark_sent(
-                    session, message_id=message.id, telegram_message_id=detail, now=now
+                ours = await repo.mark_sent(
+                    session,
+                    message_id=message.id,
+                    telegram_message_id=detail,
+                    now=now,
+                    lease=lease,
                 )
                 ref = message.payload.get("ref")
                 if ref and detail is not None:
@@ -477,31 +560,37 @@ class OutboxSender:
                     )
                 stats.sent += 1
             elif kind == "retry_after":
-                await repo.mark_retry(
+                ours = await repo.mark_retry(
                     session,
                     message_id=message.id,
                     not_before=now + timedelta(seconds=detail),
                     error=f"429 retry after {detail}s",
                     count_attempt=False,
+                    lease=lease,
                 )
                 stats.retried += 1
             elif kind == "blocked":
-                await repo.mark_failed(session, message_id=message.id, error=f"blocked: {detail}")
+                ours = await repo.mark_failed(
+                    session, message_id=message.id, error=f"blocked: {detail}", lease=lease
+                )
                 if message.contact_id is not None:
                     await mark_unreachable(session, contact_id=message.contact_id, now=now)
                 stats.blocked += 1
             elif kind == "migrated":
-                await repo.mark_retry(
+                ours = await repo.mark_retry(
                     session,
                     message_id=message.id,
                     not_before=now,
                     error="chat migrated",
                     count_attempt=False,
                     chat_id=int(detail),
+                    lease=lease,
                 )
                 stats.retried += 1
             elif kind == "failed" or message.attempts >= self.limits.max_attempts:
-                await repo.mark_failed(session, message_id=message.id, error=str(detail))
+                ours = await repo.mark_failed(
+                    session, message_id=message.id, error=str(detail), lease=lease
+                )
                 stats.failed += 1
             else:
                 delay = min(
@@ -510,14 +599,21 @@ class OutboxSender:
                 )
                 # Jitter spreads retries out; never sooner than the nominal delay.
                 delay *= random.uniform(1.0, 1.25)  # noqa: S311 - jitter, not security
-                await repo.mark_retry(
+                ours = await repo.mark_retry(
                     session,
                     message_id=message.id,
                     not_before=now + timedelta(seconds=delay),
                     error=str(detail),
+                    lease=lease,
                 )
                 stats.retried += 1
             await session.commit()
+        if not ours:
+            # Cannot happen while the lease margin holds; if the process stalled past it, the
+            # row's new holder decides its fate (a 'sent' here may be a duplicate there).
+            log.warning(
+                "outbox message %s: lease lapsed before its outcome (%s)", message.id, kind
+            )
         if kind == "blocked":
             log.info("contact %s blocked the bot; marked unreachable", message.contact_id)
             if self.on_blocked is not None:

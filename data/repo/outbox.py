@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,21 +51,28 @@ async def enqueue(
 
 
 async def claim(
-    session: AsyncSession, *, now: datetime, lease: timedelta, limit: int
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    exclude: Collection[int] = (),
 ) -> Sequence[OutboxMessage]:
     """Take up to `limit` due messages for sending; a lapsed lease (a crashed sender) is retaken.
 
-    On PostgreSQL the candidate rows are locked with SKIP LOCKED, so workers never take the
-    same row; SQLite serialises writers, which gives the same guarantee.
+    `exclude` names rows the caller still holds, so that a sender never retakes its own. On
+    PostgreSQL the candidate rows are locked with SKIP LOCKED, so workers never take the same
+    row; SQLite serialises writers, which gives the same guarantee.
     """
     due = or_(
         (OutboxMessage.state == "queued") & (OutboxMessage.not_before <= now),
         (OutboxMessage.state == "sending") & (OutboxMessage.claimed_until < now),
     )
+    ids = select(OutboxMessage.id).where(due)
+    if exclude:
+        ids = ids.where(OutboxMessage.id.not_in(list(exclude)))
     ids = (
-        select(OutboxMessage.id)
-        .where(due)
-        .order_by(OutboxMessage.not_before, OutboxMessage.id)
+        ids.order_by(OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -82,13 +89,26 @@ async def claim(
     return sorted(rows.all(), key=lambda m: (m.not_before, m.id))
 
 
+def _held(message_id: int, lease: datetime | None) -> ColumnElement[bool]:
+    """The row, and (with `lease`) only while it is still ours: 'sending' under that lease."""
+    mine = OutboxMessage.id == message_id
+    if lease is None:
+        return mine
+    return mine & (OutboxMessage.state == "sending") & (OutboxMessage.claimed_until == lease)
+
+
 async def mark_sent(
-    session: AsyncSession, *, message_id: int, telegram_message_id: int | None, now: datetime
-) -> None:
-    """Telegram accepted the message."""
-    await session.execute(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    telegram_message_id: int | None,
+    now: datetime,
+    lease: datetime | None = None,
+) -> bool:
+    """Telegram accepted the message; False when the row was no longer ours (see `_held`)."""
+    result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(_held(message_id, lease))
         .values(
             state="sent",
             sent_at=now,
@@ -97,6 +117,7 @@ async def mark_sent(
             last_error=None,
         )
     )
+    return _changed(result)
 
 
 async def mark_retry(
@@ -107,8 +128,10 @@ async def mark_retry(
     error: str,
     count_attempt: bool = True,
     chat_id: int | None = None,
-) -> None:
-    """Put a message back in the queue for later (to a new chat id if the group migrated)."""
+    lease: datetime | None = None,
+) -> bool:
+    """Put a message back in the queue for later (to a new chat id if the group migrated);
+    False when the row was no longer ours."""
     values: dict[str, Any] = {
         "state": "queued",
         "not_before": not_before,
@@ -119,18 +142,26 @@ async def mark_retry(
         values["chat_id"] = chat_id
     if not count_attempt:
         values["attempts"] = OutboxMessage.attempts - 1
-    await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+    result = await session.execute(
+        update(OutboxMessage).where(_held(message_id, lease)).values(**values)
     )
+    return _changed(result)
 
 
-async def mark_failed(session: AsyncSession, *, message_id: int, error: str) -> None:
-    """A permanent failure: kept, with its reason, never retried."""
-    await session.execute(
+async def mark_failed(
+    session: AsyncSession, *, message_id: int, error: str, lease: datetime | None = None
+) -> bool:
+    """A permanent failure: kept, with its reason, never retried; False when no longer ours."""
+    result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(_held(message_id, lease))
         .values(state="failed", claimed_until=None, last_error=error[:500])
     )
+    return _changed(result)
+
+
+def _changed(result: Result[Any]) -> bool:
+    return isinstance(result, CursorResult) and result.rowcount > 0
 
 
 async def counts(session: AsyncSession, *, batch: str | None = None) -> dict[str, int]:

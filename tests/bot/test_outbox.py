@@ -428,3 +428,41 @@ async def test_a_stopped_sender_gives_back_what_it_claimed_but_did_not_send(
     assert sorted(call.params["chat_id"] for call in api.sent_messages()) == list(
         range(2000, 2030)
     )
+
+
+async def test_rows_held_through_a_pause_longer_than_their_lease_are_sent_once(
+    sessions: Sessions, api: FakeBotAPI
+) -> None:
+    clock = running_clock()
+    for chat in range(3000, 3030):
+        await queue(sessions, chat, "通知", clock)
+    # A 429 whose retry_after outlasts the lease (120 s in production, 1 s here): the rows in
+    # hand must not be claimed a second time while they wait.
+    api.fail_next("sendMessage", status=429, retry_after=2)
+    limits = Limits(batch=20, concurrency=2, lease=timedelta(seconds=1))
+    async with running_sender(sessions, api, clock, RateGate(10_000.0), limits):
+        await wait_for_states(sessions, lambda counts: counts == {"sent": 30})
+    chats = [call.params["chat_id"] for call in api.sent_messages()]
+    assert sorted(chats) == list(range(3000, 3030))
+
+
+async def test_stop_during_a_429_pause_gives_back_at_once(
+    sessions: Sessions, api: FakeBotAPI
+) -> None:
+    clock = running_clock()
+    for chat in range(4000, 4030):
+        await queue(sessions, chat, "通知", clock)
+    api.fail_next("sendMessage", status=429, retry_after=30)
+    async with running_sender(
+        sessions, api, clock, RateGate(10_000.0), Limits(batch=20, concurrency=4)
+    ):
+        for _ in range(500):  # until Telegram said 429 and the others wait for the pause
+            if api.calls("sendMessage"):
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        stopped = time.monotonic()
+    assert time.monotonic() - stopped < 2  # not the 30 s of the pause
+    rows = await states(sessions)
+    assert {(state, attempts) for _, state, attempts, _ in rows} == {("queued", 0)}
+    assert [call.status for call in api.calls("sendMessage")] == [429]

@@ -10,41 +10,59 @@ from alembic import command
 
 from data.db import alembic_config, migrate_sync
 
-CONSOLE_LIAISON, CONSOLE_COORDINATOR = 2**52 + 1, 2**52 + 2
+CONSOLE_LIAISON = 2**52 + 1
+OLD_CONSOLE_LIAISON = 10_000_001
 
 
-def test_console_people_move_beyond_real_telegram_ids_and_back(tmp_path: Path) -> None:
+def _read(path: Path) -> tuple[list[tuple[int, int, int]], list[tuple[int]], list[tuple[int]]]:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        contacts = db.execute("SELECT id, telegram_id, chat_id FROM contacts ORDER BY id")
+        outbox = db.execute("SELECT chat_id FROM outbox")
+        drafts = db.execute("SELECT chat_id FROM report_drafts")
+        return contacts.fetchall(), outbox.fetchall(), drafts.fetchall()
+
+
+def test_0006_moves_console_people_beyond_telegram_ids_and_chats_out_of_groups(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "old.db"
     url = f"sqlite+aiosqlite:///{path}"
     migrate_sync(url, "0005")
+    old = OLD_CONSOLE_LIAISON
     with contextlib.closing(sqlite3.connect(path)) as db:
         db.executemany(
             "INSERT INTO contacts (id, telegram_id, chat_id, full_name, username, is_coordinator)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (1, 10_000_001, 10_000_001, "Console user", None, 0),  # the old console liaison
+                (1, old, old, "Console user", None, 0),  # the old console liaison
                 (2, 10_000_002, 10_000_002, "王五", "wangwu", 0),  # a real person with that id
+                (3, 555, -100123, "李四", None, 0),  # wrote in a group once: chat moved there
             ],
         )
         db.execute(
             "INSERT INTO outbox (kind, contact_id, chat_id, payload, state, attempts,"
-            " not_before, created_at) VALUES ('nudge', 1, 10000001, '{}', 'queued', 0,"
-            " '2026-06-10 01:00:00', '2026-06-10 01:00:00')"
+            " not_before, created_at) VALUES ('nudge', 1, ?, '{}', 'queued', 0,"
+            " '2026-06-10 01:00:00', '2026-06-10 01:00:00')",
+            (old,),
+        )
+        db.execute(
+            "INSERT INTO report_drafts (contact_id, kind, step, attachments, chat_id, page,"
+            " created_at, updated_at) VALUES (1, 'report', 'text', '[]', ?, 1,"
+            " '2026-06-10 01:00:00', '2026-06-10 01:00:00')",
+            (old,),
         )
         db.commit()
 
     migrate_sync(url)
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        contacts = db.execute(
-            "SELECT id, telegram_id, chat_id FROM contacts ORDER BY id"
-        ).fetchall()
-        outbox = db.execute("SELECT chat_id FROM outbox").fetchall()
-    assert contacts == [(1, CONSOLE_LIAISON, CONSOLE_LIAISON), (2, 10_000_002, 10_000_002)]
-    assert outbox == [(CONSOLE_LIAISON,)]
+    contacts, outbox, drafts = _read(path)
+    assert contacts == [
+        (1, CONSOLE_LIAISON, CONSOLE_LIAISON),
+        (2, 10_000_002, 10_000_002),
+        (3, 555, 555),
+    ]
+    assert outbox == drafts == [(CONSOLE_LIAISON,)]
 
     command.downgrade(alembic_config(url), "0005")
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        contacts = db.execute("SELECT id, telegram_id FROM contacts ORDER BY id").fetchall()
-        outbox = db.execute("SELECT chat_id FROM outbox").fetchall()
-    assert contacts == [(1, 10_000_001), (2, 10_000_002)]
-    assert outbox == [(10_000_001,)]
+    contacts, outbox, drafts = _read(path)
+    assert contacts == [(1, old, old), (2, 10_000_002, 10_000_002), (3, 555, 555)]
+    assert outbox == drafts == [(old,)]

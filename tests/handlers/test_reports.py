@@ -344,7 +344,7 @@ async def test_stale_step_buttons_are_answered(bot: BotHarness) -> None:
 
 
 async def test_in_a_group_the_bot_points_to_the_private_chat_and_shows_nothing(
-    bot: BotHarness, sessions: Sessions
+    bot: BotHarness, sessions: Sessions, clock: MovableClock
 ) -> None:
     user = bot.user(NDRC)
     await walk_to_text_step(bot, NDRC, 2)
@@ -361,10 +361,19 @@ async def test_in_a_group_the_bot_points_to_the_private_chat_and_shows_nothing(
     )
     [[button]] = answer.params["reply_markup"]["inline_keyboard"]
     assert button == {"text": "私聊督办", "url": "https://t.me/duban_test_bot"}
-    # Chatter in the group is not the report text the private draft waits for.
+    # Chatter in the group is not the report text the private draft waits for; a command for
+    # another bot is not ours; the pointer is given once in ten minutes per group.
     assert await bot.send(bot.updates.message(user, "进展顺利,已完成一半", chat=group)) == []
-    await bot.send(bot.updates.command(bot.user(9999, "路人", "en"), "/start", chat=group))
+    assert await bot.send(bot.updates.command(user, "/help@SomeOtherBot", chat=group)) == []
+    stranger = bot.user(9999, "路人", "en")
+    assert await bot.send(bot.updates.command(stranger, "/start", chat=group)) == []
+    clock.advance(minutes=11)
+    await bot.send(bot.updates.command(stranger, "/start@duban_test_bot", chat=group))
     assert bot.api.last_text(-1001234567890).startswith("Duban works in a private chat only")
+    # A Telegram Business chat (a business and its customer) is not ours to answer either.
+    business = bot.updates.message(user, "/mytasks").to_dict()["message"]
+    business["business_connection_id"] = "biz-1"
+    assert await bot.send(bot.updates._update(business_message=business)) == []
     # Nothing but those two pointers was sent, and nothing to the liaison's private chat.
     sent = [c for c in bot.api.calls()[before:] if c.method == "sendMessage"]
     assert [c.params["chat_id"] for c in sent] == [-1001234567890, -1001234567890]

@@ -1,11 +1,16 @@
-"""Console people: move them from ids a real Telegram user may have to ids none can have.
+"""Console people beyond real Telegram ids; contacts' chats back to their private chat.
 
 Earlier versions gave the terminal console's liaison and coordinator the Telegram ids 10000001
 and 10000002, which real (early) Telegram accounts can have: served on Telegram, a database
 tried out in the console would have made such a user a coordinator. Their rows (recognised by
 the console's name and no username) move to 2**52 + 1 and + 2, which no Telegram user can
-have (user ids have at most 52 significant bits), with their queued messages and message
-references. A real person who happens to have one of those old ids is left alone.
+have (user ids have at most 52 significant bits), with their queued messages, message
+references, report drafts and broadcasts. A real person who has one of those old ids is left
+alone.
+
+Earlier versions also answered in groups, and a liaison who wrote there had their chat moved to
+the group (nudges went there). The bot now talks in private chats only, whose id is the user's:
+every contact's chat goes back to it.
 
 Revision ID: 0006
 Revises: 0005
@@ -39,6 +44,12 @@ outbox = sa.table(
     "outbox", sa.column("contact_id", sa.Integer), sa.column("chat_id", sa.BigInteger)
 )
 message_refs = sa.table("message_refs", sa.column("chat_id", sa.BigInteger))
+report_drafts = sa.table(
+    "report_drafts", sa.column("contact_id", sa.Integer), sa.column("chat_id", sa.BigInteger)
+)
+broadcasts = sa.table(
+    "broadcasts", sa.column("created_by", sa.Integer), sa.column("chat_id", sa.BigInteger)
+)
 
 
 def _move(old: int, new: int) -> None:
@@ -61,13 +72,25 @@ def _move(old: int, new: int) -> None:
         .values(chat_id=new)
     )
     bind.execute(message_refs.update().where(message_refs.c.chat_id == old).values(chat_id=new))
+    bind.execute(
+        report_drafts.update().where(report_drafts.c.contact_id == contact_id).values(chat_id=new)
+    )
+    bind.execute(
+        broadcasts.update().where(broadcasts.c.created_by == contact_id).values(chat_id=new)
+    )
 
 
 def upgrade() -> None:
     for old, new in MOVES:
         _move(old, new)
+    op.get_bind().execute(
+        contacts.update()
+        .where(contacts.c.chat_id != contacts.c.telegram_id)
+        .values(chat_id=contacts.c.telegram_id)
+    )
 
 
 def downgrade() -> None:
+    # Chats moved back from groups stay private: that was a fault, not data.
     for old, new in MOVES:
         _move(new, old)
