@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.outbox import Limits, OutboxSender, RateGate, notify_blocked, queue_message
+from data.db import make_engine, make_sessionmaker
 from data.models import Contact, MessageRef, OutboxMessage
 from data.repo import outbox as repo
 from tests.factories.bot import MovableClock
@@ -466,3 +467,30 @@ async def test_stop_during_a_429_pause_gives_back_at_once(
     rows = await states(sessions)
     assert {(state, attempts) for _, state, attempts, _ in rows} == {("queued", 0)}
     assert [call.status for call in api.calls("sendMessage")] == [429]
+
+
+async def test_two_workers_share_the_outbox_without_sending_anything_twice(
+    database_url: str, sessions: Sessions, api: FakeBotAPI
+) -> None:
+    # Two processes' worth of senders (each its own engine and connection pool) on one database,
+    # as PRODUCT §8 runs them: claims lock rows (SKIP LOCKED on PostgreSQL), so none is shared.
+    clock = running_clock()
+    for chat in range(5000, 5300):
+        await queue(sessions, chat, "通知", clock)
+    other_engine = make_engine(database_url)
+    other_api = FakeBotAPI()
+    limits = Limits(batch=25, concurrency=4)
+    try:
+        async with (
+            running_sender(sessions, api, clock, RateGate(10_000.0), limits),
+            running_sender(
+                make_sessionmaker(other_engine), other_api, clock, RateGate(10_000.0), limits
+            ),
+        ):
+            await wait_for_states(sessions, lambda counts: counts == {"sent": 300})
+    finally:
+        await other_engine.dispose()
+    first = [call.params["chat_id"] for call in api.sent_messages()]
+    second = [call.params["chat_id"] for call in other_api.sent_messages()]
+    assert first and second  # both took part
+    assert sorted(first + second) == list(range(5000, 5300))
