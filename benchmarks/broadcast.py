@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python benchmarks/broadcast.py [--mode outbox|ratelimiter|loop|all]
          [--recipients N] [--seed S] [--time-cap SECONDS] [--max-retries N]
+         [--database-url postgresql+asyncpg://...]
          [--outbox-rate R] [--strict-flood-wait] [--late-drop-share F]
 
 A local Bot API (tests/harness/http_bot_api.py, real HTTP on 127.0.0.1) enforces Telegram's flood
@@ -11,7 +12,8 @@ chats: 502 Bad Gateway (2%), connections closed without an answer (1%, the messa
 delivered), and blocked users (1% of the recipients, always 403). Only requests the limiter lets
 through count towards the window.
 
-Modes (each on a fresh SQLite database holding the Nanjing seed and N contacts):
+Modes (each on a fresh database, SQLite unless --database-url says otherwise, holding the
+Nanjing seed and N contacts):
 - outbox: N rows queued with bot.outbox.queue_message; the real Application from
   bot.app.build_application polls the server and its outbox task delivers them.
 - ratelimiter: a plain ExtBot with AIORateLimiter(max_retries=3) sends all N with asyncio.gather.
@@ -58,6 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydantic import SecretStr
 from sqlalchemy import insert, select
+from sqlalchemy.engine import make_url
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
@@ -66,9 +69,10 @@ from telegram.ext import AIORateLimiter, ExtBot
 from bot.app import DubanApp, build_application
 from bot.outbox import queue_message
 from bot.settings import Settings
-from data.db import make_engine, make_sessionmaker, migrate_sync
+from data.db import make_engine, make_sessionmaker
 from data.models import Contact, ContactUnit, OutboxMessage, Unit
 from data.repo import outbox as outbox_repo
+from tests.factories.database import fresh_database
 from tests.factories.plans import load_seed
 from tests.harness.http_bot_api import (
     APIResponse,
@@ -522,7 +526,8 @@ async def run_mode(mode: str, url: str, args: argparse.Namespace) -> dict[str, A
         ghost = len(end.sent_chats - set(accepted))
         blocked_rows = sum(e.startswith("blocked") for e in end.failed_errors)
         result["setup"] = (
-            f"bot.app.build_application outbox (SQLite), send_rate_per_s={args.outbox_rate}, "
+            f"bot.app.build_application outbox ({make_url(url).get_backend_name()}), "
+            f"send_rate_per_s={args.outbox_rate}, "
             f"send_concurrency={args.outbox_concurrency}"
         )
         lost, n_blocked = unfinished + ghost, blocked_rows
@@ -624,6 +629,10 @@ def main() -> None:
         help="DUBAN_SEND_RATE_PER_S (default: the product's default)",
     )
     parser.add_argument("--outbox-concurrency", type=int, default=8, help="DUBAN_SEND_CONCURRENCY")
+    parser.add_argument(
+        "--database-url",
+        help="default: a temporary SQLite file; a PostgreSQL database given here is emptied",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     if args.recipients < 1 or args.time_cap <= 0 or args.probe_interval <= 0:
@@ -638,8 +647,8 @@ def main() -> None:
         logging.getLogger("telegram").setLevel(logging.CRITICAL)
     for mode in MODES if args.mode == "all" else (args.mode,):
         with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-            migrate_sync(url)
+            url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
+            fresh_database(url)
             result = asyncio.run(run_mode(mode, url, args))
         print(json.dumps(result, ensure_ascii=False), flush=True)
 

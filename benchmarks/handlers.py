@@ -38,7 +38,7 @@ from telegram import User
 from bot.i18n import t
 from bot.periods import due_date, periods_of_year
 from bot.workdays import WorkCalendar
-from data.db import is_sqlite, make_engine, migrate_sync
+from data.db import is_sqlite, make_engine
 from data.models import (
     CO,
     LEAD,
@@ -55,6 +55,7 @@ from data.models import (
     Unit,
 )
 from tests.factories.bot import MovableClock, running_bot
+from tests.factories.database import fresh_database
 from tests.harness import ApiCall, BotHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -422,15 +423,6 @@ def _chunks(rows: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict
         yield rows[start : start + size]
 
 
-async def reset_postgres(url: str) -> None:
-    """Drop and recreate schema public, as tests/conftest.py does."""
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 async def fill(url: str, data: Dataset, *, analyze: bool) -> dict[str, int]:
     """Bulk-insert the dataset (Core executemany, two transactions); return the row counts."""
     engine = make_engine(url)
@@ -601,9 +593,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
-        if not is_sqlite(url):
-            asyncio.run(reset_postgres(url))
-        migrate_sync(url)
+        fresh_database(url)
         start = time.perf_counter()
         data = build_dataset(
             rng, tasks=args.tasks, units=args.units, contacts=args.contacts, reports=args.reports

@@ -6,7 +6,6 @@ PostgreSQL as well; .ci/run sets it when 127.0.0.1:5432 answers.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from data.db import make_engine, make_sessionmaker, migrate_sync
 from data.models import Base
+from tests.factories.database import fresh_database
 
 PG_URL = os.environ.get("DUBAN_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -37,20 +37,9 @@ def postgres_ready() -> Iterator[str]:
     """The PostgreSQL test database, emptied and migrated once per session."""
     assert PG_URL, "DUBAN_TEST_DATABASE_URL is not set"
 
-    async def reset() -> None:
-        engine = make_engine(PG_URL)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-
-    def prepare() -> None:
-        asyncio.run(reset())
-        migrate_sync(PG_URL)
-
     # Requested lazily from inside an async fixture: run outside its event loop.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(prepare).result()
+        pool.submit(fresh_database, PG_URL).result()
     yield PG_URL
 
 
