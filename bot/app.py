@@ -8,7 +8,7 @@ from datetime import UTC
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -23,14 +23,16 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import callback_data as callbacks
 from bot.context import DubanContext, Services
-from bot.i18n import LANGUAGES, Lang, t
+from bot.i18n import pick_language, t
 from bot.lights import LightThresholds
+from bot.menus import set_default_menus, show_coordinator_menu
 from bot.outbox import Limits, OutboxSender, RateGate, SharedLimiter, notify_blocked
 from bot.plan_clock import Clock, system_clock
 from bot.settings import Settings
 from bot.workdays import Calendar, WorkCalendar
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage
+from data.repo.reports import coordinators
 from handlers import broadcast, coordinator, errors, private, report, review, start, tasks
 from handlers.common import identify, reply
 from scheduler import jobs
@@ -38,9 +40,6 @@ from scheduler import jobs
 log = logging.getLogger("duban.app")
 
 DubanApp = Application[Any, DubanContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
-
-# Commands shown in Telegram's menu, per language (coordinator extras via /help).
-MENU = ("mytasks", "report", "task", "cancel", "whoami", "help", "lang", "start")
 
 
 class MissingTokenError(RuntimeError):
@@ -119,17 +118,20 @@ def register_handlers(application: DubanApp) -> None:
     application.add_error_handler(errors.on_error)
 
 
-def menu_commands(lang: Lang) -> list[BotCommand]:
-    """The command menu in one language."""
-    return [BotCommand(name, t(lang, f"cmd.{name}")) for name in MENU]
-
-
 async def _post_init(application: DubanApp) -> None:
     services: Services = application.bot_data["services"]
     services.bot_username = application.bot.username or services.bot_username
-    await application.bot.set_my_commands(menu_commands("zh"))
-    for lang in LANGUAGES:
-        await application.bot.set_my_commands(menu_commands(lang), language_code=lang)
+    await set_default_menus(application.bot)
+    async with services.sessions() as session:
+        people = await coordinators(session, extra_ids=services.settings.coordinators)
+    for person in people:
+        if person.unreachable_at is None:
+            await show_coordinator_menu(
+                application.bot,
+                application.bot_data,
+                chat_id=person.chat_id,
+                lang=pick_language(person.language, None),
+            )
     if services.outbox is not None:
         # The sender runs beside update handling, so replies never queue behind a broadcast.
         application.bot_data["outbox_task"] = asyncio.create_task(services.outbox.run())

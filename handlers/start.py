@@ -9,6 +9,7 @@ from telegram import Update
 from bot.context import DubanContext
 from bot.i18n import Lang, h, t
 from bot.linking import Outcome, redeem
+from bot.menus import show_coordinator_menu
 from data.repo.units import units_by_ids
 from handlers import keyboards
 from handlers.common import button_press, command_args, identify, reply
@@ -47,6 +48,8 @@ async def start(update: Update, context: DubanContext) -> None:
                         units=h(names),
                     ),
                 )
+                if caller.coordinator:
+                    await _coordinator_menu(update, context, caller.lang)
             else:
                 await reply(update, t(caller.lang, "start.no_code"))
             return
@@ -64,6 +67,7 @@ async def start(update: Update, context: DubanContext) -> None:
         await reply(update, t(caller.lang, _REFUSALS[result.outcome]))
     elif result.outcome is Outcome.LINKED_COORDINATOR:
         await reply(update, t(caller.lang, "start.linked_coordinator"))
+        await _coordinator_menu(update, context, caller.lang)
     elif result.outcome is Outcome.ALREADY_LINKED:
         await reply(update, t(caller.lang, "start.already_linked", unit=h(result.unit or "")))
     else:
@@ -81,6 +85,8 @@ async def help_command(update: Update, context: DubanContext) -> None:
     if caller.coordinator:
         text += "\n\n" + t(caller.lang, "help.coordinator")
     await reply(update, text)
+    if caller.coordinator:
+        await _coordinator_menu(update, context, caller.lang)
 
 
 async def whoami(update: Update, context: DubanContext) -> None:
@@ -117,3 +123,11 @@ async def lang_pick(update: Update, context: DubanContext) -> None:
         await session.commit()
     await query.answer()
     await query.edit_message_text(t(lang, "lang.set"))
+    if caller.coordinator:
+        await _coordinator_menu(update, context, lang)
+
+
+async def _coordinator_menu(update: Update, context: DubanContext, lang: Lang) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        await show_coordinator_menu(context.bot, context.bot_data, chat_id=chat.id, lang=lang)

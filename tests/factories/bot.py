@@ -43,9 +43,10 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
 
 @asynccontextmanager
 async def running_bot(
-    database_url: str, clock: MovableClock, **overrides: object
+    database_url: str, clock: MovableClock, *, post_init: bool = False, **overrides: object
 ) -> AsyncIterator[BotHarness]:
-    """The real Application with every handler, driven through process_update."""
+    """The real Application with every handler, driven through process_update; with
+    `post_init`, started as `duban run` starts it (menus set, the outbox sender running)."""
     api = FakeBotAPI(clock=clock)
     application = build_application(
         test_settings(database_url, **overrides),
@@ -55,7 +56,7 @@ async def running_bot(
         calendar=WorkCalendar(),
     )
     try:
-        async with BotHarness(application, api=api) as harness:
+        async with BotHarness(application, api=api, run_post_init=post_init) as harness:
             yield harness
     finally:
         await application.bot_data["engine"].dispose()

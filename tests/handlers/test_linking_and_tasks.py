@@ -243,3 +243,52 @@ async def test_coordinator_invites_refuse_collectives_and_unknown_units(bot: Bot
     await bot.command(coordinator, "/invite", "coordinator")
     text = bot.api.last_text(COORDINATOR_ID)
     assert "督查室协调人" in text and "start=" in text
+
+
+def chat_menu(bot: BotHarness, chat_id: int) -> dict[str, str]:
+    """The commands last set for one chat: name -> description."""
+    calls = [
+        c
+        for c in bot.api.calls("setMyCommands")
+        if c.params.get("scope") == {"type": "chat", "chat_id": chat_id}
+    ]
+    return {c["command"]: c["description"] for c in calls[-1].params["commands"]} if calls else {}
+
+
+async def test_coordinators_get_the_coordinator_menu_in_their_language(
+    bot: BotHarness, database_url: str, clock: MovableClock
+) -> None:
+    code = await invite_code(bot, "coordinator")
+    await bot.command(bot.user(1005, "督查室李"), "/start", code)
+    assert "督查室" in bot.api.last_text(1005)
+    menu = chat_menu(bot, 1005)
+    assert list(menu)[:6] == ["mytasks", "report", "status", "late", "broadcast", "export"]
+    assert menu["status"] == "本期报送情况与图表(督查室)"
+    assert {"invite", "deadline", "assign", "period"} <= menu.keys()
+    # The configured coordinator gets it on /help; a liaison keeps everyone's menu.
+    await bot.command(bot.user(COORDINATOR_ID, "督查室王"), "/help")
+    assert "broadcast" in chat_menu(bot, COORDINATOR_ID)
+    await link(bot, LIAISON_A, "市发改委")
+    await bot.command(bot.user(LIAISON_A), "/help")
+    assert chat_menu(bot, LIAISON_A) == {}
+    # Changing language changes the coordinator's menu too.
+    await bot.command(bot.user(1005), "/lang")
+    await bot.press(bot.user(1005), "English", bot.api.last_message(1005))
+    assert chat_menu(bot, 1005)["status"] == "This period's reporting, with a chart (coordinators)"
+
+    # Started as `duban run` starts: everyone's menu, and each coordinator's in their language.
+    async with running_bot(database_url, clock, post_init=True) as restarted:
+        assert restarted.api.my_commands() == restarted.api.my_commands(language_code="zh")
+        assert restarted.api.my_commands(language_code="en") == [
+            "mytasks",
+            "report",
+            "task",
+            "cancel",
+            "whoami",
+            "help",
+            "lang",
+            "start",
+        ]
+        assert chat_menu(restarted, 1005)["late"] == "Late units and chasing (coordinators)"
+        assert chat_menu(restarted, COORDINATOR_ID)["late"] == "未报送单位与催办(督查室)"
+        assert chat_menu(restarted, LIAISON_A) == {}

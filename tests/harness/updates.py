@@ -405,6 +405,8 @@ class BotHarness:
     ) -> None:
         self._entered = False
         self.application.remove_error_handler(self._collect_error)
+        if self._run_post_init and self.application.post_stop is not None:
+            await self.application.post_stop(self.application)
         await self.application.shutdown()
         if self._run_post_init and self.application.post_shutdown is not None:
             await self.application.post_shutdown(self.application)

@@ -1,0 +1,69 @@
+"""The command menu Telegram shows by the message box: one for everyone, one for coordinators.
+
+The everyone-menu is set for the bot (Chinese by default, English for English clients). A
+coordinator's private chat gets the longer menu, in their language, when the bot starts, when
+they link as a coordinator, when they open /start or /help, and when they change language.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from bot.i18n import LANGUAGES, Lang, t
+
+log = logging.getLogger("duban.menus")
+
+MENU: Final = ("mytasks", "report", "task", "cancel", "whoami", "help", "lang", "start")
+COORDINATOR_MENU: Final = (
+    "mytasks",
+    "report",
+    "status",
+    "late",
+    "broadcast",
+    "export",
+    "task",
+    "invite",
+    "deadline",
+    "assign",
+    "period",
+    "cancel",
+    "whoami",
+    "help",
+    "lang",
+    "start",
+)
+
+
+def menu_commands(lang: Lang, *, coordinator: bool = False) -> list[BotCommand]:
+    """The command menu in one language."""
+    names = COORDINATOR_MENU if coordinator else MENU
+    return [BotCommand(name, t(lang, f"cmd.{name}")) for name in names]
+
+
+async def set_default_menus(bot: Bot) -> None:
+    """Everyone's menu: Chinese by default, and one per supported client language."""
+    await bot.set_my_commands(menu_commands("zh"))
+    for lang in LANGUAGES:
+        await bot.set_my_commands(menu_commands(lang), language_code=lang)
+
+
+async def show_coordinator_menu(
+    bot: Bot, bot_data: dict[Any, Any], *, chat_id: int, lang: Lang
+) -> None:
+    """Give a coordinator's chat the coordinator menu in `lang` (once per process and language;
+    a failure is logged, never shown to the user)."""
+    shown: dict[int, Lang] = bot_data.setdefault("coordinator_menus", {})
+    if shown.get(chat_id) == lang:
+        return
+    try:
+        await bot.set_my_commands(
+            menu_commands(lang, coordinator=True), scope=BotCommandScopeChat(chat_id)
+        )
+    except TelegramError as exc:
+        log.warning("could not set the coordinator menu for chat %s: %s", chat_id, exc.message)
+        return
+    shown[chat_id] = lang
