@@ -29,7 +29,7 @@ from bot.menus import set_default_menus, show_coordinator_menu
 from bot.outbox import Limits, OutboxSender, RateGate, SharedLimiter, notify_blocked
 from bot.plan_clock import Clock, system_clock
 from bot.settings import Settings
-from bot.workdays import Calendar, WorkCalendar
+from bot.workdays import Calendar, calendar_for
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage
 from data.repo.reports import coordinators
@@ -230,7 +230,7 @@ def build_application(
         settings=settings,
         sessions=make_sessionmaker(engine),
         clock=clock,
-        calendar=calendar or WorkCalendar(),
+        calendar=calendar or calendar_for(settings.calendar_file),
         thresholds=LightThresholds(),
     )
     services: Services = application.bot_data["services"]

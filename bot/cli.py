@@ -24,6 +24,7 @@ from bot.directory import DEFAULT_DIRECTORY, DirectoryError, load_directory
 from bot.plan_loader import PlanFileError, import_plan, read_plan_file
 from bot.plan_parser import PlanParseError
 from bot.settings import Settings
+from bot.workdays import CalendarFileError, calendar_for
 from data.db import DatabaseUrlError, make_engine, make_sessionmaker, migrate
 from data.repo.contacts import set_aside_console_people
 from data.repo.plans import get_plan, plan_tree
@@ -312,7 +313,6 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_nudges(args: argparse.Namespace, settings: Settings) -> int:
     """Show what the scheduler would send at a moment (nothing is queued or claimed)."""
-    from bot.workdays import WorkCalendar
     from scheduler.nudges import tick
 
     if not args.dry_run:
@@ -332,7 +332,7 @@ async def cmd_nudges(args: argparse.Namespace, settings: Settings) -> int:
         report = await tick(
             make_sessionmaker(engine),
             settings=settings,
-            calendar=WorkCalendar(),
+            calendar=calendar_for(settings.calendar_file),
             now=at,
             dry_run=True,
         )
@@ -360,14 +360,13 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.ledger import build_ledger, workbook_bytes
     from bot.lights import LightThresholds
     from bot.plan_clock import plan_moment
-    from bot.workdays import WorkCalendar
 
     target = Path(args.file)
     if target.suffix.lower() != ".xlsx":
         raise CliError(f"{target}: the file name must end in .xlsx")
     if not target.parent.resolve().is_dir():
         raise CliError(f"folder {target.parent} does not exist")
-    calendar = WorkCalendar()
+    calendar = calendar_for(settings.calendar_file)
 
     async def work(session: AsyncSession) -> Any:
         plan = await get_plan(session)
@@ -560,7 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         result = args.func(args, settings)
         return int(asyncio.run(result) if asyncio.iscoroutine(result) else result)
-    except CliError as exc:
+    except (CliError, CalendarFileError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted", 130)

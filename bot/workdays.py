@@ -5,14 +5,26 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
-from datetime import date
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Protocol
 
 import chinese_calendar
+import yaml
 
 logger = logging.getLogger("duban.workdays")
 
-__all__ = ["Calendar", "WeekdayCalendar", "WorkCalendar"]
+__all__ = [
+    "Calendar",
+    "CalendarFileError",
+    "WeekdayCalendar",
+    "WorkCalendar",
+    "YearDays",
+    "calendar_for",
+    "load_calendar_file",
+]
 
 
 class Calendar(Protocol):
@@ -144,18 +156,43 @@ class WeekdayCalendar(_YearTableCalendar):
         return _weekdays_of_year(year)
 
 
+@dataclass(frozen=True)
+class YearDays:
+    """One year's exceptions to Monday-Friday, as the State Council's notice lists them."""
+
+    days_off: frozenset[date]
+    working_days: frozenset[date]
+
+
+class CalendarFileError(ValueError):
+    """The calendar file cannot be used; the message names the file and the entry."""
+
+
 class WorkCalendar(_YearTableCalendar):
     """China's official working days from the ``chinese_calendar`` package.
 
     Statutory holidays are days off even on weekdays, and make-up working days (调休上班,
     e.g. Sunday 2021-02-07) are working days even on weekends. The package only knows the
-    years the State Council has published; for any other year this falls back to Monday to
+    years the State Council has published (it is updated soon after each notice); for a year
+    given in `years` (DUBAN_CALENDAR_FILE) those days are used instead, so an operator can enter
+    a new notice before the package has it. For any other year this falls back to Monday to
     Friday and logs one warning per year, so a plan run in an unpublished year keeps working
-    and the operator learns to upgrade the package. Share one instance: the cache and the
-    once-per-year warning live on it.
+    and the operator learns to upgrade the package or fill in the file. Share one instance:
+    the cache and the once-per-year warning live on it.
     """
 
+    def __init__(self, years: Mapping[int, YearDays] | None = None) -> None:
+        super().__init__()
+        self._years = dict(years or {})
+
     def _working_days_of_year(self, year: int) -> list[date]:
+        given = self._years.get(year)
+        if given is not None:
+            return [
+                d
+                for d in _days_of_year(year)
+                if (d.weekday() < 5 and d not in given.days_off) or d in given.working_days
+            ]
         days = _days_of_year(year)
         try:
             return [d for d in days if chinese_calendar.is_workday(d)]
@@ -163,7 +200,84 @@ class WorkCalendar(_YearTableCalendar):
             # Only reached once per year per instance, since the table is cached afterwards.
             logger.warning(
                 "the chinese_calendar package does not cover %d; "
-                "using Monday to Friday as working days for that year (no holidays)",
+                "using Monday to Friday as working days for that year (no holidays); "
+                "upgrade chinese-calendar or enter the year in DUBAN_CALENDAR_FILE",
                 year,
             )
             return _weekdays_of_year(year)
+
+
+class _TextDatesLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so that a bad one is reported precisely here."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def calendar_for(path: Path | None) -> WorkCalendar:
+    """The working-day calendar: the package, and the years of the calendar file if one is set."""
+    return WorkCalendar(load_calendar_file(path) if path is not None else None)
+
+
+def load_calendar_file(path: Path) -> dict[int, YearDays]:
+    """Read a calendar file: per year, the days off and the make-up working days.
+
+    ```yaml
+    2027:
+      days_off: [2027-01-01, 2027-02-06..2027-02-13]
+      working_days: [2027-02-14]
+    ```
+    Dates are ISO dates or ranges `FIRST..LAST` (both included), inside their year.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
+    except OSError as exc:
+        raise CalendarFileError(f"{path}: cannot read it ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise CalendarFileError(f"{path}: not UTF-8 text") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise CalendarFileError(f"{path}: {where}not valid YAML") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CalendarFileError(f"{path}: expected years (2027:) at the top level")
+    years: dict[int, YearDays] = {}
+    for key, entry in data.items():
+        if not isinstance(key, int) or not 2000 <= key <= 2100:
+            raise CalendarFileError(f"{path}: {key!r} is not a year")
+        if not isinstance(entry, dict) or not set(entry) <= {"days_off", "working_days"}:
+            raise CalendarFileError(f"{path}: {key}: expected days_off and working_days lists")
+        off = _dates(path, key, "days_off", entry.get("days_off") or [])
+        work = _dates(path, key, "working_days", entry.get("working_days") or [])
+        if both := off & work:
+            raise CalendarFileError(
+                f"{path}: {key}: {min(both).isoformat()} is both a day off and a working day"
+            )
+        years[key] = YearDays(days_off=frozenset(off), working_days=frozenset(work))
+    return years
+
+
+def _dates(path: Path, year: int, field: str, values: object) -> set[date]:
+    if not isinstance(values, list):
+        raise CalendarFileError(f"{path}: {year}.{field}: expected a list of dates")
+    out: set[date] = set()
+    for value in values:
+        text = value.isoformat() if isinstance(value, date) else str(value)
+        first_text, _, last_text = text.partition("..")
+        try:
+            first = date.fromisoformat(first_text.strip())
+            last = date.fromisoformat(last_text.strip()) if last_text else first
+        except ValueError as exc:
+            raise CalendarFileError(
+                f"{path}: {year}.{field}: {text!r} is not a date (YYYY-MM-DD) or range"
+            ) from exc
+        if first.year != year or last.year != year or last < first:
+            raise CalendarFileError(f"{path}: {year}.{field}: {text!r} is not within {year}")
+        out.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+    return out
