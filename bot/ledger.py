@@ -295,9 +295,21 @@ def workbook_bytes(ledger: Ledger, *, lang: Lang, tz: ZoneInfo) -> bytes:
             ]
         )
         ws.cell(row=ws.max_row, column=6).number_format = "0.0%"
+    _as_text(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _as_text(book: Workbook) -> None:
+    """Keep every cell as the value it shows: openpyxl takes any text starting with '=' for a
+    formula, and a report text or a Telegram name such as =HYPERLINK("http://…?"&B3) would then
+    run in the coordinator's Excel (formula injection). The ledger has no formulas of its own."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 @dataclass

@@ -24,11 +24,19 @@ from bot.broadcasting import (
 )
 from bot.context import DubanContext
 from bot.i18n import Lang, full_date_text, h, t
-from bot.reporting import check_text
+from bot.reporting import TextProblem, check_text
 from data.models import Broadcast, Contact, Plan
 from data.repo.plans import plan_tree
 from data.repo.units import resolve_unit
-from handlers.common import Caller, button_press, current_plan, edit_html, identify, reply
+from handlers.common import (
+    Caller,
+    button_press,
+    current_plan,
+    edit_html,
+    identify,
+    refuse_text,
+    reply,
+)
 
 _TIME_ONLY = re.compile(r"^(\d{1,2})[:：](\d{2})$")
 
@@ -284,15 +292,8 @@ async def handle_text(
         return True
     if draft.step == "text":
         checked = check_text(raw)
-        if not isinstance(checked, str):
-            key = "report.text_empty" if checked == "empty" else "report.text_control"
-            if checked == "too_long":
-                await reply(
-                    update,
-                    t(lang, "report.text_too_long", length=len(raw.strip()), text=h(raw[:3000])),
-                )
-            else:
-                await reply(update, t(lang, key))
+        if isinstance(checked, TextProblem):
+            await refuse_text(update, lang, checked, raw)
             return True
         draft.text = checked
         await _preview(update, context, session, caller, plan, draft, edit=None)

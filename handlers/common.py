@@ -11,7 +11,8 @@ from telegram.error import BadRequest
 
 from bot import callback_data
 from bot.context import DubanContext
-from bot.i18n import Lang, pick_language
+from bot.i18n import Lang, h, pick_language, t
+from bot.reporting import TextProblem
 from data.models import Contact, Plan
 from data.repo.contacts import get_contact, upsert_contact
 from data.repo.plans import get_plan
@@ -111,3 +112,16 @@ def button_press(update: Update) -> tuple[CallbackQuery, callback_data.Parsed | 
     query = update.callback_query
     assert query is not None  # noqa: S101 - only registered as a CallbackQueryHandler
     return query, callback_data.parse(query.data)
+
+
+async def refuse_text(update: Update, lang: Lang, problem: TextProblem, raw: str) -> None:
+    """Say why typed text cannot be taken (empty, too long: with the text to copy, or odd
+    characters)."""
+    if problem is TextProblem.TOO_LONG:
+        await reply(
+            update, t(lang, "report.text_too_long", length=len(raw.strip()), text=h(raw[:3000]))
+        )
+    elif problem is TextProblem.EMPTY:
+        await reply(update, t(lang, "report.text_empty"))
+    else:
+        await reply(update, t(lang, "report.text_control"))

@@ -53,6 +53,7 @@ from handlers.common import (
     edit_html,
     fit,
     identify,
+    refuse_text,
     reply,
 )
 from handlers.review import handle_reason
@@ -502,7 +503,7 @@ async def text_input(update: Update, context: DubanContext) -> None:
                 return
             checked = check_text(message.text)
             if isinstance(checked, TextProblem):
-                await _refuse_text(update, lang, checked, message.text)
+                await refuse_text(update, lang, checked, message.text)
                 draft.updated_at = now
                 await session.commit()
                 return
@@ -518,17 +519,6 @@ async def text_input(update: Update, context: DubanContext) -> None:
             await _reply_to_prompt(update, context, session, caller, plan, message)
             return
     await reply(update, t(lang, "report.no_draft_text"))
-
-
-async def _refuse_text(update: Update, lang: Lang, problem: TextProblem, raw: str) -> None:
-    if problem is TextProblem.TOO_LONG:
-        await reply(
-            update, t(lang, "report.text_too_long", length=len(raw.strip()), text=h(raw[:3000]))
-        )
-    elif problem is TextProblem.EMPTY:
-        await reply(update, t(lang, "report.text_empty"))
-    else:
-        await reply(update, t(lang, "report.text_control"))
 
 
 async def _reply_to_prompt(
@@ -558,7 +548,7 @@ async def _reply_to_prompt(
         return
     checked = check_text(message.text or "")
     if isinstance(checked, TextProblem):
-        await _refuse_text(update, lang, checked, message.text or "")
+        await refuse_text(update, lang, checked, message.text or "")
         return
     stored = await record_reply(
         session,

@@ -10,11 +10,11 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from bot.context import DubanContext
 from bot.i18n import Lang, h, t
 from bot.outbox import queue_message
-from bot.reporting import ReviewOutcome, check_text, review, start_return
+from bot.reporting import ReviewOutcome, TextProblem, check_text, review, start_return
 from data.models import Report, ReportDraft, Task, Unit
 from data.repo.reports import liaisons_of, take_draft
 from handlers import keyboards
-from handlers.common import Caller, button_press, fit, identify, reply
+from handlers.common import Caller, button_press, fit, identify, refuse_text, reply
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,8 @@ async def handle_reason(
     """The coordinator's typed reason: return the report and tell the unit's liaisons."""
     assert caller.contact is not None  # noqa: S101 - drafts belong to contacts
     reason = check_text(raw)
-    if not isinstance(reason, str):
-        await reply(update, t(caller.lang, "report.text_empty"))
+    if isinstance(reason, TextProblem):
+        await refuse_text(update, caller.lang, reason, raw)
         return
     report = await session.get(Report, draft.report_id) if draft.report_id else None
     await take_draft(session, draft_id=draft.id)

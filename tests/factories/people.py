@@ -50,6 +50,8 @@ async def report_all(
     due: date,
     now: datetime,
     status: str = "on_track",
+    text: str = "按计划推进",
+    contact_id: int | None = None,
 ) -> None:
     """The unit reports on the given tasks in a period."""
     async with sessions() as session:
@@ -66,11 +68,11 @@ async def report_all(
                 task_id=task.id,
                 unit_id=unit.id,
                 period_id=period.id,
-                contact_id=None,
+                contact_id=contact_id,
                 role="lead",
                 status=status,
                 percent=50,
-                text="按计划推进",
+                text=text,
                 attachments=[],
                 now=now,
             )

@@ -60,6 +60,17 @@ async def compose(bot: BotHarness, audience: str, *answers: str) -> str:
     return bot.api.last_text(COORDINATOR_ID)
 
 
+async def test_broadcast_text_must_be_a_real_short_text(bot: BotHarness) -> None:
+    refused = await compose(bot, "全部联络员", "请各单位注意" * 100)
+    assert refused.startswith("内容有 600 字,超过 500 字的上限。")
+    await bot.text(bot.user(COORDINATOR_ID), "   ")
+    assert bot.api.last_text(COORDINATOR_ID) == "内容不能为空,请用一段话说明进展。"
+    # Still waiting for the text: a proper one gets the preview.
+    await bot.text(bot.user(COORDINATOR_ID), "明天上午九点开会。")
+    assert "明天上午九点开会。" in bot.api.last_text(COORDINATOR_ID)
+    assert "too_long" not in bot.api.last_text(COORDINATOR_ID)
+
+
 def received(bot: BotHarness) -> set[int]:
     return {
         uid

