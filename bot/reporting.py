@@ -396,15 +396,27 @@ async def record_reply(
 
 
 async def restatus(
-    session: AsyncSession, *, report: Report, status: ReportStatus, contact: Contact, now: datetime
+    session: AsyncSession,
+    *,
+    report: Report,
+    status: ReportStatus,
+    contact: Contact,
+    period_id: int,
+    now: datetime,
 ) -> Report | Refusal | None:
-    """Change a reply's status (a new version); None when it is no longer the current one."""
-    if not report.is_current:
+    """Change a reply's status (a new version, keeping its evidence); None when it is no longer
+    the current one, or belongs to a period that is over (`period_id` is the one in force)."""
+    if not report.is_current or report.period_id != period_id:
         return None
     if report.review == "accepted":
         return Refusal.ACCEPTED
     if report.status == status.value:
         return report
+    # The same row, with its evidence loaded.
+    loaded = await current_report(
+        session, task_id=report.task_id, unit_id=report.unit_id, period_id=period_id
+    )
+    evidence = loaded.attachments if loaded is not None else []
     new = await add_report_version(
         session,
         task_id=report.task_id,
@@ -415,7 +427,7 @@ async def restatus(
         status=status.value,
         percent=report.percent,
         text=report.text,
-        attachments=[],
+        attachments=[_attachment_dict(a) for a in evidence],
         now=now,
     )
     audit.record(

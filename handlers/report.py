@@ -30,6 +30,7 @@ from bot.reporting import (
     duty_for,
     is_idle,
     parse_percent,
+    period_of,
     preview,
     record_reply,
     reportable,
@@ -593,7 +594,12 @@ async def reply_status(update: Update, context: DubanContext) -> None:
             await query.answer(t(caller.lang, "report.not_yours", number="?"), show_alert=True)
             return
         result = await restatus(
-            session, report=report, status=status, contact=caller.contact, now=context.now()
+            session,
+            report=report,
+            status=status,
+            contact=caller.contact,
+            period_id=await period_of(session, plan=plan, moment=context.moment(plan)),
+            now=context.now(),
         )
         await session.commit()
         if result is None:

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 
 from data.models import AuditEntry, Contact, Report, ReportDraft, Task, Unit
 from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, deliver, running_bot
@@ -413,3 +414,35 @@ async def test_editing_a_sent_message_changes_nothing_and_says_how_to(
     await bot.send(command)
     assert len(bot.api.calls()) == before + 1
     assert await bot.send(bot.updates.edited(command, "/mytasks")) == []
+
+
+async def test_a_status_button_keeps_the_evidence_and_ends_with_its_period(
+    bot: BotHarness, sessions: Sessions, clock: MovableClock
+) -> None:
+    user = bot.user(NDRC)
+    await walk_to_text_step(bot, NDRC, 2)
+    await bot.send(bot.updates.photo(user, "evidence-1"))
+    await bot.text(user, "有图为证")
+    await bot.press(user, "✅ 提交", bot.api.last_message(NDRC))
+    # A reply to the task, then a status button under it: the photo stays with the report.
+    await bot.command(user, "/task", "2")
+    details = bot.api.last_message(NDRC)
+    await bot.text(user, "补充说明:已开工", reply_to=details)
+    await bot.press(user, "存在风险", bot.api.last_message(NDRC))
+    async with sessions() as session:
+        current = await session.scalar(
+            select(Report)
+            .where(Report.is_current.is_(True))
+            .options(selectinload(Report.attachments))
+        )
+        assert current is not None and current.status == "at_risk"
+        assert [a.file_id for a in current.attachments] == ["evidence-1"]
+    # The same buttons pressed after June's period is over change nothing.
+    await bot.text(user, "六月底进展", reply_to=details)
+    buttons = bot.api.last_message(NDRC)
+    versions = len(await reports(sessions, 2))
+    clock.advance(days=40)
+    calls = await bot.press(user, "受阻", buttons)
+    [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert answer.params["text"] == "这一步已经结束,请按最新的消息操作。"
+    assert len(await reports(sessions, 2)) == versions
