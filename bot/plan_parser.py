@@ -177,6 +177,20 @@ def chinese_number(text: str) -> int:
     return total + current
 
 
+def chinese_numeral(number: int) -> str:
+    """Write 1..999 the way a document numbers its sections (一, 十一, 二十, 一百零五)."""
+    if not 1 <= number <= 999:
+        raise ValueError(f"no Chinese section numeral for {number}")
+    digits = "零一二三四五六七八九"
+    hundreds, tens, ones = number // 100, number // 10 % 10, number % 10
+    out = f"{digits[hundreds]}百" if hundreds else ""
+    if tens:
+        out += "十" if tens == 1 and not hundreds else f"{digits[tens]}十"
+    elif hundreds and ones:
+        out += "零"
+    return out + (digits[ones] if ones else "")
+
+
 @dataclass
 class _Pending:
     number: int

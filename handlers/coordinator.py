@@ -20,6 +20,7 @@ from bot.i18n import Lang, date_text, full_date_text, h, t
 from bot.ledger import Ledger, build_ledger, overview, workbook_bytes
 from bot.linking import create_invite, deep_link
 from bot.plan_clock import PlanMoment
+from bot.plan_parser import chinese_numeral
 from data.models import Plan, Task
 from data.repo.tasks import count_tasks
 from data.repo.units import resolve_unit
@@ -408,11 +409,10 @@ async def ack_callback(update: Update, context: DubanContext) -> None:
     await query.answer(t(caller.lang, "chase.acked"))
 
 
-_CN_NUMERALS = "零一二三四五六七八九十"
 
 
 def _section_label(number: int, title: str) -> str:
-    numeral = _CN_NUMERALS[number] if number <= 10 else f"十{_CN_NUMERALS[number - 10]}"
+    numeral = chinese_numeral(number) if 1 <= number <= 999 else str(number)
     short = title[2:] if title.startswith("关于") else title
     return f"{numeral}、{short[:10]}"
 

@@ -6,7 +6,13 @@ import re
 
 import pytest
 
-from bot.plan_parser import PlanParseError, chinese_number, parse_plan, parse_units
+from bot.plan_parser import (
+    PlanParseError,
+    chinese_number,
+    chinese_numeral,
+    parse_plan,
+    parse_units,
+)
 from tests.factories.plans import SEED_TEXT, small_plan
 
 
@@ -212,3 +218,14 @@ def test_document_without_sections_or_number() -> None:
 )
 def test_chinese_numbers(text: str, value: int) -> None:
     assert chinese_number(text) == value
+    assert chinese_numeral(value) == text
+
+
+def test_chinese_numerals_read_back_for_every_section_number() -> None:
+    assert all(chinese_number(chinese_numeral(n)) == n for n in range(1, 1000))
+    assert [chinese_numeral(n) for n in (20, 21, 110, 999)] == [
+        "二十",
+        "二十一",
+        "一百一十",
+        "九百九十九",
+    ]

@@ -10,9 +10,11 @@ import openpyxl
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.plan_loader import import_plan
+from bot.plan_parser import chinese_numeral
 from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot
 from tests.factories.people import liaison, report_all
-from tests.factories.plans import load_seed
+from tests.factories.plans import directory, load_seed
 from tests.harness import BotHarness
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -239,3 +241,18 @@ async def test_status_shows_rate_lights_ranking_and_a_chart(bot: BotHarness) -> 
     assert lines[lines.index("按时报送排名(前 10 名)") + 1] == "1. 市发改委 1/23"
     [photo] = bot.api.calls("sendPhoto")
     assert photo.params["photo"]["bytes"].startswith(b"\x89PNG")
+
+
+async def test_status_names_sections_past_twenty(database_url: str, sessions: Sessions) -> None:
+    lines = ["某市人民政府文件", "测政发〔2026〕9号", "2026年工作方案", ""]
+    for n in range(1, 22):
+        lines += [f"{chinese_numeral(n)}、关于第{n}部分", f"{n}.第{n}项任务。(市发改委主办)"]
+    async with sessions() as session:
+        await import_plan(
+            session, text="\n".join(lines), directory=directory(), now=NOW, year=2026
+        )
+        await session.commit()
+    async with running_bot(database_url, MovableClock(NOW)) as bot:
+        await bot.command(bot.user(COORDINATOR_ID, "督查室"), "/status")
+        text = next(c.params["text"] for c in bot.api.calls("sendMessage"))
+    assert "二十、第20部分" in text and "二十一、第21部分" in text
