@@ -10,9 +10,12 @@ from dataclasses import dataclass
 
 MAX_BYTES = 64
 
-# Patterns for CallbackQueryHandler registration; anchored so prefixes never overlap.
-MYTASKS_PAGE = r"^mt:\d+$"
-TASK_OPEN = r"^tk:\d+:\d+$"
+# Patterns for CallbackQueryHandler registration; anchored so prefixes never overlap. Numbers
+# are ASCII digits, at most nine (a database integer); a client can send any callback data,
+# and whatever matches no pattern is answered as a stale button.
+N = "[0-9]{1,9}"
+MYTASKS_PAGE = rf"^mt:{N}$"
+TASK_OPEN = rf"^tk:{N}:{N}$"
 LANG_PICK = r"^lang:(zh|en)$"
 
 
@@ -58,9 +61,9 @@ def parse(data: str | None) -> Parsed | None:
 
 
 # Reports (rp:*), replies' status (rq:*), reviews (rv:*).
-REPORT = r"^rp:"
-REPLY_STATUS = r"^rq:\d+:[a-z]+$"
-REVIEW = r"^rv:[ar]:\d+$"
+REPORT = rf"^rp:(p:{N}|t:{N}:{N}|s:[a-z]+|c:{N}|ok|ed|x|keep)$"
+REPLY_STATUS = rf"^rq:{N}:[a-z]+$"
+REVIEW = rf"^rv:[ar]:{N}$"
 
 
 def report_page(page: int) -> str:
@@ -98,7 +101,7 @@ def review(action: str, report_id: int) -> str:
     return _checked(f"rv:{action}:{report_id}")
 
 
-SNOOZE = r"^nz:\d+:[a-z]+$"
+SNOOZE = rf"^nz:{N}:[a-z]+$"
 
 
 def snooze(period_id: int, step: str) -> str:
@@ -106,8 +109,8 @@ def snooze(period_id: int, step: str) -> str:
     return _checked(f"nz:{period_id}:{step}")
 
 
-LATE = r"^ch:(all|\d+)$"
-ACK = r"^ack:\d+$"
+LATE = rf"^ch:(all|{N})$"
+ACK = rf"^ack:{N}$"
 
 
 def chase_unit(unit_id: int) -> str:

@@ -190,7 +190,14 @@ async def broadcast_callback(update: Update, context: DubanContext) -> None:
             )
             await edit_html(message, t(lang, key), InlineKeyboardMarkup([_cancel_row(lang)]))
             return
-        if action == "s" and draft.step == "section" and args and args[0].isdigit():
+        if (
+            action == "s"
+            and draft.step == "section"
+            and args
+            and args[0].isascii()
+            and args[0].isdigit()
+            and len(args[0]) <= 3
+        ):
             draft.audience = {"kind": "section", "section": int(args[0])}
             draft.step = "text"
             draft.updated_at = now

@@ -167,7 +167,7 @@ async def _task_or_say(
 
 def _number(raw: str) -> int | None:
     raw = raw.lstrip("#").rstrip(".")
-    return int(raw) if raw.isdigit() and len(raw) <= 6 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else None
 
 
 async def deadline(update: Update, context: DubanContext) -> None:
@@ -259,7 +259,7 @@ async def period(update: Update, context: DubanContext) -> None:
             await reply(update, t(lang, "not_linked"))
             return
         if args:
-            if not args[0].isdigit() or not 1 <= int(args[0]) <= 31:
+            if not (args[0].isascii() and args[0].isdigit()) or not 1 <= int(args[0]) <= 31:
                 await reply(update, t(lang, "period.bad_day", value=h(args[0][:10])))
                 return
             assert caller.contact is not None  # noqa: S101 - _coordinator checked
@@ -407,8 +407,6 @@ async def ack_callback(update: Update, context: DubanContext) -> None:
         await query.answer(t(caller.lang, "callback.stale"), show_alert=True)
         return
     await query.answer(t(caller.lang, "chase.acked"))
-
-
 
 
 def _section_label(number: int, title: str) -> str:

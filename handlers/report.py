@@ -187,7 +187,7 @@ async def report_command(update: Update, context: DubanContext) -> None:
             return
         if args:
             raw = args[0].lstrip("#").rstrip(".")
-            if not raw.isdigit() or len(raw) > 6:
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
                 await reply(update, t(caller.lang, "task.not_number", arg=h(args[0][:20])))
                 return
             items = [

@@ -115,7 +115,7 @@ async def task_command(update: Update, context: DubanContext) -> None:
     """/task N: full text, units by role, targets, deadline and report history."""
     args = command_args(context)
     raw = args[0].lstrip("#").rstrip(".") if args else ""
-    if raw.isdigit() and len(raw) <= 6:
+    if raw.isascii() and raw.isdigit() and len(raw) <= 6:
         await _details(update, context, int(raw))  # checks who is asking itself
         return
     async with context.sessions() as session:
