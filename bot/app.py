@@ -23,7 +23,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import callback_data as callbacks
 from bot.context import DubanContext, Services
-from bot.i18n import pick_language, t
+from bot.i18n import t
 from bot.lights import LightThresholds
 from bot.menus import set_default_menus, show_coordinator_menu
 from bot.outbox import Limits, OutboxSender, RateGate, SharedLimiter, notify_blocked
@@ -130,7 +130,7 @@ async def _post_init(application: DubanApp) -> None:
                 application.bot,
                 application.bot_data,
                 chat_id=person.chat_id,
-                lang=pick_language(person.language, None),
+                chosen=person.language,
             )
     if services.outbox is not None:
         # The sender runs beside update handling, so replies never queue behind a broadcast.

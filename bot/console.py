@@ -683,7 +683,7 @@ async def _loop(
         shown = screen.shown
         if line.startswith(VERBATIM) and len(line) > 1:
             await application.process_update(updates.message(line[1:]))
-        elif line.isdigit():
+        elif line.isascii() and line.isdigit():
             await _press(application, api, screen, updates, int(line))
         else:
             await application.process_update(updates.message(line))

@@ -52,18 +52,22 @@ async def set_default_menus(bot: Bot) -> None:
 
 
 async def show_coordinator_menu(
-    bot: Bot, bot_data: dict[Any, Any], *, chat_id: int, lang: Lang
+    bot: Bot, bot_data: dict[Any, Any], *, chat_id: int, chosen: str | None
 ) -> None:
-    """Give a coordinator's chat the coordinator menu in `lang` (once per process and language;
-    a failure is logged, never shown to the user)."""
-    shown: dict[int, Lang] = bot_data.setdefault("coordinator_menus", {})
-    if shown.get(chat_id) == lang:
+    """Give a coordinator's chat the coordinator menu: in the language they chose with /lang,
+    or (no choice yet) Chinese, and English for an English client, as everyone's menu does.
+    Once per process and choice; a failure is logged, never shown to the user."""
+    choice: Lang | None = "en" if chosen == "en" else "zh" if chosen == "zh" else None
+    shown: dict[int, Lang | None] = bot_data.setdefault("coordinator_menus", {})
+    if chat_id in shown and shown[chat_id] == choice:
         return
+    scope = BotCommandScopeChat(chat_id)
     try:
+        await bot.set_my_commands(menu_commands(choice or "zh", coordinator=True), scope=scope)
         await bot.set_my_commands(
-            menu_commands(lang, coordinator=True), scope=BotCommandScopeChat(chat_id)
+            menu_commands(choice or "en", coordinator=True), scope=scope, language_code="en"
         )
     except TelegramError as exc:
         log.warning("could not set the coordinator menu for chat %s: %s", chat_id, exc.message)
         return
-    shown[chat_id] = lang
+    shown[chat_id] = choice

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     send_concurrency: int = Field(default=8, ge=1, le=64)
     max_attachment_mb: int = Field(default=20, ge=1, le=2000)
 
+    @field_validator("calendar_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # DUBAN_CALENDAR_FILE= (empty) means no file, not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("coordinators", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

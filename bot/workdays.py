@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import chinese_calendar
 import yaml
@@ -207,8 +207,24 @@ class WorkCalendar(_YearTableCalendar):
             return _weekdays_of_year(year)
 
 
+class _RepeatedKeyError(Exception):
+    def __init__(self, key: object, line: int) -> None:
+        super().__init__(key, line)
+        self.key, self.line = key, line
+
+
 class _TextDatesLoader(yaml.SafeLoader):
-    """Safe YAML that leaves dates as text, so that a bad one is reported precisely here."""
+    """Safe YAML that leaves dates as text, so that a bad one is reported precisely here, and
+    refuses a key given twice (plain YAML keeps the last one and drops the first silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise _RepeatedKeyError(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _TextDatesLoader.yaml_implicit_resolvers = {
@@ -243,14 +259,19 @@ def load_calendar_file(path: Path) -> dict[int, YearDays]:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         raise CalendarFileError(f"{path}: {where}not valid YAML") from exc
+    except _RepeatedKeyError as exc:
+        raise CalendarFileError(f"{path}: line {exc.line}: {exc.key} is given twice") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise CalendarFileError(f"{path}: expected years (2027:) at the top level")
     years: dict[int, YearDays] = {}
-    for key, entry in data.items():
+    for raw_key, entry in data.items():
+        key = int(raw_key) if isinstance(raw_key, str) and raw_key.isdigit() else raw_key
         if not isinstance(key, int) or not 2000 <= key <= 2100:
-            raise CalendarFileError(f"{path}: {key!r} is not a year")
+            raise CalendarFileError(f"{path}: {raw_key!r} is not a year")
+        if key in years:
+            raise CalendarFileError(f"{path}: {key} is given twice")
         if not isinstance(entry, dict) or not set(entry) <= {"days_off", "working_days"}:
             raise CalendarFileError(f"{path}: {key}: expected days_off and working_days lists")
         off = _dates(path, key, "days_off", entry.get("days_off") or [])
@@ -259,7 +280,10 @@ def load_calendar_file(path: Path) -> dict[int, YearDays]:
             raise CalendarFileError(
                 f"{path}: {key}: {min(both).isoformat()} is both a day off and a working day"
             )
-        years[key] = YearDays(days_off=frozenset(off), working_days=frozenset(work))
+        given = YearDays(days_off=frozenset(off), working_days=frozenset(work))
+        if not WorkCalendar({key: given})._working_days_of_year(key):
+            raise CalendarFileError(f"{path}: {key}: no working day is left in the year")
+        years[key] = given
     return years
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,3 +126,12 @@ async def refuse_text(update: Update, lang: Lang, problem: TextProblem, raw: str
         await reply(update, t(lang, "report.text_empty"))
     else:
         await reply(update, t(lang, "report.text_control"))
+
+
+def typed_number(raw: str, *, max_digits: int = 6) -> int | None:
+    """A number as people type it: '12', '#12', '12.', or with full-width digits (１２); None
+    for anything else, including digits int() cannot read (², ②)."""
+    text = unicodedata.normalize("NFKC", raw).strip().lstrip("#").rstrip(".")
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None

@@ -32,6 +32,7 @@ from handlers.common import (
     edit_html,
     identify,
     reply,
+    typed_number,
 )
 from handlers.render import when_text
 
@@ -165,11 +166,6 @@ async def _task_or_say(
     return task
 
 
-def _number(raw: str) -> int | None:
-    raw = raw.lstrip("#").rstrip(".")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else None
-
-
 async def deadline(update: Update, context: DubanContext) -> None:
     """/deadline N DATE (or -): set or reset a task's deadline."""
     args = command_args(context)
@@ -179,7 +175,7 @@ async def deadline(update: Update, context: DubanContext) -> None:
             return
         lang = caller.lang
         plan = await current_plan(session)
-        number = _number(args[0]) if args else None
+        number = typed_number(args[0]) if args else None
         if plan is None or number is None or len(args) != 2:
             await reply(update, t(lang, "deadline.usage"))
             return
@@ -218,7 +214,7 @@ async def assign(update: Update, context: DubanContext) -> None:
             return
         lang = caller.lang
         plan = await current_plan(session)
-        number = _number(args[0]) if args else None
+        number = typed_number(args[0]) if args else None
         if plan is None or number is None or len(args) < 2:
             await reply(update, t(lang, "assign.usage"))
             return
@@ -259,12 +255,13 @@ async def period(update: Update, context: DubanContext) -> None:
             await reply(update, t(lang, "not_linked"))
             return
         if args:
-            if not (args[0].isascii() and args[0].isdigit()) or not 1 <= int(args[0]) <= 31:
+            day = typed_number(args[0], max_digits=2)
+            if day is None or not 1 <= day <= 31:
                 await reply(update, t(lang, "period.bad_day", value=h(args[0][:10])))
                 return
             assert caller.contact is not None  # noqa: S101 - _coordinator checked
             await set_due_day(
-                session, plan=plan, due_day=int(args[0]), by=caller.contact, now=context.now()
+                session, plan=plan, due_day=day, by=caller.contact, now=context.now()
             )
             await session.commit()
             moment = context.moment(plan)

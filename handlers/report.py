@@ -56,6 +56,7 @@ from handlers.common import (
     identify,
     refuse_text,
     reply,
+    typed_number,
 )
 from handlers.review import handle_reason
 
@@ -186,17 +187,17 @@ async def report_command(update: Update, context: DubanContext) -> None:
             await reply(update, t(caller.lang, "not_linked"))
             return
         if args:
-            raw = args[0].lstrip("#").rstrip(".")
-            if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
+            number = typed_number(args[0])
+            if number is None:
                 await reply(update, t(caller.lang, "task.not_number", arg=h(args[0][:20])))
                 return
             items = [
                 r
                 for r in await reportable(session, plan=plan, contact=caller.contact)
-                if r.task.number == int(raw)
+                if r.task.number == number
             ]
             if not items:
-                await reply(update, t(caller.lang, "report.not_yours", number=int(raw)))
+                await reply(update, t(caller.lang, "report.not_yours", number=number))
                 return
             await _begin(update, context, session, caller, plan, items[0], edit=None)
             return

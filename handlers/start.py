@@ -12,7 +12,7 @@ from bot.linking import Outcome, redeem
 from bot.menus import show_coordinator_menu
 from data.repo.units import units_by_ids
 from handlers import keyboards
-from handlers.common import button_press, command_args, identify, reply
+from handlers.common import Caller, button_press, command_args, identify, reply
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ async def start(update: Update, context: DubanContext) -> None:
                     ),
                 )
                 if caller.coordinator:
-                    await _coordinator_menu(update, context, caller.lang)
+                    await _coordinator_menu(update, context, caller)
             else:
                 await reply(update, t(caller.lang, "start.no_code"))
             return
@@ -67,7 +67,7 @@ async def start(update: Update, context: DubanContext) -> None:
         await reply(update, t(caller.lang, _REFUSALS[result.outcome]))
     elif result.outcome is Outcome.LINKED_COORDINATOR:
         await reply(update, t(caller.lang, "start.linked_coordinator"))
-        await _coordinator_menu(update, context, caller.lang)
+        await _coordinator_menu(update, context, caller)
     elif result.outcome is Outcome.ALREADY_LINKED:
         await reply(update, t(caller.lang, "start.already_linked", unit=h(result.unit or "")))
     else:
@@ -86,7 +86,7 @@ async def help_command(update: Update, context: DubanContext) -> None:
         text += "\n\n" + t(caller.lang, "help.coordinator")
     await reply(update, text)
     if caller.coordinator:
-        await _coordinator_menu(update, context, caller.lang)
+        await _coordinator_menu(update, context, caller)
 
 
 async def whoami(update: Update, context: DubanContext) -> None:
@@ -124,10 +124,12 @@ async def lang_pick(update: Update, context: DubanContext) -> None:
     await query.answer()
     await query.edit_message_text(t(lang, "lang.set"))
     if caller.coordinator:
-        await _coordinator_menu(update, context, lang)
+        await _coordinator_menu(update, context, caller)
 
 
-async def _coordinator_menu(update: Update, context: DubanContext, lang: Lang) -> None:
+async def _coordinator_menu(update: Update, context: DubanContext, caller: Caller) -> None:
     chat = update.effective_chat
-    if chat is not None:
-        await show_coordinator_menu(context.bot, context.bot_data, chat_id=chat.id, lang=lang)
+    if chat is not None and caller.contact is not None:
+        await show_coordinator_menu(
+            context.bot, context.bot_data, chat_id=chat.id, chosen=caller.contact.language
+        )

@@ -16,6 +16,7 @@ from handlers.common import (
     edit_html,
     identify,
     reply,
+    typed_number,
 )
 from handlers.report import remember
 
@@ -114,9 +115,9 @@ async def _details(
 async def task_command(update: Update, context: DubanContext) -> None:
     """/task N: full text, units by role, targets, deadline and report history."""
     args = command_args(context)
-    raw = args[0].lstrip("#").rstrip(".") if args else ""
-    if raw.isascii() and raw.isdigit() and len(raw) <= 6:
-        await _details(update, context, int(raw))  # checks who is asking itself
+    number = typed_number(args[0]) if args else None
+    if number is not None:
+        await _details(update, context, number)  # checks who is asking itself
         return
     async with context.sessions() as session:
         caller = await identify(update, context, session)

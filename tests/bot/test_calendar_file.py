@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
 from bot.workdays import CalendarFileError, WorkCalendar, calendar_for, load_calendar_file
 
 # What a notice for 2027 could look like (Spring Festival off, a Sunday worked instead).
@@ -54,6 +55,12 @@ def test_a_year_from_the_file_has_its_days_off_and_make_up_days(tmp_path: Path) 
             "2027:\n  days_off: [2027-02-14]\n  working_days: [2027-02-14]",
             "2027: 2027-02-14 is both a day off and a working day",
         ),
+        ("2027:\n  days_off: ['2027-01-01..2027-12-31']", "2027: no working day is left"),
+        (
+            "2027:\n  days_off: [2027-01-01]\n2027:\n  days_off: [2027-02-10]",
+            "line 3: 2027 is given twice",
+        ),
+        ("2027: {}\n'2027': {}", "2027 is given twice"),
     ],
 )
 def test_a_broken_calendar_file_is_named_precisely(
@@ -65,6 +72,16 @@ def test_a_broken_calendar_file_is_named_precisely(
         load_calendar_file(path)
     assert str(caught.value).startswith(f"{path}: ")
     assert message in str(caught.value)
+
+
+def test_a_quoted_year_is_a_year_and_an_empty_setting_is_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "calendar.yaml"
+    path.write_text("'2027':\n  days_off: [2027-02-10]\n", encoding="utf-8")
+    assert not calendar_for(path).is_working_day(date(2027, 2, 10))
+    monkeypatch.setenv("DUBAN_CALENDAR_FILE", "")
+    assert Settings(_env_file=None).calendar_file is None  # type: ignore[call-arg]
 
 
 def test_a_missing_or_binary_calendar_file_is_named_too(tmp_path: Path) -> None:

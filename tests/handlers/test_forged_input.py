@@ -65,9 +65,13 @@ async def test_forged_button_data_is_a_stale_button(
 @pytest.mark.parametrize(
     ("user_id", "command", "args", "expected"),
     [
-        (NDRC, "/task", ["\u00b2"], "“²”不是任务编号"),  # SUPERSCRIPT TWO: isdigit(), not int()
+        # NEW TAI LUE THAM DIGIT ONE: str.isdigit() says yes, int() cannot read it.
+        (NDRC, "/task", ["\u19da"], "“\u19da”不是任务编号"),
+        (NDRC, "/report", ["\u19da"], "“\u19da”不是任务编号"),
+        # SUPERSCRIPT TWO and CIRCLED DIGIT TWO read as 2 (NFKC), as a person means them.
+        (NDRC, "/task", ["\u00b2"], "任务 2"),
         (STRANGER, "/task", ["\u00b2"], "您还没有绑定任何单位"),
-        (NDRC, "/report", ["\u2461"], "“②”不是任务编号"),  # CIRCLED DIGIT TWO
+        (NDRC, "/report", ["\u2461"], "报送 任务 2"),
         (COORDINATOR_ID, "/period", ["\u00b2"], None),
         (COORDINATOR_ID, "/deadline", ["\u00b2", "2026-09-30"], None),
         (COORDINATOR_ID, "/period", [HUGE], None),
@@ -83,3 +87,12 @@ async def test_digits_that_are_not_numbers_get_an_answer(
     assert "出错" not in answer.text
     if expected is not None:
         assert expected in answer.text
+
+
+async def test_full_width_digits_are_numbers(bot: BotHarness) -> None:
+    # Chinese keyboards often type digits full width: /task １２ is /task 12.
+    await bot.command(bot.user(NDRC), "/task", "\uff12")
+    assert "任务 2" in bot.api.last_text(NDRC)
+    await bot.command(bot.user(COORDINATOR_ID), "/period", "\uff12\uff10")
+    assert not bot.errors
+    assert "20" in bot.api.last_text(COORDINATOR_ID)

@@ -245,12 +245,13 @@ async def test_coordinator_invites_refuse_collectives_and_unknown_units(bot: Bot
     assert "督查室协调人" in text and "start=" in text
 
 
-def chat_menu(bot: BotHarness, chat_id: int) -> dict[str, str]:
-    """The commands last set for one chat: name -> description."""
+def chat_menu(bot: BotHarness, chat_id: int, language_code: str = "") -> dict[str, str]:
+    """The commands last set for one chat (and client language): name -> description."""
     calls = [
         c
         for c in bot.api.calls("setMyCommands")
         if c.params.get("scope") == {"type": "chat", "chat_id": chat_id}
+        and c.params.get("language_code", "") == language_code
     ]
     return {c["command"]: c["description"] for c in calls[-1].params["commands"]} if calls else {}
 
@@ -265,6 +266,8 @@ async def test_coordinators_get_the_coordinator_menu_in_their_language(
     assert list(menu)[:6] == ["mytasks", "report", "status", "late", "broadcast", "export"]
     assert menu["status"] == "本期报送情况与图表(督查室)"
     assert {"invite", "deadline", "assign", "period"} <= menu.keys()
+    # No language chosen yet: an English client sees it in English, as everyone's menu.
+    assert chat_menu(bot, 1005, "en")["status"].startswith("This period's reporting")
     # The configured coordinator gets it on /help; a liaison keeps everyone's menu.
     await bot.command(bot.user(COORDINATOR_ID, "督查室王"), "/help")
     assert "broadcast" in chat_menu(bot, COORDINATOR_ID)
@@ -275,6 +278,7 @@ async def test_coordinators_get_the_coordinator_menu_in_their_language(
     await bot.command(bot.user(1005), "/lang")
     await bot.press(bot.user(1005), "English", bot.api.last_message(1005))
     assert chat_menu(bot, 1005)["status"] == "This period's reporting, with a chart (coordinators)"
+    assert chat_menu(bot, 1005, "en") == chat_menu(bot, 1005)
 
     # Started as `duban run` starts: everyone's menu, and each coordinator's in their language.
     async with running_bot(database_url, clock, post_init=True) as restarted:
@@ -290,5 +294,7 @@ async def test_coordinators_get_the_coordinator_menu_in_their_language(
             "start",
         ]
         assert chat_menu(restarted, 1005)["late"] == "Late units and chasing (coordinators)"
+        assert chat_menu(restarted, 1005, "en")["late"] == "Late units and chasing (coordinators)"
         assert chat_menu(restarted, COORDINATOR_ID)["late"] == "未报送单位与催办(督查室)"
+        assert chat_menu(restarted, COORDINATOR_ID, "en")["late"].startswith("Late units")
         assert chat_menu(restarted, LIAISON_A) == {}
