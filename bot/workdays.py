@@ -163,6 +163,14 @@ class YearDays:
     days_off: frozenset[date]
     working_days: frozenset[date]
 
+    def working_days_of(self, year: int) -> list[date]:
+        """Monday to Friday less the days off, plus the make-up working days."""
+        return [
+            d
+            for d in _days_of_year(year)
+            if (d.weekday() < 5 and d not in self.days_off) or d in self.working_days
+        ]
+
 
 class CalendarFileError(ValueError):
     """The calendar file cannot be used; the message names the file and the entry."""
@@ -188,11 +196,7 @@ class WorkCalendar(_YearTableCalendar):
     def _working_days_of_year(self, year: int) -> list[date]:
         given = self._years.get(year)
         if given is not None:
-            return [
-                d
-                for d in _days_of_year(year)
-                if (d.weekday() < 5 and d not in given.days_off) or d in given.working_days
-            ]
+            return given.working_days_of(year)
         days = _days_of_year(year)
         try:
             return [d for d in days if chinese_calendar.is_workday(d)]
@@ -281,7 +285,7 @@ def load_calendar_file(path: Path) -> dict[int, YearDays]:
                 f"{path}: {key}: {min(both).isoformat()} is both a day off and a working day"
             )
         given = YearDays(days_off=frozenset(off), working_days=frozenset(work))
-        if not WorkCalendar({key: given})._working_days_of_year(key):
+        if not given.working_days_of(key):
             raise CalendarFileError(f"{path}: {key}: no working day is left in the year")
         years[key] = given
     return years

@@ -48,8 +48,7 @@ async def start(update: Update, context: DubanContext) -> None:
                         units=h(names),
                     ),
                 )
-                if caller.coordinator:
-                    await _coordinator_menu(update, context, caller)
+                await _coordinator_menu(update, context, caller)
             else:
                 await reply(update, t(caller.lang, "start.no_code"))
             return
@@ -85,8 +84,7 @@ async def help_command(update: Update, context: DubanContext) -> None:
     if caller.coordinator:
         text += "\n\n" + t(caller.lang, "help.coordinator")
     await reply(update, text)
-    if caller.coordinator:
-        await _coordinator_menu(update, context, caller)
+    await _coordinator_menu(update, context, caller)
 
 
 async def whoami(update: Update, context: DubanContext) -> None:
@@ -123,13 +121,14 @@ async def lang_pick(update: Update, context: DubanContext) -> None:
         await session.commit()
     await query.answer()
     await query.edit_message_text(t(lang, "lang.set"))
-    if caller.coordinator:
-        await _coordinator_menu(update, context, caller)
+    await _coordinator_menu(update, context, caller)
 
 
 async def _coordinator_menu(update: Update, context: DubanContext, caller: Caller) -> None:
+    """A coordinator's chat gets the coordinator menu (set once per process and language).
+    The contact's flag, not caller.coordinator: a coordinator invite may have just set it."""
     chat = update.effective_chat
-    if chat is not None and caller.contact is not None:
+    if chat is not None and caller.contact is not None and caller.contact.is_coordinator:
         await show_coordinator_menu(
             context.bot, context.bot_data, chat_id=chat.id, chosen=caller.contact.language
         )
