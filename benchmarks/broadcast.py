@@ -14,7 +14,7 @@ through count towards the window.
 
 Modes (each on a fresh database, SQLite unless --database-url says otherwise, holding the
 Nanjing seed and N contacts):
-- outbox: N rows queued with bot.outbox.queue_message; the real Application from
+- outbox: N rows queued with bot.delivery.outbox.queue_message; the real Application from
   bot.app.build_application polls the server and its outbox task delivers them.
 - ratelimiter: a plain ExtBot with AIORateLimiter(max_retries=3) sends all N with asyncio.gather.
 - loop: a plain Bot in a for loop; errors are logged and skipped (no retry).
@@ -67,7 +67,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.app import DubanApp, build_application
-from bot.outbox import queue_message
+from bot.delivery.outbox import queue_message
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.models import Contact, ContactUnit, OutboxMessage, Unit

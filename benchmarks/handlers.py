@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Table, func, insert, select, text
 from telegram import User
 
+from bot.calendar.periods import due_date, periods_of_year
+from bot.calendar.workdays import WorkCalendar
 from bot.i18n import t
-from bot.periods import due_date, periods_of_year
-from bot.workdays import WorkCalendar
 from data.db import is_sqlite, make_engine
 from data.models import (
     CO,

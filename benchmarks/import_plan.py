@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from bot.directory import DEFAULT_PLAN, load_directory
-from bot.plan_loader import import_plan
+from bot.plan.directory import DEFAULT_PLAN, load_directory
+from bot.plan.loader import import_plan
 from data.db import make_engine, make_sessionmaker, migrate_sync
 from data.models import Base
 

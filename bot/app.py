@@ -22,19 +22,19 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import callback_data as callbacks
+from bot.calendar.clock import Clock, system_clock
+from bot.calendar.workdays import Calendar, calendar_for
 from bot.context import DubanContext, Services
+from bot.delivery.outbox import Limits, OutboxSender, RateGate, SharedLimiter, notify_blocked
 from bot.i18n import t
 from bot.lights import LightThresholds
-from bot.menus import set_default_menus, show_coordinator_menu
-from bot.outbox import Limits, OutboxSender, RateGate, SharedLimiter, notify_blocked
-from bot.plan_clock import Clock, system_clock
 from bot.settings import Settings
-from bot.workdays import Calendar, calendar_for
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage
 from data.repo.reports import coordinators
 from handlers import broadcast, coordinator, errors, private, report, review, start, tasks
 from handlers.common import identify, reply
+from handlers.menus import set_default_menus, show_coordinator_menu
 from scheduler import jobs
 
 log = logging.getLogger("duban.app")

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data
-from bot.i18n import Lang, date_text, h, t
-from bot.outbox import queue_message
-from bot.plan_clock import PlanMoment
+from bot.calendar.clock import PlanMoment
+from bot.delivery.outbox import queue_message
+from bot.i18n import Lang, date_text, h, lang_of, t
 from bot.tasks_view import short_title
 from data.models import Chase, Contact, Plan, Unit
 from data.repo import audit
@@ -98,7 +98,7 @@ async def chase(
                 sent_by=by.id,
                 now=now,
             )
-            lang: Lang = "en" if contact.language == "en" else "zh"
+            lang = lang_of(contact.language)
             await queue_message(
                 session,
                 chat_id=contact.chat_id,

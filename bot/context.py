@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.calendar.clock import Clock, PlanMoment, plan_moment
+from bot.calendar.workdays import Calendar
+from bot.delivery.outbox import OutboxSender
 from bot.lights import LightThresholds
-from bot.outbox import OutboxSender
-from bot.plan_clock import Clock, PlanMoment, plan_moment
 from bot.settings import Settings
-from bot.workdays import Calendar
 from data.models import Plan
 
 
@@ -77,10 +77,5 @@ class DubanContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
     def moment(self, plan: Plan) -> PlanMoment:
         """Where the plan stands now: local day, period in force, due day."""
         return plan_moment(
-            year=plan.year,
-            period_kind=plan.period_kind,
-            due_day=plan.due_day,
-            now=self.now(),
-            tz=self.settings.tz,
-            calendar=self.services.calendar,
+            plan, now=self.now(), tz=self.settings.tz, calendar=self.services.calendar
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from datetime import date
 from functools import cache
 from html import escape
@@ -30,15 +29,15 @@ def t(lang: Lang, key: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def placeholders(text: str) -> set[str]:
-    """The {names} a message expects."""
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+def lang_of(stored: str | None) -> Lang:
+    """The language a stored choice names: English only when it says so, else Chinese."""
+    return "en" if stored == "en" else "zh"
 
 
 def pick_language(stored: str | None, telegram_code: str | None) -> Lang:
     """The user's choice (/lang) first, then Telegram's language, else Chinese."""
     if stored in LANGUAGES:
-        return "en" if stored == "en" else "zh"
+        return lang_of(stored)
     if telegram_code and telegram_code.lower().startswith("en"):
         return "en"
     return DEFAULT_LANG

@@ -12,10 +12,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.calendar.clock import PlanMoment
+from bot.calendar.workdays import Calendar
 from bot.i18n import Lang, t
 from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
-from bot.plan_clock import PlanMoment
-from bot.workdays import Calendar
 from data.models import Plan, Report
 from data.repo.contacts import liaisons_by_unit
 from data.repo.plans import plan_tree

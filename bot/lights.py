@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.workdays import Calendar
+from bot.calendar.workdays import Calendar
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

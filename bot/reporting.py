@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.calendar.clock import PlanMoment
 from bot.lights import ReportStatus
-from bot.plan_clock import PlanMoment
 from data.models import Contact, Plan, Report, ReportDraft, Task, Unit
 from data.repo import audit
 from data.repo.reports import (

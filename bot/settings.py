@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     nudge_time: time = time(9, 0)
     warn_working_days: int = Field(default=3, ge=1, le=20)
     # Days off and make-up working days for years the chinese-calendar package does not know
-    # yet (a YAML file; see bot/workdays.py load_calendar_file).
+    # yet (a YAML file; see bot/calendar/workdays.py load_calendar_file).
     calendar_file: Path | None = None
     # Delivery: Telegram allows about 30 messages/s overall, 1/s per chat. Every message the
     # bot sends counts; the outbox leaves `reply_reserve_per_s` of each second to interactive

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.calendar.clock import PlanMoment, plan_moment
+from bot.calendar.workdays import Calendar
 from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
-from bot.plan_clock import PlanMoment, plan_moment
-from bot.workdays import Calendar
 from data.models import Contact, Plan, Report, Task
 from data.repo.tasks import (
     HistoryRow,
@@ -80,14 +80,7 @@ def short_title(text: str, limit: int = TITLE_CHARS) -> str:
 
 def moment_of(plan: Plan, viewer: Viewer) -> PlanMoment:
     """The plan's period and due day for the viewer's now."""
-    return plan_moment(
-        year=plan.year,
-        period_kind=plan.period_kind,
-        due_day=plan.due_day,
-        now=viewer.now,
-        tz=viewer.tz,
-        calendar=viewer.calendar,
-    )
+    return plan_moment(plan, now=viewer.now, tz=viewer.tz, calendar=viewer.calendar)
 
 
 def light_for(moment: PlanMoment, task: Task, report: Report | None, viewer: Viewer) -> Light:

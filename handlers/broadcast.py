@@ -12,7 +12,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot import callback_data as callbacks
-from bot.broadcasting import (
+from bot.context import DubanContext
+from bot.delivery.broadcasting import (
     AUDIENCES,
     Progress,
     active_draft,
@@ -22,8 +23,7 @@ from bot.broadcasting import (
     send,
     start,
 )
-from bot.context import DubanContext
-from bot.i18n import Lang, full_date_text, h, t
+from bot.i18n import Lang, full_date_text, h, lang_of, t
 from bot.reporting import TextProblem, check_text
 from data.models import Broadcast, Contact, Plan
 from data.repo.plans import plan_tree
@@ -359,7 +359,7 @@ async def progress_tick(context: DubanContext) -> None:
         for item in await live_broadcasts(session, now=now):
             done = await progress(session, broadcast=item)
             owner = await session.get(Contact, item.created_by)
-            lang: Lang = "en" if owner is not None and owner.language == "en" else "zh"
+            lang = lang_of(owner.language if owner is not None else None)
             if done.finished:
                 item.state = "done"
                 item.finished_at = now

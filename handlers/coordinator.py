@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
 from bot import callback_data as callbacks
+from bot.calendar.clock import PlanMoment
 from bot.charts import LIGHT_ORDER, status_chart
 from bot.chasing import Late, acknowledge, chase, late_units
 from bot.context import DubanContext
@@ -19,8 +20,7 @@ from bot.coordination import find_task, parse_day, set_deadline, set_due_day
 from bot.i18n import Lang, date_text, full_date_text, h, t
 from bot.ledger import Ledger, build_ledger, overview, workbook_bytes
 from bot.linking import create_invite, deep_link
-from bot.plan_clock import PlanMoment
-from bot.plan_parser import chinese_numeral
+from bot.plan.numerals import section_numeral
 from data.models import Plan, Task
 from data.repo.tasks import count_tasks
 from data.repo.units import resolve_unit
@@ -104,7 +104,7 @@ async def export(update: Update, context: DubanContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    period = moment.span.label_zh if lang == "zh" else moment.span.label_en
+    period = moment.span.label(lang)
     await chat.send_document(
         document=data,
         filename=f"{t(lang, 'ledger.filename')}-{today:%Y%m%d}.xlsx",
@@ -277,7 +277,7 @@ async def period(update: Update, context: DubanContext) -> None:
         t(
             lang,
             "period.show",
-            period=span.label_zh if lang == "zh" else span.label_en,
+            period=span.label(lang),
             start=date_text(lang, span.start),
             end=date_text(lang, span.end),
             due=full_date_text(lang, moment.due),
@@ -288,7 +288,7 @@ async def period(update: Update, context: DubanContext) -> None:
 
 def _late_view(lang: Lang, late: Late, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup | None]:
     span = late.moment.span
-    period = span.label_zh if lang == "zh" else span.label_en
+    period = span.label(lang)
     if not late.reachable and not late.unreachable:
         return t(lang, "late.none", period=period), None
     lines = [
@@ -407,7 +407,7 @@ async def ack_callback(update: Update, context: DubanContext) -> None:
 
 
 def _section_label(number: int, title: str) -> str:
-    numeral = chinese_numeral(number) if 1 <= number <= 999 else str(number)
+    numeral = section_numeral(number)
     short = title[2:] if title.startswith("关于") else title
     return f"{numeral}、{short[:10]}"
 
@@ -425,7 +425,7 @@ async def status(update: Update, context: DubanContext) -> None:
         t(
             lang,
             "overview.header",
-            period=span.label_zh if lang == "zh" else span.label_en,
+            period=span.label(lang),
             due=date_text(lang, moment.due),
         ),
         t(

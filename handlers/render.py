@@ -66,7 +66,7 @@ def mytasks_page(lang: Lang, view: MyTasks, page: int, tz: ZoneInfo) -> tuple[st
         t(
             lang,
             "mytasks.period",
-            period=span.label_zh if lang == "zh" else span.label_en,
+            period=span.label(lang),
             due=date_text(lang, view.moment.due),
         ),
         "",

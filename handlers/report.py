@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot import callback_data as callbacks
+from bot.calendar.steps import period_steps
 from bot.context import DubanContext
-from bot.i18n import Lang, date_text, h, t
+from bot.delivery.outbox import queue_message
+from bot.i18n import Lang, date_text, h, lang_of, t
 from bot.lights import ReportStatus
-from bot.outbox import queue_message
 from bot.reporting import (
     PERCENT_CHOICES,
     STATUS_CODES,
@@ -40,7 +41,6 @@ from bot.reporting import (
     set_text,
     submit,
 )
-from bot.steps import period_steps
 from bot.tasks_view import short_title
 from data.models import Plan, Report, ReportDraft
 from data.repo import audit
@@ -408,7 +408,7 @@ async def escalate(
     """受阻 / 需协调: every coordinator hears at once, with the text and review buttons."""
     now = context.now()
     for coordinator in await coordinators(session, extra_ids=context.settings.coordinators):
-        lang: Lang = "en" if coordinator.language == "en" else "zh"
+        lang = lang_of(coordinator.language)
         text = t(
             lang,
             "report.escalation",

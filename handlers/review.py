@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot.context import DubanContext
-from bot.i18n import Lang, h, t
-from bot.outbox import queue_message
+from bot.delivery.outbox import queue_message
+from bot.i18n import h, lang_of, t
 from bot.reporting import ReviewOutcome, TextProblem, check_text, review, start_return
 from data.models import Report, ReportDraft, Task, Unit
 from data.repo.reports import liaisons_of, take_draft
@@ -116,7 +116,7 @@ async def handle_reason(
         return
     now = context.now()
     for liaison in liaisons:
-        lang: Lang = "en" if liaison.language == "en" else "zh"
+        lang = lang_of(liaison.language)
         markup = InlineKeyboardMarkup(
             [[keyboards.report_button(lang, report.task_id, report.unit_id)]]
         )

@@ -9,10 +9,10 @@ from telegram import Update
 from bot.context import DubanContext
 from bot.i18n import Lang, h, t
 from bot.linking import Outcome, redeem
-from bot.menus import show_coordinator_menu
 from data.repo.units import units_by_ids
 from handlers import keyboards
 from handlers.common import Caller, button_press, command_args, identify, reply
+from handlers.menus import show_coordinator_menu
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.context import DubanContext
-from bot.i18n import Lang, t
-from bot.outbox import queue_message
+from bot.delivery.outbox import queue_message
+from bot.i18n import lang_of, t
 from data.models import Contact
 from data.repo.reports import idle_drafts, take_draft
 from scheduler.nudges import tick
@@ -47,7 +47,7 @@ async def expire_drafts(context: DubanContext) -> None:
             contact = await session.get(Contact, draft.contact_id)
             if contact is None:
                 continue
-            lang: Lang = "en" if contact.language == "en" else "zh"
+            lang = lang_of(contact.language)
             await queue_message(
                 session,
                 chat_id=draft.chat_id,

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data
-from bot.i18n import Lang, date_text, h, t
-from bot.outbox import queue_message
-from bot.plan_clock import PlanMoment, plan_moment
+from bot.calendar.clock import PlanMoment, plan_moment
+from bot.calendar.workdays import Calendar
+from bot.delivery.outbox import queue_message
+from bot.i18n import Lang, date_text, h, lang_of, t
 from bot.settings import Settings
 from bot.tasks_view import short_title
-from bot.workdays import Calendar
 from data.models import Contact, Plan
 from data.repo.contacts import liaisons_by_unit
 from data.repo.nudges import claim, count_prefix, is_claimed
@@ -75,11 +75,11 @@ class TickReport:
 
 
 def _lang(contact: Contact) -> Lang:
-    return "en" if contact.language == "en" else "zh"
+    return lang_of(contact.language)
 
 
 def _period_label(lang: Lang, moment: PlanMoment) -> str:
-    return moment.span.label_zh if lang == "zh" else moment.span.label_en
+    return moment.span.label(lang)
 
 
 def _render(lang: Lang, header: str, items: list[Item]) -> str:
@@ -430,14 +430,7 @@ async def tick(
     async with sessions() as session:
         plans = list((await session.scalars(select(Plan).where(Plan.closed_at.is_(None)))).all())
     for plan in plans:
-        moment = plan_moment(
-            year=plan.year,
-            period_kind=plan.period_kind,
-            due_day=plan.due_day,
-            now=now,
-            tz=settings.tz,
-            calendar=calendar,
-        )
+        moment = plan_moment(plan, now=now, tz=settings.tz, calendar=calendar)
         if moment.today > moment.year_end:
             if not dry_run:
                 async with sessions() as session:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from bot.steps import Scheduled, Step, period_steps
-from bot.workdays import Calendar
+from bot.calendar.steps import Scheduled, Step, period_steps
+from bot.calendar.workdays import Calendar
 
 DEADLINE_OFFSETS = (30, 7, 1)
 

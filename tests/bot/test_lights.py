@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 from pydantic import ValidationError
 
+from bot.calendar.workdays import Calendar, WeekdayCalendar, WorkCalendar
 from bot.lights import (
     DEFAULT_THRESHOLDS,
     Light,
@@ -17,7 +18,6 @@ from bot.lights import (
     compute_light,
     year_elapsed_percent,
 )
-from bot.workdays import Calendar, WeekdayCalendar, WorkCalendar
 
 D = date.fromisoformat
 CAL = WorkCalendar()

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import build_application
+from bot.calendar.workdays import WorkCalendar
 from bot.settings import Settings
-from bot.workdays import WorkCalendar
 from tests.harness import TEST_TOKEN, BotHarness, FakeBotAPI
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.directory import DEFAULT_PLAN, Directory, load_directory
-from bot.plan_loader import ImportSummary, import_plan
+from bot.plan.directory import DEFAULT_PLAN, Directory, load_directory
+from bot.plan.loader import ImportSummary, import_plan
 
 SEED_TEXT = DEFAULT_PLAN.read_text(encoding="utf-8")
 FIXED_NOW = datetime(2021, 3, 1, 9, 0, tzinfo=UTC)

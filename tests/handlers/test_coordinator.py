@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.plan_loader import import_plan
-from bot.plan_parser import chinese_numeral
+from bot.plan.loader import import_plan
+from bot.plan.numerals import chinese_numeral
 from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot
 from tests.factories.people import liaison, report_all
 from tests.factories.plans import directory, load_seed

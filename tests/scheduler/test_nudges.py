@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.calendar.workdays import WorkCalendar
 from bot.settings import Settings
-from bot.workdays import WorkCalendar
 from data.db import make_engine, make_sessionmaker
 from data.models import Contact, OutboxMessage
 from scheduler.nudges import tick

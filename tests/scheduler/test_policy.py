@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from bot.workdays import WorkCalendar
+from bot.calendar.workdays import WorkCalendar
 from scheduler.policy import (
     Scheduled,
     deadline_days,

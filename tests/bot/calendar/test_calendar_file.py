@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.calendar.workdays import CalendarFileError, WorkCalendar, calendar_for, load_calendar_file
 from bot.settings import Settings
-from bot.workdays import CalendarFileError, WorkCalendar, calendar_for, load_calendar_file
 
 # What a notice for 2027 could look like (Spring Festival off, a Sunday worked instead).
 NOTICE_2027 = """\

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.plan_loader import import_plan
-from bot.plan_parser import PlanParseError
+from bot.plan.loader import import_plan
+from bot.plan.parser import PlanParseError
 from data.models import AuditEntry, Base, Period, Report, Task, Unit
 from data.repo.plans import get_plan, plan_tree
 from data.repo.units import list_units

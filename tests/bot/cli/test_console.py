@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
-from bot.console import (
+from bot.cli.console import (
     CONSOLE_TOKEN,
     COORDINATOR_ID,
     LIAISON_ID,
@@ -30,8 +30,8 @@ from bot.console import (
     html_to_text,
     run_console,
 )
-from bot.directory import DEFAULT_PLAN
 from bot.i18n import Lang
+from bot.plan.directory import DEFAULT_PLAN
 from bot.settings import Settings
 from data.models import Contact, Report, Task
 from tests.factories.plans import load_seed

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.workdays import Calendar, WeekdayCalendar, WorkCalendar
+from bot.calendar.workdays import Calendar, WeekdayCalendar, WorkCalendar
 
 D = date.fromisoformat
 

@@ -63,8 +63,8 @@ from telegram.error import (
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.i18n import Lang, h, t
-from bot.plan_clock import Clock
+from bot.calendar.clock import Clock
+from bot.i18n import h, lang_of, t
 from data.models import Contact, OutboxMessage
 from data.repo import outbox as repo
 from data.repo.reports import coordinators, mark_unreachable, remember_message
@@ -690,7 +690,7 @@ async def notify_blocked(
     for coordinator in await coordinators(session, extra_ids=extra_coordinators):
         if coordinator.id == contact.id:
             continue
-        lang: Lang = "en" if coordinator.language == "en" else "zh"
+        lang = lang_of(coordinator.language)
         await queue_message(
             session,
             chat_id=coordinator.chat_id,

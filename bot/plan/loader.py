@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.directory import Directory
-from bot.plan_parser import ParsedPlan, PlanParseError, PlanProblem, parse_plan
+from bot.plan.directory import Directory
+from bot.plan.parser import ParsedPlan, PlanParseError, PlanProblem, parse_plan
 from data.repo import audit
 from data.repo.plans import PlanSpec, TargetSpec, TaskSpec, upsert_plan
 from data.repo.units import UnitSpec, ensure_units, sync_directory

@@ -13,7 +13,7 @@ from typing import Any, Final
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.i18n import LANGUAGES, Lang, t
+from bot.i18n import LANGUAGES, Lang, lang_of, t
 
 log = logging.getLogger("duban.menus")
 
@@ -57,7 +57,7 @@ async def show_coordinator_menu(
     """Give a coordinator's chat the coordinator menu: in the language they chose with /lang,
     or (no choice yet) Chinese, and English for an English client, as everyone's menu does.
     Once per process and choice; a failure is logged, never shown to the user."""
-    choice: Lang | None = "en" if chosen == "en" else "zh" if chosen == "zh" else None
+    choice: Lang | None = lang_of(chosen) if chosen in LANGUAGES else None
     shown: dict[int, Lang | None] = bot_data.setdefault("coordinator_menus", {})
     if chat_id in shown and shown[chat_id] == choice:
         return

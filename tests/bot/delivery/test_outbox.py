@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.outbox import Limits, OutboxSender, RateGate, notify_blocked, queue_message
+from bot.delivery.outbox import Limits, OutboxSender, RateGate, notify_blocked, queue_message
 from data.db import make_engine, make_sessionmaker
 from data.models import Contact, MessageRef, OutboxMessage
 from data.repo import outbox as repo

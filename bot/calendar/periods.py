@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, cast, get_args
 
-from bot.workdays import Calendar
+from bot.calendar.workdays import Calendar
+from bot.i18n import Lang
 
 __all__ = [
     "QUARTER_LAST_MONTH_OFFSET",
@@ -114,6 +115,10 @@ class PeriodSpan:
         if self.kind == "month":
             return f"{_MONTH_NAMES_EN[self.index - 1]} {self.year}"
         return f"{self.year} Q{self.index}"
+
+    def label(self, lang: Lang) -> str:
+        """The period's name in a language."""
+        return self.label_zh if lang == "zh" else self.label_en
 
     def contains(self, d: date) -> bool:
         """Whether ``d`` falls inside the period."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from bot.workdays import Calendar
+from bot.calendar.workdays import Calendar
 
 
 class Step(StrEnum):

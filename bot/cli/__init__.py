@@ -20,11 +20,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot import logs
-from bot.directory import DEFAULT_DIRECTORY, DirectoryError, load_directory
-from bot.plan_loader import PlanFileError, import_plan, read_plan_file
-from bot.plan_parser import PlanParseError
+from bot.calendar.workdays import CalendarFileError, calendar_for
+from bot.plan.directory import DEFAULT_DIRECTORY, DirectoryError, load_directory
+from bot.plan.loader import PlanFileError, import_plan, read_plan_file
+from bot.plan.numerals import section_numeral
+from bot.plan.parser import PlanParseError
 from bot.settings import Settings
-from bot.workdays import CalendarFileError, calendar_for
 from data.db import DatabaseUrlError, make_engine, make_sessionmaker, migrate
 from data.repo.contacts import set_aside_console_people
 from data.repo.plans import get_plan, plan_tree
@@ -168,7 +169,7 @@ async def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(f"{tree['document']}  {tree['title']}  ({tree['year']})")
     for section in tree["sections"]:
-        print(f"\n{_cn_section(section['number'])}、{section['title']}")
+        print(f"\n{section_numeral(section['number'])}、{section['title']}")
         for task in section["tasks"]:
             units = "、".join(task["lead_units"]) + " 主办"
             if task["co_units"]:
@@ -194,17 +195,6 @@ def _task_json(task: Any) -> dict[str, Any]:
 
 def _short(text_: str, limit: int = 40) -> str:
     return text_ if len(text_) <= limit else text_[: limit - 1] + "…"
-
-
-_CN = "零一二三四五六七八九十"
-
-
-def _cn_section(n: int) -> str:
-    if n <= 10:
-        return _CN[n]
-    if n < 20:
-        return "十" + (_CN[n - 10] if n > 10 else "")
-    return _CN[n // 10] + "十" + (_CN[n % 10] if n % 10 else "")
 
 
 async def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
@@ -295,7 +285,7 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     """Chat with the real handlers in the terminal, as a unit's liaison or a coordinator."""
-    from bot.console import ConsoleError, run_console
+    from bot.cli.console import ConsoleError, run_console
 
     await _with_session(settings, lambda s: _require_plan(s))
     try:
@@ -356,10 +346,10 @@ async def cmd_nudges(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the ledger workbook (the same as /export) to a file."""
-    from bot.i18n import Lang
+    from bot.calendar.clock import plan_moment
+    from bot.i18n import lang_of
     from bot.ledger import build_ledger, workbook_bytes
     from bot.lights import LightThresholds
-    from bot.plan_clock import plan_moment
 
     target = Path(args.file)
     if target.suffix.lower() != ".xlsx":
@@ -372,14 +362,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         plan = await get_plan(session)
         if plan is None:
             raise CliError("no plan imported yet: run 'duban import PLAN' first")
-        moment = plan_moment(
-            year=plan.year,
-            period_kind=plan.period_kind,
-            due_day=plan.due_day,
-            now=datetime.now(UTC),
-            tz=settings.tz,
-            calendar=calendar,
-        )
+        moment = plan_moment(plan, now=datetime.now(UTC), tz=settings.tz, calendar=calendar)
         ledger = await build_ledger(
             session, plan=plan, moment=moment, calendar=calendar, thresholds=LightThresholds()
         )
@@ -387,7 +370,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         return ledger
 
     ledger = await _with_session(settings, work)
-    lang: Lang = "en" if args.lang == "en" else "zh"
+    lang = lang_of(args.lang)
     try:
         data = await asyncio.to_thread(workbook_bytes, ledger, lang=lang, tz=settings.tz)
         await asyncio.to_thread(target.write_bytes, data)

@@ -1,6 +1,6 @@
 """The plan importer's parser: a work-plan document's text to validated pydantic models.
 
-Pure: no database, no I/O. The loader (bot.plan_loader) resolves unit names and stores them.
+Pure: no database, no I/O. The loader (bot.plan.loader) resolves unit names and stores them.
 Real documents are untidy, so the parser copes with the variants listed in PRODUCT §2 and
 reports, by line number, anything it cannot place instead of guessing.
 """
@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
+
+from bot.plan.numerals import NUMERAL_CHARS, chinese_number
 
 LEAD = "lead"
 CO = "co"
@@ -40,25 +42,11 @@ _FOLD = str.maketrans(
     }
 )
 
-_CN_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_NUM = "零一二三四五六七八九十百两"
 
 _DOCUMENT_RE = re.compile(r"([\u4e00-\u9fff]{1,12}[〔\[［(]\s*(\d{4})\s*[〕\]］)]\s*\d+\s*号)")
-_SECTION_RE = re.compile(rf"^([{_CN_NUM}]+)\s*[、.]\s*(\S.*)$")
+_SECTION_RE = re.compile(rf"^([{NUMERAL_CHARS}]+)\s*[、.]\s*(\S.*)$")
 _TASK_ARABIC_RE = re.compile(r"^(\d{1,4})\s*[.、]\s*(\S.*)$")
-_TASK_CN_RE = re.compile(rf"^\(([{_CN_NUM}]+)\)\s*(\S.*)$")
+_TASK_CN_RE = re.compile(rf"^\(([{NUMERAL_CHARS}]+)\)\s*(\S.*)$")
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 
 # Role labels written before the units (牵头单位:X;责任单位:Y).
@@ -158,37 +146,6 @@ class PlanParseError(ValueError):
         self.problems = problems
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__(f"{problems[0]}{more}")
-
-
-def chinese_number(text: str) -> int:
-    """Convert a Chinese numeral up to 999 (一, 十一, 二十三, 一百) to an int."""
-    if not text or any(ch not in _CN_NUM for ch in text):
-        raise ValueError(f"not a Chinese numeral: {text!r}")
-    total, current = 0, 0
-    for ch in text:
-        if ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = _CN_DIGITS[ch]
-    return total + current
-
-
-def chinese_numeral(number: int) -> str:
-    """Write 1..999 the way a document numbers its sections (一, 十一, 二十, 一百零五)."""
-    if not 1 <= number <= 999:
-        raise ValueError(f"no Chinese section numeral for {number}")
-    digits = "零一二三四五六七八九"
-    hundreds, tens, ones = number // 100, number // 10 % 10, number % 10
-    out = f"{digits[hundreds]}百" if hundreds else ""
-    if tens:
-        out += "十" if tens == 1 and not hundreds else f"{digits[tens]}十"
-    elif hundreds and ones:
-        out += "零"
-    return out + (digits[ones] if ones else "")
 
 
 @dataclass

@@ -18,8 +18,8 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import DubanApp, build_application
+from bot.calendar.clock import Clock, system_clock
 from bot.i18n import Lang, pick_language
-from bot.plan_clock import Clock, system_clock
 from bot.settings import Settings
 from data.repo.contacts import CONSOLE_IDS_FROM, get_contact, link_unit, upsert_contact
 from data.repo.units import resolve_unit

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.calendar.clock import PlanMoment
 from bot.chasing import late_units
-from bot.i18n import Lang, h, t
-from bot.outbox import queue_message
-from bot.plan_clock import PlanMoment
+from bot.delivery.outbox import queue_message
+from bot.i18n import Lang, h, lang_of, t
 from data.models import (
     Broadcast,
     CollectiveMember,
@@ -158,7 +158,7 @@ async def send(
     """Queue one outbox message per person (not before `at` when scheduled); returns count."""
     assert draft.text is not None  # noqa: S101 - the conversation asked for it
     for contact in reached.contacts:
-        lang: Lang = "en" if contact.language == "en" else "zh"
+        lang = lang_of(contact.language)
         await queue_message(
             session,
             chat_id=contact.chat_id,

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.periods import (
+from bot.calendar.periods import (
     QUARTER_LAST_MONTH_OFFSET,
     PeriodKind,
     PeriodSpan,
     due_date,
     period_containing,
 )
-from bot.workdays import Calendar
+from bot.calendar.workdays import Calendar
 
 Clock = Callable[[], datetime]
 
@@ -34,16 +35,18 @@ class PlanMoment:
     year_start: date
     year_end: date
 
-    @property
-    def in_plan_year(self) -> bool:
-        """Whether today falls inside the plan's year (periods and nudges run only then)."""
-        return self.year_start <= self.today <= self.year_end
+
+class PlanRules(Protocol):
+    """What a plan says about its clock (a stored Plan has these fields)."""
+
+    year: int
+    period_kind: str
+    due_day: int
 
 
-def plan_moment(
-    *, year: int, period_kind: str, due_day: int, now: datetime, tz: ZoneInfo, calendar: Calendar
-) -> PlanMoment:
+def plan_moment(plan: PlanRules, *, now: datetime, tz: ZoneInfo, calendar: Calendar) -> PlanMoment:
     """The plan's period and due day at a moment; outside the plan's year, its nearest period."""
+    year, period_kind, due_day = plan.year, plan.period_kind, plan.due_day
     today = now.astimezone(tz).date()
     start, end = date(year, 1, 1), date(year, 12, 31)
     kind: PeriodKind = "quarter" if period_kind == "quarter" else "month"

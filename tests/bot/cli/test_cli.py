@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.directory import DEFAULT_PLAN
-from bot.plan_parser import parse_plan
+from bot.plan.directory import DEFAULT_PLAN
+from bot.plan.parser import parse_plan
 from tests.factories.plans import SEED_TEXT, small_plan
 
 

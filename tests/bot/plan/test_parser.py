@@ -6,10 +6,8 @@ import re
 
 import pytest
 
-from bot.plan_parser import (
+from bot.plan.parser import (
     PlanParseError,
-    chinese_number,
-    chinese_numeral,
     parse_plan,
     parse_units,
 )
@@ -210,22 +208,3 @@ def test_document_without_sections_or_number() -> None:
     ]
     problems = _problems("某方案\n一、关于测试\n1.一项。(市发改委主办)")
     assert problems[0] == "no document number found (like 宁政发〔2021〕16号)"
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [("一", 1), ("十", 10), ("十一", 11), ("二十三", 23), ("一百", 100), ("一百零五", 105)],
-)
-def test_chinese_numbers(text: str, value: int) -> None:
-    assert chinese_number(text) == value
-    assert chinese_numeral(value) == text
-
-
-def test_chinese_numerals_read_back_for_every_section_number() -> None:
-    assert all(chinese_number(chinese_numeral(n)) == n for n in range(1, 1000))
-    assert [chinese_numeral(n) for n in (20, 21, 110, 999)] == [
-        "二十",
-        "二十一",
-        "一百一十",
-        "九百九十九",
-    ]

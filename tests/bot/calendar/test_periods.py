@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from bot.periods import (
+from bot.calendar.periods import (
     QUARTER_LAST_MONTH_OFFSET,
     PeriodKind,
     PeriodSpan,
@@ -18,7 +18,7 @@ from bot.periods import (
     periods_of_year,
     previous_period,
 )
-from bot.workdays import WeekdayCalendar, WorkCalendar
+from bot.calendar.workdays import WeekdayCalendar, WorkCalendar
 
 D = date.fromisoformat
 

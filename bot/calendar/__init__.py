@@ -1,0 +1,1 @@
+"""The plan's clock: working days, reporting periods, period steps and where a plan stands."""

@@ -1,0 +1,1 @@
+"""Delivery: the persistent outbox, its sender and rate gate, and broadcasting."""

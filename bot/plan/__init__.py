@@ -1,0 +1,1 @@
+"""The plan importer: the parser, the loader, the unit directory and Chinese numerals."""
