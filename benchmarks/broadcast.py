@@ -67,7 +67,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.app import DubanApp, build_application
-from bot.delivery.outbox import queue_message
+from bot.delivery.queue import queue_message
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.models import Contact, ContactUnit, OutboxMessage, Unit

@@ -25,9 +25,11 @@ from bot import callback_data as callbacks
 from bot.calendar.clock import Clock, system_clock
 from bot.calendar.workdays import Calendar, calendar_for
 from bot.context import DubanContext, Services
-from bot.delivery.outbox import Limits, OutboxSender, RateGate, SharedLimiter, notify_blocked
+from bot.delivery.gate import RateGate, SharedLimiter
+from bot.delivery.sender import Limits, OutboxSender
 from bot.i18n import t
 from bot.lights import LightThresholds
+from bot.notices import notify_blocked
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data
+from bot.buttons import task_rows
 from bot.calendar.clock import PlanMoment
-from bot.delivery.outbox import queue_message
+from bot.delivery.queue import Button, queue_message
 from bot.i18n import Lang, date_text, h, lang_of, t
 from bot.tasks_view import short_title
 from data.models import Chase, Contact, Plan, Unit
@@ -106,7 +106,7 @@ async def chase(
                 now=now,
                 contact_id=contact.id,
                 text=_chase_text(lang, entry, late.moment),
-                markup=_chase_buttons(lang, entry, record.id),
+                buttons=_chase_buttons(lang, entry, record.id),
                 dedupe_key=f"chase:{record.id}",
             )
             people += 1
@@ -137,18 +137,12 @@ def _chase_text(lang: Lang, entry: LateUnit, moment: PlanMoment) -> str:
     return "\n".join(lines)
 
 
-def _chase_buttons(lang: Lang, entry: LateUnit, chase_id: int) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(
-            f"📝 {number}", callback_data=callback_data.report_task(task_id, entry.unit.id)
-        )
-        for task_id, number, _title in entry.tasks[:15]
+def _chase_buttons(lang: Lang, entry: LateUnit, chase_id: int) -> list[list[Button]]:
+    tasks = ((task_id, entry.unit.id, number) for task_id, number, _title in entry.tasks)
+    return [
+        [Button(t(lang, "button.ack"), callback_data.ack(chase_id))],
+        *task_rows(tasks, limit=15),
     ]
-    rows = [
-        [InlineKeyboardButton(t(lang, "button.ack"), callback_data=callback_data.ack(chase_id))]
-    ]
-    rows += [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
-    return InlineKeyboardMarkup(rows)
 
 
 async def acknowledge(

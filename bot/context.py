@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.calendar.clock import Clock, PlanMoment, plan_moment
 from bot.calendar.workdays import Calendar
-from bot.delivery.outbox import OutboxSender
+from bot.delivery.sender import OutboxSender
 from bot.lights import LightThresholds
 from bot.settings import Settings
 from data.models import Plan

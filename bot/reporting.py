@@ -45,7 +45,7 @@ STATUS_CODES: dict[str, ReportStatus] = {
 ESCALATE = {ReportStatus.BLOCKED, ReportStatus.NEEDS_COORDINATION}
 
 
-class Step(StrEnum):
+class DraftStep(StrEnum):
     """Where a report conversation stands."""
 
     STATUS = "status"
@@ -203,7 +203,7 @@ async def begin(
         task_id=duty.task.id,
         unit_id=duty.unit.id,
         report_id=existing.id if existing else None,
-        step=Step.STATUS,
+        step=DraftStep.STATUS,
         status=existing.status if existing else None,
         percent=existing.percent if existing else None,
         text=existing.text if existing else None,
@@ -232,23 +232,23 @@ def is_idle(draft: ReportDraft, *, now: datetime, timeout: timedelta) -> bool:
 
 
 def set_status(draft: ReportDraft, status: ReportStatus, now: datetime) -> None:
-    """Step 1: the status; next comes the percent."""
+    """DraftStep 1: the status; next comes the percent."""
     draft.status = status.value
-    draft.step = Step.PERCENT
+    draft.step = DraftStep.PERCENT
     draft.updated_at = now
 
 
 def set_percent(draft: ReportDraft, percent: int, now: datetime) -> None:
-    """Step 2: the percent; next comes the text."""
+    """DraftStep 2: the percent; next comes the text."""
     draft.percent = percent
-    draft.step = Step.TEXT
+    draft.step = DraftStep.TEXT
     draft.updated_at = now
 
 
 def set_text(draft: ReportDraft, text: str, now: datetime) -> None:
-    """Step 3: the text; next comes the preview (attachments may still be added)."""
+    """DraftStep 3: the text; next comes the preview (attachments may still be added)."""
     draft.text = text
-    draft.step = Step.PREVIEW
+    draft.step = DraftStep.PREVIEW
     draft.updated_at = now
 
 
@@ -260,7 +260,7 @@ def add_attachment(draft: ReportDraft, attachment: dict[str, Any], now: datetime
 
 def back_to_start(draft: ReportDraft, now: datetime) -> None:
     """修改: go through the steps again, keeping what was entered as the defaults."""
-    draft.step = Step.STATUS
+    draft.step = DraftStep.STATUS
     draft.updated_at = now
 
 
@@ -488,7 +488,7 @@ async def start_return(
         report_id=report.id,
         task_id=report.task_id,
         unit_id=report.unit_id,
-        step=Step.REASON,
+        step=DraftStep.REASON,
         attachments=[],
         chat_id=chat_id,
         created_at=now,

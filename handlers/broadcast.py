@@ -16,8 +16,6 @@ from bot.context import DubanContext
 from bot.delivery.broadcasting import (
     AUDIENCES,
     Progress,
-    active_draft,
-    live_broadcasts,
     progress,
     reach,
     send,
@@ -25,7 +23,8 @@ from bot.delivery.broadcasting import (
 )
 from bot.i18n import Lang, full_date_text, h, lang_of, t
 from bot.reporting import TextProblem, check_text
-from data.models import Broadcast, Contact, Plan
+from data.models import Broadcast, Plan
+from data.repo.broadcasts import active_draft, live_broadcasts
 from data.repo.plans import plan_tree
 from data.repo.units import resolve_unit
 from handlers.common import (
@@ -356,10 +355,9 @@ async def progress_tick(context: DubanContext) -> None:
     services = context.services
     now = context.now()
     async with services.sessions() as session:
-        for item in await live_broadcasts(session, now=now):
+        for item, language in await live_broadcasts(session, now=now):
             done = await progress(session, broadcast=item)
-            owner = await session.get(Contact, item.created_by)
-            lang = lang_of(owner.language if owner is not None else None)
+            lang = lang_of(language)
             if done.finished:
                 item.state = "done"
                 item.finished_at = now

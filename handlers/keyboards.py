@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import buttons
 from bot import callback_data as callbacks
+from bot.delivery.queue import ButtonRows
 from bot.i18n import Lang, t
 
 ROW = 5
@@ -61,11 +63,17 @@ def languages() -> InlineKeyboardMarkup:
     )
 
 
+def markup(rows: ButtonRows) -> InlineKeyboardMarkup:
+    """Plain button rows (as services describe them) as Telegram's inline keyboard."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in rows]
+    )
+
+
 def report_button(lang: Lang, task_id: int, unit_id: int) -> InlineKeyboardButton:
     """报送进展 under a task."""
-    return InlineKeyboardButton(
-        t(lang, "button.report"), callback_data=callbacks.report_task(task_id, unit_id)
-    )
+    button = buttons.report_button(lang, task_id, unit_id)
+    return InlineKeyboardButton(button.text, callback_data=button.data)
 
 
 def cancel_row(lang: Lang) -> list[InlineKeyboardButton]:
@@ -172,17 +180,5 @@ def preview(lang: Lang) -> InlineKeyboardMarkup:
 
 def review_buttons(lang: Lang, items: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup | None:
     """采纳 / 退回 for each (report id, unit name) awaiting review."""
-    rows = [
-        [
-            InlineKeyboardButton(
-                t(lang, "button.accept", unit=unit)[:60],
-                callback_data=callbacks.review("a", report_id),
-            ),
-            InlineKeyboardButton(
-                t(lang, "button.return", unit=unit)[:60],
-                callback_data=callbacks.review("r", report_id),
-            ),
-        ]
-        for report_id, unit in items
-    ]
-    return InlineKeyboardMarkup(rows) if rows else None
+    rows = buttons.review_rows(lang, items)
+    return markup(rows) if rows else None

@@ -10,17 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot import callback_data as callbacks
+from bot.buttons import review_rows
 from bot.calendar.steps import period_steps
 from bot.context import DubanContext
-from bot.delivery.outbox import queue_message
+from bot.delivery.queue import queue_message
 from bot.i18n import Lang, date_text, h, lang_of, t
 from bot.lights import ReportStatus
 from bot.reporting import (
     PERCENT_CHOICES,
     STATUS_CODES,
+    DraftStep,
     Refusal,
     Reportable,
-    Step,
     Submitted,
     TextProblem,
     add_attachment,
@@ -80,7 +81,7 @@ def step_prompt(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The message (and buttons) that asks for the draft's current step."""
     status = t(lang, f"status.{draft.status}") if draft.status else ""
-    if draft.step == Step.STATUS:
+    if draft.step == DraftStep.STATUS:
         text = t(
             lang,
             "report.ask_status",
@@ -90,7 +91,7 @@ def step_prompt(
             role=_role(lang, duty.role),
         )
         return text, keyboards.statuses(lang, STATUS_CHOICES)
-    if draft.step == Step.PERCENT:
+    if draft.step == DraftStep.PERCENT:
         text = t(lang, "report.ask_percent", number=duty.task.number, status=status)
         return text, keyboards.percents(lang, PERCENT_CHOICES)
     text = t(
@@ -330,11 +331,11 @@ async def report_callback(update: Update, context: DubanContext) -> None:
             return
         now = context.now()
         expected = {
-            "s": Step.STATUS,
-            "c": Step.PERCENT,
-            "keep": Step.TEXT,
-            "ok": Step.PREVIEW,
-            "ed": Step.PREVIEW,
+            "s": DraftStep.STATUS,
+            "c": DraftStep.PERCENT,
+            "keep": DraftStep.TEXT,
+            "ok": DraftStep.PREVIEW,
+            "ed": DraftStep.PREVIEW,
         }
         if action in expected and draft.step != expected[action]:
             await query.answer(t(lang, "report.step_over"), show_alert=True)
@@ -355,7 +356,7 @@ async def report_callback(update: Update, context: DubanContext) -> None:
             return
         await session.commit()
         await query.answer()
-        if draft.step == Step.PREVIEW:
+        if draft.step == DraftStep.PREVIEW:
             text = await _preview_text(session, lang, plan, context, draft, duty)
             await edit_html(message, text, keyboards.preview(lang))
         else:
@@ -425,7 +426,7 @@ async def escalate(
             text=fit(text),
             kind="escalation",
             now=now,
-            markup=keyboards.review_buttons(lang, [(report.id, duty.unit.name)]),
+            buttons=review_rows(lang, [(report.id, duty.unit.name)]),
             contact_id=coordinator.id,
             dedupe_key=f"escalation:r{report.id}:c{coordinator.id}",
         )
@@ -485,7 +486,7 @@ async def text_input(update: Update, context: DubanContext) -> None:
         if draft is not None and draft.kind == "return":
             await handle_reason(update, context, session, caller, draft, message.text)
             return
-        if draft is not None and draft.step in (Step.PERCENT, Step.TEXT):
+        if draft is not None and draft.step in (DraftStep.PERCENT, DraftStep.TEXT):
             duty = await _duty_of_draft(session, plan, caller, draft)
             if duty is None:
                 await take_draft(session, draft_id=draft.id)
@@ -493,7 +494,7 @@ async def text_input(update: Update, context: DubanContext) -> None:
                 await reply(update, t(lang, "report.step_over"))
                 return
             now = context.now()
-            if draft.step == Step.PERCENT:
+            if draft.step == DraftStep.PERCENT:
                 value = parse_percent(message.text)
                 if value is None:
                     await reply(update, t(lang, "report.bad_percent", value=h(message.text[:20])))
@@ -640,7 +641,11 @@ async def media_input(update: Update, context: DubanContext) -> None:
             await reply(update, t(caller.lang, "not_linked"))
             return
         lang = caller.lang
-        if draft is None or draft.kind != "report" or draft.step not in (Step.TEXT, Step.PREVIEW):
+        if (
+            draft is None
+            or draft.kind != "report"
+            or draft.step not in (DraftStep.TEXT, DraftStep.PREVIEW)
+        ):
             await reply(
                 update,
                 t(lang, "report.attachment_not_now")
@@ -668,7 +673,7 @@ async def media_input(update: Update, context: DubanContext) -> None:
         add_attachment(draft, attachment, context.now())
         await session.commit()
         await reply(update, t(lang, "report.attachment_added", count=len(draft.attachments)))
-        if draft.step == Step.PREVIEW:
+        if draft.step == DraftStep.PREVIEW:
             duty = await _duty_of_draft(session, plan, caller, draft)
             if duty is not None:
                 await reply(
@@ -717,7 +722,7 @@ async def other_input(update: Update, context: DubanContext) -> None:
     """Stickers, voice and the like: not a report text; say what is expected."""
     async with context.sessions() as session:
         caller, _plan, draft = await _load(update, context, session)
-    if draft is not None and draft.step in (Step.TEXT, Step.PERCENT, Step.REASON):
+    if draft is not None and draft.step in (DraftStep.TEXT, DraftStep.PERCENT, DraftStep.REASON):
         await reply(update, t(caller.lang, "report.text_expected"))
     else:
         await reply(update, t(caller.lang, "report.no_draft_text"))
@@ -729,7 +734,9 @@ async def edited_input(update: Update, context: DubanContext) -> None:
     async with context.sessions() as session:
         caller, _plan, draft = await _load(update, context, session)
     if draft is not None:
-        key = "report.edit_in_preview" if draft.step == Step.PREVIEW else "report.edit_ignored"
+        key = (
+            "report.edit_in_preview" if draft.step == DraftStep.PREVIEW else "report.edit_ignored"
+        )
         await reply(update, t(caller.lang, key))
 
 

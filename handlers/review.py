@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 
+from bot.buttons import report_button
 from bot.context import DubanContext
-from bot.delivery.outbox import queue_message
+from bot.delivery.queue import queue_message
 from bot.i18n import h, lang_of, t
 from bot.reporting import ReviewOutcome, TextProblem, check_text, review, start_return
 from data.models import Report, ReportDraft, Task, Unit
 from data.repo.reports import liaisons_of, take_draft
-from handlers import keyboards
 from handlers.common import Caller, button_press, fit, identify, refuse_text, reply
 
 log = logging.getLogger(__name__)
@@ -117,15 +117,12 @@ async def handle_reason(
     now = context.now()
     for liaison in liaisons:
         lang = lang_of(liaison.language)
-        markup = InlineKeyboardMarkup(
-            [[keyboards.report_button(lang, report.task_id, report.unit_id)]]
-        )
         await queue_message(
             session,
             chat_id=liaison.chat_id,
             kind="returned",
             now=now,
-            markup=markup,
+            buttons=[[report_button(lang, report.task_id, report.unit_id)]],
             text=fit(t(lang, "review.returned_notice", number=number, reason=h(reason))),
             contact_id=liaison.id,
             dedupe_key=f"returned:r{report.id}:c{liaison.id}",

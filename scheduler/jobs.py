@@ -9,7 +9,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.context import DubanContext
-from bot.delivery.outbox import queue_message
+from bot.delivery.queue import queue_message
 from bot.i18n import lang_of, t
 from data.models import Contact
 from data.repo.reports import idle_drafts, take_draft

@@ -14,12 +14,12 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data
+from bot.buttons import task_rows
 from bot.calendar.clock import PlanMoment, plan_moment
 from bot.calendar.workdays import Calendar
-from bot.delivery.outbox import queue_message
+from bot.delivery.queue import Button, queue_message
 from bot.i18n import Lang, date_text, h, lang_of, t
 from bot.settings import Settings
 from bot.tasks_view import short_title
@@ -35,7 +35,14 @@ from data.repo.tasks import (
     reported_pairs,
 )
 from data.repo.units import units_by_ids
-from scheduler.policy import Step, deadline_days, due_today, may_send_now, missed, period_steps
+from scheduler.policy import (
+    PeriodStep,
+    deadline_days,
+    due_today,
+    may_send_now,
+    missed,
+    period_steps,
+)
 
 log = logging.getLogger("duban.nudges")
 
@@ -101,26 +108,11 @@ def _render(lang: Lang, header: str, items: list[Item]) -> str:
     return "\n".join(lines)
 
 
-def _buttons(
-    lang: Lang, items: list[Item], snooze: tuple[int, str] | None
-) -> InlineKeyboardMarkup:
-    shown = items[:MAX_BUTTONS]
-    buttons = [
-        InlineKeyboardButton(
-            f"📝 {i.number}", callback_data=callback_data.report_task(i.task_id, i.unit_id)
-        )
-        for i in shown
-    ]
-    rows = [buttons[k : k + 5] for k in range(0, len(buttons), 5)]
+def _buttons(lang: Lang, items: list[Item], snooze: tuple[int, str] | None) -> list[list[Button]]:
+    rows = task_rows(((i.task_id, i.unit_id, i.number) for i in items), limit=MAX_BUTTONS)
     if snooze is not None:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t(lang, "button.snooze"), callback_data=callback_data.snooze(*snooze)
-                )
-            ]
-        )
-    return InlineKeyboardMarkup(rows)
+        rows.append([Button(t(lang, "button.snooze"), callback_data.snooze(*snooze))])
+    return rows
 
 
 async def _take(session: AsyncSession, key: str, kind: str, now: datetime, dry_run: bool) -> bool:
@@ -166,7 +158,7 @@ async def _send_per_liaison(
             text=text,
             kind=kind,
             now=now,
-            markup=_buttons(lang, items, snooze),
+            buttons=_buttons(lang, items, snooze),
             contact_id=contact.id,
             dedupe_key=f"{kind}:{key_of.format(unit='')}:c{contact.id}",
             ref=payload_ref if len({(i.task_id, i.unit_id) for i in items}) == 1 else None,
@@ -259,7 +251,7 @@ async def _plan_tick(
             now=now,
             dry_run=dry_run,
         )
-        if step == Step.OPEN:
+        if step == PeriodStep.OPEN:
             # Co-units are asked once a period for their contribution, never chased.
             await _send_per_liaison(
                 session,
@@ -273,7 +265,7 @@ async def _plan_tick(
                 now=now,
                 dry_run=dry_run,
             )
-        if step == Step.AFTER:
+        if step == PeriodStep.AFTER:
             await _digest(
                 session,
                 report,
@@ -403,7 +395,7 @@ async def _digest(
                 lines += ["", t(lang, "digest.no_liaison", units=h("、".join(sorted(orphans))))]
             text = "\n".join(lines)
         report.planned.append(
-            Planned(kind="digest", step=Step.AFTER, contact=coordinator, text=text)
+            Planned(kind="digest", step=PeriodStep.AFTER, contact=coordinator, text=text)
         )
         if not dry_run:
             await queue_message(

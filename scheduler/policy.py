@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from bot.calendar.steps import Scheduled, Step, period_steps
+from bot.calendar.steps import PeriodStep, Scheduled, period_steps
 from bot.calendar.workdays import Calendar
 
 DEADLINE_OFFSETS = (30, 7, 1)
 
 __all__ = [
     "DEADLINE_OFFSETS",
+    "PeriodStep",
     "Scheduled",
-    "Step",
     "deadline_days",
     "due_today",
     "in_quiet_hours",

@@ -9,7 +9,7 @@ from enum import StrEnum
 from bot.calendar.workdays import Calendar
 
 
-class Step(StrEnum):
+class PeriodStep(StrEnum):
     """The steps of a reporting period."""
 
     OPEN = "open"
@@ -29,10 +29,10 @@ class Scheduled:
 def period_steps(*, start: date, due: date, calendar: Calendar, warn: int = 3) -> list[Scheduled]:
     """The days of a period's steps; a step that would fall on an earlier step's day is dropped."""
     candidates = [
-        Scheduled(Step.OPEN, calendar.next_working_day(start)),
-        Scheduled(Step.BEFORE, calendar.add_working_days(due, -warn)),
-        Scheduled(Step.DUE, calendar.previous_working_day(due)),
-        Scheduled(Step.AFTER, calendar.next_working_day(due, inclusive=False)),
+        Scheduled(PeriodStep.OPEN, calendar.next_working_day(start)),
+        Scheduled(PeriodStep.BEFORE, calendar.add_working_days(due, -warn)),
+        Scheduled(PeriodStep.DUE, calendar.previous_working_day(due)),
+        Scheduled(PeriodStep.AFTER, calendar.next_working_day(due, inclusive=False)),
     ]
     out: list[Scheduled] = []
     for item in candidates:

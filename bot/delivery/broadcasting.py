@@ -6,27 +6,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.clock import PlanMoment
 from bot.chasing import late_units
-from bot.delivery.outbox import queue_message
+from bot.delivery.queue import queue_message
 from bot.i18n import Lang, h, lang_of, t
 from data.models import (
     Broadcast,
-    CollectiveMember,
     Contact,
-    ContactUnit,
-    OutboxMessage,
     Plan,
-    Section,
 )
 from data.repo import audit
-from data.repo.contacts import liaisons_by_unit
+from data.repo.broadcasts import active_draft, failure_reasons
+from data.repo.contacts import liaisons_by_unit, linked_unit_count, reachable_liaisons
 from data.repo.outbox import counts
-from data.repo.tasks import duties_of_units, live_tasks
-from data.repo.units import resolve_unit, units_by_ids
+from data.repo.tasks import duties_of_units, task_ids_where
+from data.repo.units import member_ids, resolve_unit, units_by_ids
 
 AUDIENCES = ("all", "late", "section", "tasks", "unit")
 
@@ -38,16 +34,6 @@ class Reach:
     contacts: list[Contact] = field(default_factory=list)
     units: int = 0
     unreachable_units: list[str] = field(default_factory=list)
-
-
-async def active_draft(session: AsyncSession, *, contact_id: int) -> Broadcast | None:
-    """The coordinator's broadcast being written, if any."""
-    return await session.scalar(
-        select(Broadcast)
-        .where(Broadcast.created_by == contact_id, Broadcast.state == "draft")
-        .order_by(Broadcast.id.desc())
-        .limit(1)
-    )
 
 
 async def start(session: AsyncSession, *, by: Contact, chat_id: int, now: datetime) -> Broadcast:
@@ -81,28 +67,19 @@ async def _unit_ids_for(
         return ({e.unit.id for e in late.reachable}, [e.unit.name for e in late.unreachable])
     duties = await duties_of_units(session, plan_id=plan.id, unit_ids=None)
     if kind == "section":
-        tasks = await live_tasks(session, plan_id=plan.id)
-        section_id = await session.scalar(
-            select(Section.id).where(
-                Section.plan_id == plan.id, Section.number == audience.get("section")
-            )
-        )
-        in_section = {t.id for t in tasks.values() if t.section_id == section_id}
+        section = int(str(audience.get("section")))
+        in_section = await task_ids_where(session, plan_id=plan.id, section=section)
         return {d.unit_id for d in duties if d.task_id in in_section and d.role == "lead"}, []
     if kind == "tasks":
-        tasks = await live_tasks(session, plan_id=plan.id)
-        numbers = set(audience.get("tasks") or [])  # type: ignore[call-overload]
-        wanted = {t.id for t in tasks.values() if t.number in numbers}
+        numbers = {int(n) for n in audience.get("tasks") or []}  # type: ignore[attr-defined]
+        wanted = await task_ids_where(session, plan_id=plan.id, numbers=numbers)
         return {d.unit_id for d in duties if d.task_id in wanted}, []
     if kind == "unit":
         unit = await resolve_unit(session, name=str(audience.get("unit")))
         if unit is None:
             return set(), []
         if unit.kind == "collective":
-            members = await session.scalars(
-                select(CollectiveMember.member_id).where(CollectiveMember.collective_id == unit.id)
-            )
-            return set(members.all()), []
+            return await member_ids(session, collective_id=unit.id), []
         return {unit.id}, []
     return set(), []
 
@@ -115,16 +92,8 @@ async def reach(
         session, plan=plan, moment=moment, audience=audience
     )
     if unit_ids is None:
-        rows = await session.scalars(
-            select(Contact)
-            .join(ContactUnit, ContactUnit.contact_id == Contact.id)
-            .where(Contact.unreachable_at.is_(None))
-            .distinct()
-            .order_by(Contact.id)
-        )
-        contacts = list(rows.all())
-        linked = await session.scalars(select(ContactUnit.unit_id).distinct())
-        return Reach(contacts=contacts, units=len(linked.all()))
+        contacts = await reachable_liaisons(session)
+        return Reach(contacts=contacts, units=await linked_unit_count(session))
     liaisons = await liaisons_by_unit(session, unit_ids=unit_ids)
     names = await units_by_ids(session, ids=unit_ids)
     out = Reach(units=len(unit_ids), unreachable_units=list(unreachable))
@@ -209,12 +178,8 @@ class Progress:
 async def progress(session: AsyncSession, *, broadcast: Broadcast) -> Progress:
     """Counts of the broadcast's outbox rows, and why the failed ones failed."""
     by_state = await counts(session, batch=f"bc{broadcast.id}")
-    errors = await session.scalars(
-        select(OutboxMessage.last_error).where(
-            OutboxMessage.batch == f"bc{broadcast.id}", OutboxMessage.state == "failed"
-        )
-    )
-    reasons: Counter[str] = Counter(_reason(e or "") for e in errors.all())
+    errors = await failure_reasons(session, batch=f"bc{broadcast.id}")
+    reasons: Counter[str] = Counter(_reason(e) for e in errors)
     return Progress(
         total=sum(by_state.values()),
         sent=by_state.get("sent", 0),
@@ -226,14 +191,3 @@ async def progress(session: AsyncSession, *, broadcast: Broadcast) -> Progress:
 
 def _reason(error: str) -> str:
     return "blocked" if error.startswith("blocked") else "other"
-
-
-async def live_broadcasts(session: AsyncSession, *, now: datetime) -> list[Broadcast]:
-    """Broadcasts whose sending has started (scheduled ones once their time has come)."""
-    rows = await session.scalars(
-        select(Broadcast).where(
-            (Broadcast.state == "sending")
-            | ((Broadcast.state == "scheduled") & (Broadcast.scheduled_at <= now))
-        )
-    )
-    return list(rows.all())

@@ -99,3 +99,21 @@ async def liaisons_by_unit(
     for unit_id, contact in (await session.execute(query.order_by(Contact.id))).all():
         out.setdefault(unit_id, []).append(contact)
     return out
+
+
+async def reachable_liaisons(session: AsyncSession) -> list[Contact]:
+    """Every reachable contact linked to some unit, each once."""
+    rows = await session.scalars(
+        select(Contact)
+        .join(ContactUnit, ContactUnit.contact_id == Contact.id)
+        .where(Contact.unreachable_at.is_(None))
+        .distinct()
+        .order_by(Contact.id)
+    )
+    return list(rows.all())
+
+
+async def linked_unit_count(session: AsyncSession) -> int:
+    """How many units have at least one liaison."""
+    rows = await session.scalars(select(ContactUnit.unit_id).distinct())
+    return len(rows.all())

@@ -248,3 +248,19 @@ async def collectives_of(session: AsyncSession, *, unit_id: int) -> list[int]:
         select(CollectiveMember.collective_id).where(CollectiveMember.member_id == unit_id)
     )
     return list(rows.all())
+
+
+async def task_ids_where(
+    session: AsyncSession,
+    *,
+    plan_id: int,
+    section: int | None = None,
+    numbers: Collection[int] | None = None,
+) -> set[int]:
+    """Ids of a plan's live tasks in a section (by its number), or with the given numbers."""
+    query = select(Task.id).where(Task.plan_id == plan_id, Task.retired.is_(False))
+    if section is not None:
+        query = query.join(Section, Section.id == Task.section_id).where(Section.number == section)
+    if numbers is not None:
+        query = query.where(Task.number.in_(list(numbers)))
+    return set((await session.scalars(query)).all())

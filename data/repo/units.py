@@ -171,3 +171,11 @@ async def units_by_ids(session: AsyncSession, *, ids: Iterable[int]) -> dict[int
     if not wanted:
         return {}
     return {u.id: u for u in await session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
+
+
+async def member_ids(session: AsyncSession, *, collective_id: int) -> set[int]:
+    """The ids of a collective's members."""
+    rows = await session.scalars(
+        select(CollectiveMember.member_id).where(CollectiveMember.collective_id == collective_id)
+    )
+    return set(rows.all())

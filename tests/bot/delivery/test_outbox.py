@@ -12,9 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 
-from bot.delivery.outbox import Limits, OutboxSender, RateGate, notify_blocked, queue_message
+from bot.delivery.gate import RateGate
+from bot.delivery.queue import Button, queue_message
+from bot.delivery.sender import Limits, OutboxSender
+from bot.notices import notify_blocked
 from data.db import make_engine, make_sessionmaker
 from data.models import Contact, MessageRef, OutboxMessage
 from data.repo import outbox as repo
@@ -88,8 +91,8 @@ async def states(sessions: Sessions) -> list[tuple[int, str, int, str | None]]:
 async def test_queued_messages_are_sent_with_their_buttons(
     sessions: Sessions, sender: OutboxSender, api: FakeBotAPI, clock: MovableClock
 ) -> None:
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton("📝 2", callback_data="rp:t:2:5")]])
-    await queue(sessions, 11, "<b>第一条</b>", clock, markup=markup)
+    buttons = [[Button("📝 2", "rp:t:2:5")]]
+    await queue(sessions, 11, "<b>第一条</b>", clock, buttons=buttons)
     await queue(sessions, 12, "第二条", clock)
     stats = await sender.drain_once()
     assert stats.sent == 2
