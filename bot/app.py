@@ -33,7 +33,7 @@ from bot.notices import notify_blocked
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage
-from data.repo.reports import coordinators
+from data.repo.contacts import coordinators
 from handlers import broadcast, coordinator, errors, private, report, review, start, tasks
 from handlers.common import identify, reply
 from handlers.menus import set_default_menus, show_coordinator_menu

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callback_data
 from bot.buttons import task_rows
 from bot.calendar.clock import PlanMoment
-from bot.delivery.queue import Button, queue_message
+from bot.delivery.queue import Button, Outgoing, queue_messages
 from bot.i18n import Lang, date_text, h, lang_of, t
 from bot.tasks_view import short_title
 from data.models import Chase, Contact, Plan, Unit
 from data.repo import audit
+from data.repo.chases import add_chases, get_chase, latest_chases
 from data.repo.contacts import liaisons_by_unit
-from data.repo.reports import add_chase, ensure_period, latest_chases
+from data.repo.periods import ensure_period
 from data.repo.tasks import duties_of_units, live_tasks, reported_pairs
 from data.repo.units import units_by_ids
 
@@ -87,29 +88,25 @@ async def chase(
     """Queue a 催办 (with 收到 and report buttons) to each reachable liaison of the units;
     returns (units, people) chased."""
     wanted = [e for e in late.reachable if e.unit.id in set(unit_ids)]
-    people = 0
-    for entry in wanted:
-        for contact in entry.liaisons:
-            record = await add_chase(
-                session,
-                period_id=late.period_id,
-                unit_id=entry.unit.id,
-                contact_id=contact.id,
-                sent_by=by.id,
-                now=now,
-            )
-            lang = lang_of(contact.language)
-            await queue_message(
-                session,
+    recipients = {(e.unit.id, c.id): (e, c) for e in wanted for c in e.liaisons}
+    ids = await add_chases(
+        session, period_id=late.period_id, recipients=list(recipients), sent_by=by.id, now=now
+    )
+    messages = []
+    for key, (entry, contact) in recipients.items():
+        lang = lang_of(contact.language)
+        messages.append(
+            Outgoing(
                 chat_id=contact.chat_id,
                 kind="chase",
-                now=now,
                 contact_id=contact.id,
                 text=_chase_text(lang, entry, late.moment),
-                buttons=_chase_buttons(lang, entry, record.id),
-                dedupe_key=f"chase:{record.id}",
+                buttons=_chase_buttons(lang, entry, ids[key]),
+                dedupe_key=f"chase:{ids[key]}",
             )
-            people += 1
+        )
+    await queue_messages(session, messages, now=now)
+    people = len(messages)
     if wanted:
         audit.record(
             session,
@@ -149,7 +146,7 @@ async def acknowledge(
     session: AsyncSession, *, chase_id: int, contact: Contact, now: datetime
 ) -> Chase | None:
     """收到: record the first acknowledgement; None if the chase is not this person's."""
-    record = await session.get(Chase, chase_id)
+    record = await get_chase(session, chase_id=chase_id)
     if record is None or record.contact_id != contact.id:
         return None
     if record.acknowledged_at is None:

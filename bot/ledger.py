@@ -18,8 +18,9 @@ from bot.i18n import Lang, t
 from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
 from data.models import Plan, Report
 from data.repo.contacts import liaisons_by_unit
+from data.repo.periods import ensure_period
 from data.repo.plans import plan_tree
-from data.repo.reports import all_reports, ensure_period
+from data.repo.reports import all_reports
 from data.repo.tasks import Duty, current_reports, duties_of_units
 from data.repo.units import units_by_ids
 

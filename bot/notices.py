@@ -6,12 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from bot.delivery.queue import queue_message
 from bot.i18n import h, lang_of, t
-from data.models import Contact
-from data.repo.reports import coordinators
+from data.repo.contacts import contact_with_units, coordinators
 from data.repo.units import units_by_ids
 
 
@@ -25,7 +23,7 @@ async def notify_blocked(
     """Queue a note to every coordinator that a liaison blocked the bot; returns how many."""
     if contact_id is None:
         return 0
-    contact = await session.get(Contact, contact_id, options=[selectinload(Contact.units)])
+    contact = await contact_with_units(session, contact_id=contact_id)
     if contact is None:
         return 0
     units = await units_by_ids(session, ids=[cu.unit_id for cu in contact.units])

@@ -19,11 +19,11 @@ from bot.calendar.clock import PlanMoment
 from bot.lights import ReportStatus
 from data.models import Contact, Plan, Report, ReportDraft, Task, Unit
 from data.repo import audit
+from data.repo.periods import ensure_period
 from data.repo.reports import (
     add_report_version,
     contributions,
     current_report,
-    ensure_period,
     get_draft,
     replace_draft,
     review_report,

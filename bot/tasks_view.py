@@ -14,12 +14,12 @@ from bot.calendar.clock import PlanMoment, plan_moment
 from bot.calendar.workdays import Calendar
 from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
 from data.models import Contact, Plan, Report, Task
+from data.repo.periods import period_at
 from data.repo.tasks import (
     HistoryRow,
     count_tasks,
     current_reports,
     duties_of_units,
-    period_at,
     report_history,
     task_by_number,
     tasks_by_ids,

@@ -45,7 +45,8 @@ from bot.reporting import (
 from bot.tasks_view import short_title
 from data.models import Plan, Report, ReportDraft
 from data.repo import audit
-from data.repo.reports import coordinators, message_ref, remember_message, take_draft
+from data.repo.contacts import coordinators
+from data.repo.reports import message_ref, remember_message, take_draft
 from handlers import broadcast, keyboards, render
 from handlers.common import (
     Caller,

@@ -13,7 +13,8 @@ from bot.delivery.queue import queue_message
 from bot.i18n import h, lang_of, t
 from bot.reporting import ReviewOutcome, TextProblem, check_text, review, start_return
 from data.models import Report, ReportDraft, Task, Unit
-from data.repo.reports import liaisons_of, take_draft
+from data.repo.contacts import liaisons_of
+from data.repo.reports import take_draft
 from handlers.common import Caller, button_press, fit, identify, refuse_text, reply
 
 log = logging.getLogger(__name__)

@@ -9,10 +9,9 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.context import DubanContext
-from bot.delivery.queue import queue_message
+from bot.delivery.queue import Outgoing, queue_messages
 from bot.i18n import lang_of, t
-from data.models import Contact
-from data.repo.reports import idle_drafts, take_draft
+from data.repo.reports import take_idle_drafts
 from scheduler.nudges import tick
 
 log = logging.getLogger("duban.jobs")
@@ -39,24 +38,21 @@ async def expire_drafts(context: DubanContext) -> None:
     services = context.services
     minutes = services.settings.conversation_timeout_minutes
     now = context.now()
-    ended = 0
     async with services.sessions() as session:
-        for draft in await idle_drafts(session, before=now - timedelta(minutes=minutes)):
-            if not await take_draft(session, draft_id=draft.id):
-                continue
-            contact = await session.get(Contact, draft.contact_id)
-            if contact is None:
-                continue
-            lang = lang_of(contact.language)
-            await queue_message(
-                session,
-                chat_id=draft.chat_id,
-                kind="timeout",
-                now=now,
-                text=t(lang, "report.timed_out", minutes=minutes),
-                contact_id=contact.id,
-            )
-            ended += 1
+        ended = await take_idle_drafts(session, before=now - timedelta(minutes=minutes))
+        await queue_messages(
+            session,
+            [
+                Outgoing(
+                    chat_id=draft.chat_id,
+                    kind="timeout",
+                    text=t(lang_of(contact.language), "report.timed_out", minutes=minutes),
+                    contact_id=contact.id,
+                )
+                for draft, contact in ended
+            ],
+            now=now,
+        )
         await session.commit()
     if ended:
         services.wake_outbox()

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.clock import PlanMoment
 from bot.chasing import late_units
-from bot.delivery.queue import queue_message
+from bot.delivery.queue import Outgoing, queue_messages
 from bot.i18n import Lang, h, lang_of, t
 from data.models import (
     Broadcast,
@@ -126,19 +126,22 @@ async def send(
 ) -> int:
     """Queue one outbox message per person (not before `at` when scheduled); returns count."""
     assert draft.text is not None  # noqa: S101 - the conversation asked for it
-    for contact in reached.contacts:
-        lang = lang_of(contact.language)
-        await queue_message(
-            session,
-            chat_id=contact.chat_id,
-            kind="broadcast",
-            now=now,
-            text=message_text(lang, draft.text),
-            contact_id=contact.id,
-            batch=f"bc{draft.id}",
-            dedupe_key=f"bc{draft.id}:c{contact.id}",
-            not_before=at,
-        )
+    await queue_messages(
+        session,
+        [
+            Outgoing(
+                chat_id=contact.chat_id,
+                kind="broadcast",
+                text=message_text(lang_of(contact.language), draft.text),
+                contact_id=contact.id,
+                batch=f"bc{draft.id}",
+                dedupe_key=f"bc{draft.id}:c{contact.id}",
+                not_before=at,
+            )
+            for contact in reached.contacts
+        ],
+        now=now,
+    )
     draft.recipients = len(reached.contacts)
     draft.state = "scheduled" if at is not None else "sending"
     draft.scheduled_at = at

@@ -37,6 +37,48 @@ def message_payload(text: str, buttons: ButtonRows | None = None) -> dict[str, A
     return payload
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to queue: to whom, what, and the key that makes queueing it idempotent."""
+
+    chat_id: int
+    text: str
+    kind: str
+    buttons: ButtonRows | None = None
+    contact_id: int | None = None
+    dedupe_key: str | None = None
+    batch: str | None = None
+    not_before: datetime | None = None
+    # The one task (and unit) the message is about, so a reply to it is filed.
+    ref: dict[str, int] | None = None
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        """The outbox row (every column, so that rows batch into one statement)."""
+        payload = message_payload(self.text, self.buttons)
+        if self.ref is not None:
+            payload["ref"] = self.ref
+        return {
+            "chat_id": self.chat_id,
+            "payload": payload,
+            "kind": self.kind,
+            "contact_id": self.contact_id,
+            "dedupe_key": self.dedupe_key,
+            "batch": self.batch,
+            "state": "queued",
+            "attempts": 0,
+            "not_before": self.not_before or now,
+            "created_at": now,
+        }
+
+
+async def queue_messages(
+    session: AsyncSession, messages: Sequence[Outgoing], *, now: datetime
+) -> int:
+    """Queue many messages in the caller's transaction, in a few statements; a message whose
+    dedupe key was taken is skipped. Returns how many were queued."""
+    return await repo.enqueue(session, rows=[m.row(now) for m in messages])
+
+
 async def queue_message(
     session: AsyncSession,
     *,
@@ -51,22 +93,16 @@ async def queue_message(
     not_before: datetime | None = None,
     ref: dict[str, int] | None = None,
 ) -> bool:
-    """Queue one message in the caller's transaction; False when its dedupe key was taken.
-
-    `ref` names the one task (and unit) the message is about, so a reply to it is filed.
-    """
-    payload = message_payload(text, buttons)
-    if ref is not None:
-        payload["ref"] = ref
-    queued = await repo.enqueue(
-        session,
+    """Queue one message in the caller's transaction; False when its dedupe key was taken."""
+    message = Outgoing(
         chat_id=chat_id,
-        payload=payload,
+        text=text,
         kind=kind,
-        now=now,
+        buttons=buttons,
         contact_id=contact_id,
         dedupe_key=dedupe_key,
         batch=batch,
         not_before=not_before,
+        ref=ref,
     )
-    return queued is not None
+    return await queue_messages(session, [message], now=now) == 1

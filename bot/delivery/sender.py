@@ -53,7 +53,8 @@ from bot.calendar.clock import Clock
 from bot.delivery.gate import RateGate, _Place, retry_after_s
 from data.models import OutboxMessage
 from data.repo import outbox as repo
-from data.repo.reports import mark_unreachable, remember_message
+from data.repo.contacts import mark_unreachable
+from data.repo.reports import remember_message
 
 log = logging.getLogger("duban.outbox")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -117,3 +117,28 @@ async def linked_unit_count(session: AsyncSession) -> int:
     """How many units have at least one liaison."""
     rows = await session.scalars(select(ContactUnit.unit_id).distinct())
     return len(rows.all())
+
+
+async def liaisons_of(session: AsyncSession, *, unit_id: int) -> list[Contact]:
+    """The reachable liaisons of one unit."""
+    return (await liaisons_by_unit(session, unit_ids=[unit_id])).get(unit_id, [])
+
+
+async def coordinators(session: AsyncSession, *, extra_ids: Sequence[int] = ()) -> list[Contact]:
+    """Every known coordinator contact (by flag or by configured Telegram id)."""
+    query = select(Contact).where(
+        (Contact.is_coordinator.is_(True)) | (Contact.telegram_id.in_(list(extra_ids)))
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def mark_unreachable(session: AsyncSession, *, contact_id: int, now: datetime) -> None:
+    """Telegram said the person blocked the bot."""
+    await session.execute(
+        update(Contact).where(Contact.id == contact_id).values(unreachable_at=now)
+    )
+
+
+async def contact_with_units(session: AsyncSession, *, contact_id: int) -> Contact | None:
+    """A contact by id, with its units loaded."""
+    return await session.get(Contact, contact_id, options=[selectinload(Contact.units)])

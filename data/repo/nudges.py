@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.models import NudgeClaim
+from data.repo.bulk import insert_new
 
 
-async def claim(session: AsyncSession, *, key: str, kind: str, now: datetime) -> bool:
-    """Take a nudge key; False when it was taken before (by this or another worker)."""
-    if await session.get(NudgeClaim, key) is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(NudgeClaim(key=key, kind=kind, created_at=now))
-    except IntegrityError:
-        return False
-    return True
+async def claim_keys(session: AsyncSession, *, keys: Mapping[str, str], now: datetime) -> set[str]:
+    """Take the nudge keys (key -> kind) nobody took before, by this or another worker, in
+    one statement; returns the keys this call took."""
+    rows = [{"key": key, "kind": kind, "created_at": now} for key, kind in keys.items()]
+    return await insert_new(session, NudgeClaim, rows, key=NudgeClaim.key)
+
+
+async def claimed(session: AsyncSession, *, keys: Collection[str]) -> set[str]:
+    """Which of the keys were claimed already."""
+    if not keys:
+        return set()
+    rows = await session.scalars(select(NudgeClaim.key).where(NudgeClaim.key.in_(list(keys))))
+    return set(rows.all())
 
 
 async def count_prefix(session: AsyncSession, *, prefix: str) -> int:
@@ -31,8 +35,3 @@ async def count_prefix(session: AsyncSession, *, prefix: str) -> int:
         )
         or 0
     )
-
-
-async def is_claimed(session: AsyncSession, *, key: str) -> bool:
-    """Whether a key was claimed."""
-    return await session.get(NudgeClaim, key) is not None

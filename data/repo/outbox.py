@@ -2,52 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Result, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, CursorResult, Result, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.models import OutboxMessage
+from data.repo.bulk import insert_new
 
 
-async def enqueue(
-    session: AsyncSession,
-    *,
-    chat_id: int,
-    payload: dict[str, Any],
-    kind: str,
-    now: datetime,
-    contact_id: int | None = None,
-    dedupe_key: str | None = None,
-    batch: str | None = None,
-    not_before: datetime | None = None,
-) -> OutboxMessage | None:
-    """Queue a message; with a dedupe key already queued, nothing happens and None is returned."""
-    message = OutboxMessage(
-        chat_id=chat_id,
-        payload=payload,
-        kind=kind,
-        contact_id=contact_id,
-        dedupe_key=dedupe_key,
-        batch=batch,
-        state="queued",
-        attempts=0,
-        not_before=not_before or now,
-        created_at=now,
-    )
-    if dedupe_key is None:
-        session.add(message)
-        await session.flush()
-        return message
-    try:
-        async with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        return None
-    return message
+async def enqueue(session: AsyncSession, *, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Queue messages (each a dict of OutboxMessage columns) in one batch of statements; a row
+    whose dedupe key is already queued is skipped. Returns how many were queued."""
+    if not rows:
+        return 0
+    keyed = [r for r in rows if r.get("dedupe_key") is not None]
+    plain = [r for r in rows if r.get("dedupe_key") is None]
+    if plain:
+        await session.execute(insert(OutboxMessage), plain)
+    taken = await insert_new(session, OutboxMessage, keyed, key=OutboxMessage.dedupe_key)
+    return len(plain) + len(taken)
 
 
 async def claim(

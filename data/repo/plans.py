@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -205,3 +206,19 @@ async def plan_tree(session: AsyncSession, *, plan_id: int) -> list[tuple[Sectio
         )
     ).all()
     return [(s, [t for t in s.tasks if not t.retired]) for s in sections]
+
+
+async def open_plans(session: AsyncSession) -> list[Plan]:
+    """Plans not closed yet, oldest first."""
+    rows = await session.scalars(select(Plan).where(Plan.closed_at.is_(None)).order_by(Plan.id))
+    return list(rows.all())
+
+
+async def close_plans(session: AsyncSession, *, plan_ids: Collection[int], now: datetime) -> None:
+    """Mark plans closed (periods and nudges stop); their tasks and reports stay."""
+    if plan_ids:
+        await session.execute(
+            update(Plan)
+            .where(Plan.id.in_(list(plan_ids)), Plan.closed_at.is_(None))
+            .values(closed_at=now)
+        )

@@ -3,49 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from data.models import (
     Attachment,
-    Chase,
     Contact,
-    ContactUnit,
     MessageRef,
-    Period,
     Report,
     ReportDraft,
     Task,
-    TaskUnit,
     Unit,
 )
-
-# --- periods ------------------------------------------------------------------------------
-
-
-async def ensure_period(
-    session: AsyncSession, *, plan_id: int, kind: str, start: date, end: date, due: date
-) -> Period:
-    """The stored period of a plan starting on a day, created on first use."""
-    query = select(Period).where(Period.plan_id == plan_id, Period.start == start)
-    period = await session.scalar(query)
-    if period is not None:
-        return period
-    try:
-        async with session.begin_nested():
-            period = Period(plan_id=plan_id, kind=kind, start=start, end=end, due_date=due)
-            session.add(period)
-    except IntegrityError:
-        # Another update created it between our read and write.
-        period = await session.scalar(query)
-        assert period is not None  # noqa: S101 - the unique key says it exists now
-    return period
-
 
 # --- drafts -------------------------------------------------------------------------------
 
@@ -73,11 +46,36 @@ async def take_draft(session: AsyncSession, *, draft_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-async def idle_drafts(session: AsyncSession, *, before: datetime) -> Sequence[ReportDraft]:
-    """Drafts untouched since a moment (the idle timeout sweep)."""
-    return (
-        await session.scalars(select(ReportDraft).where(ReportDraft.updated_at < before))
+async def take_idle_drafts(
+    session: AsyncSession, *, before: datetime
+) -> list[tuple[ReportDraft, Contact]]:
+    """End the conversations untouched since a moment: each draft (deleted here, so a second
+    worker's sweep finds nothing) with its person."""
+    rows = (
+        await session.execute(
+            select(ReportDraft, Contact)
+            .join(Contact, Contact.id == ReportDraft.contact_id)
+            .where(ReportDraft.updated_at < before)
+        )
     ).all()
+    taken = (
+        set(
+            (
+                await session.scalars(
+                    delete(ReportDraft)
+                    .where(
+                        ReportDraft.id.in_([draft.id for draft, _ in rows]),
+                        ReportDraft.updated_at < before,
+                    )
+                    .returning(ReportDraft.id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).all()
+        )
+        if rows
+        else set()
+    )
+    return [(draft, contact) for draft, contact in rows if draft.id in taken]
 
 
 # --- reports ------------------------------------------------------------------------------
@@ -157,11 +155,6 @@ async def contributions(
     return [(r, name) for r, name in rows.all()]
 
 
-async def report_with_context(session: AsyncSession, *, report_id: int) -> Report | None:
-    """A report by id."""
-    return await session.get(Report, report_id)
-
-
 def review_report(
     report: Report, *, accepted: bool, reviewer_id: int | None, reason: str | None, now: datetime
 ) -> None:
@@ -170,34 +163,6 @@ def review_report(
     report.reviewed_by = reviewer_id
     report.reviewed_at = now
     report.review_reason = reason
-
-
-async def role_of(session: AsyncSession, *, task_id: int, unit_id: int) -> str | None:
-    """A unit's own role on a task (not through a collective)."""
-    return await session.scalar(
-        select(TaskUnit.role).where(TaskUnit.task_id == task_id, TaskUnit.unit_id == unit_id)
-    )
-
-
-async def liaisons_of(session: AsyncSession, *, unit_id: int) -> list[Contact]:
-    """The reachable liaisons of a unit."""
-    return list(
-        (
-            await session.scalars(
-                select(Contact)
-                .join(ContactUnit, ContactUnit.contact_id == Contact.id)
-                .where(ContactUnit.unit_id == unit_id, Contact.unreachable_at.is_(None))
-            )
-        ).all()
-    )
-
-
-async def coordinators(session: AsyncSession, *, extra_ids: Sequence[int] = ()) -> list[Contact]:
-    """Every known coordinator contact (by flag or by configured Telegram id)."""
-    query = select(Contact).where(
-        (Contact.is_coordinator.is_(True)) | (Contact.telegram_id.in_(list(extra_ids)))
-    )
-    return list((await session.scalars(query)).all())
 
 
 # --- message refs -------------------------------------------------------------------------
@@ -233,13 +198,6 @@ async def message_ref(
     return await session.get(MessageRef, (chat_id, message_id))
 
 
-async def mark_unreachable(session: AsyncSession, *, contact_id: int, now: datetime) -> None:
-    """Telegram said the person blocked the bot."""
-    await session.execute(
-        update(Contact).where(Contact.id == contact_id).values(unreachable_at=now)
-    )
-
-
 async def all_reports(
     session: AsyncSession, *, plan_id: int
 ) -> list[tuple[Report, int, str, str | None]]:
@@ -253,41 +211,3 @@ async def all_reports(
         .order_by(Report.created_at, Report.id)
     )
     return [(r, number, unit, sender) for r, number, unit, sender in rows.all()]
-
-
-# --- chases (催办) ------------------------------------------------------------------------
-
-
-async def add_chase(
-    session: AsyncSession,
-    *,
-    period_id: int,
-    unit_id: int,
-    contact_id: int,
-    sent_by: int | None,
-    now: datetime,
-) -> Chase:
-    """Record a 催办 to one liaison."""
-    chase = Chase(
-        period_id=period_id,
-        unit_id=unit_id,
-        contact_id=contact_id,
-        sent_by=sent_by,
-        created_at=now,
-    )
-    session.add(chase)
-    await session.flush()
-    return chase
-
-
-async def latest_chases(session: AsyncSession, *, period_id: int) -> dict[int, Chase]:
-    """Each unit's latest chase in a period (an acknowledged one wins a tie)."""
-    rows = await session.scalars(
-        select(Chase).where(Chase.period_id == period_id).order_by(Chase.created_at, Chase.id)
-    )
-    out: dict[int, Chase] = {}
-    for chase in rows:
-        held = out.get(chase.unit_id)
-        if held is None or held.acknowledged_at is None or chase.acknowledged_at is not None:
-            out[chase.unit_id] = chase
-    return out

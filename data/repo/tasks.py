@@ -13,7 +13,6 @@ from sqlalchemy.orm import aliased, selectinload
 from data.models import (
     CollectiveMember,
     Contact,
-    Period,
     Report,
     Section,
     Task,
@@ -131,13 +130,6 @@ async def count_tasks(session: AsyncSession, *, plan_id: int) -> int:
     )
 
 
-async def period_at(session: AsyncSession, *, plan_id: int, start: date) -> Period | None:
-    """The stored period of a plan starting on a day, if any report created it."""
-    return await session.scalar(
-        select(Period).where(Period.plan_id == plan_id, Period.start == start)
-    )
-
-
 async def current_reports(
     session: AsyncSession, *, period_id: int, task_ids: Collection[int], unit_ids: Collection[int]
 ) -> dict[tuple[int, int], Report]:
@@ -177,11 +169,6 @@ async def report_history(
         .limit(limit)
     )
     return [HistoryRow(r, unit, sender) for r, unit, sender in rows.all()]
-
-
-async def section_title(session: AsyncSession, *, section_id: int) -> str:
-    """A section's title."""
-    return str(await session.scalar(select(Section.title).where(Section.id == section_id)) or "")
 
 
 async def reported_pairs(session: AsyncSession, *, period_id: int) -> set[tuple[int, int]]:

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from data.models import Contact, Task, Unit
 from data.repo.contacts import link_unit, upsert_contact
-from data.repo.reports import add_report_version, ensure_period
+from data.repo.periods import ensure_period
+from data.repo.reports import add_report_version
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -1,0 +1,99 @@
+"""The text and buttons of the clock's messages: nudges, reminders and the coordinators' digest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot import callback_data
+from bot.buttons import task_rows
+from bot.calendar.clock import PlanMoment
+from bot.delivery.queue import Button
+from bot.i18n import LANGUAGES, Lang, date_text, h, t
+
+MAX_ITEMS = 25
+MAX_BUTTONS = 20
+MAX_DIGEST_LINES = 40
+
+
+@dataclass(frozen=True)
+class Item:
+    """One task a unit owes."""
+
+    task_id: int
+    number: int
+    title: str
+    unit_id: int
+    unit: str
+    role: str
+
+
+def headers(key: str, moment: PlanMoment, **values: object) -> dict[Lang, str]:
+    """A message's first line in each language; {count} is left to fill per message."""
+    out: dict[Lang, str] = {}
+    for lang in LANGUAGES:
+        shown = {k: date_text(lang, v) if isinstance(v, date) else v for k, v in values.items()}
+        due = date_text(lang, moment.due)
+        out[lang] = t(
+            lang,
+            key,
+            **{"count": "{count}", "period": moment.span.label(lang), "due": due} | shown,
+        )
+    return out
+
+
+def render(lang: Lang, header: str, items: Sequence[Item]) -> str:
+    """A nudge: its header, one line per task owed (at most MAX_ITEMS), and how to answer."""
+    lines = [header, ""]
+    for item in items[:MAX_ITEMS]:
+        lines.append(
+            t(
+                lang,
+                "nudge.item",
+                number=item.number,
+                title=h(item.title),
+                unit=h(item.unit),
+                role=t(lang, f"role.{item.role}"),
+            )
+        )
+    if len(items) > MAX_ITEMS:
+        lines.append(t(lang, "nudge.more", count=len(items) - MAX_ITEMS))
+    lines += ["", t(lang, "nudge.footer")]
+    return "\n".join(lines)
+
+
+def nudge_buttons(
+    lang: Lang, items: Sequence[Item], snooze: tuple[int, str] | None
+) -> list[list[Button]]:
+    """A report button per task (at most MAX_BUTTONS), then 稍后提醒 when it may be snoozed."""
+    rows = task_rows(((i.task_id, i.unit_id, i.number) for i in items), limit=MAX_BUTTONS)
+    if snooze is not None:
+        rows.append([Button(t(lang, "button.snooze"), callback_data.snooze(*snooze))])
+    return rows
+
+
+def digest_text(
+    lang: Lang,
+    moment: PlanMoment,
+    owing: dict[int, list[Item]],
+    names: dict[int, str],
+    *,
+    orphans: Sequence[int],
+) -> str:
+    """The coordinators' digest after the due day: late units, worst first, and those nobody
+    can reach."""
+    period = moment.span.label(lang)
+    if not owing:
+        return t(lang, "digest.none", period=period)
+    due = date_text(lang, moment.due)
+    lines = [t(lang, "digest.header", period=period, due=due, count=len(owing))]
+    ranked = sorted(owing.items(), key=lambda kv: (-len(kv[1]), names[kv[0]]))
+    lines += [
+        t(lang, "digest.line", unit=h(names[u]), count=len(items))
+        for u, items in ranked[:MAX_DIGEST_LINES]
+    ]
+    if orphans:
+        units = "、".join(sorted(names[u] for u in orphans))
+        lines += ["", t(lang, "digest.no_liaison", units=h(units))]
+    return "\n".join(lines)
