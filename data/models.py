@@ -226,7 +226,9 @@ class TaskAssignment(Base):
     task_id: Mapped[int] = mapped_column(
         ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
     )
-    collective_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    collective_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id"), primary_key=True, index=True
+    )
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True, index=True)
 
 
@@ -276,11 +278,11 @@ class Invite(Base):
     # NULL unit with for_coordinator=True is a coordinator invite.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     for_coordinator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    used_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -327,16 +329,16 @@ class Report(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     role: Mapped[str] = mapped_column(String(4), default=LEAD)
     status: Mapped[str] = mapped_column(String(20))
     percent: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text, default="")
     # An edit is a new row pointing at the version it replaces.
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     review: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
-    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_reason: Mapped[str | None] = mapped_column(Text)
     # When the first version of this period's report arrived (on-time accounting).
@@ -399,7 +401,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))
     entity: Mapped[str] = mapped_column(String(50))
@@ -425,10 +427,10 @@ class ReportDraft(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), unique=True
     )
     kind: Mapped[str] = mapped_column(String(10), default="report")
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     # The report being edited (kind 'report') or returned (kind 'return').
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     step: Mapped[str] = mapped_column(String(12))
     status: Mapped[str | None] = mapped_column(String(20))
     percent: Mapped[int | None] = mapped_column(Integer)
@@ -447,8 +449,8 @@ class MessageRef(Base):
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -476,9 +478,9 @@ class Chase(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
-    sent_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -495,7 +497,7 @@ class Broadcast(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_by: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(10), default="draft")
     step: Mapped[str] = mapped_column(String(12), default="audience")
