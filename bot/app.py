@@ -30,6 +30,7 @@ from bot.delivery.sender import Limits, OutboxSender
 from bot.i18n import t
 from bot.lights import LightThresholds
 from bot.notices import notify_blocked
+from bot.sequencing import ChatSequencedProcessor
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage
@@ -215,6 +216,8 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=DubanContext))
+        # One chat's updates in order, different chats side by side (bot/sequencing.py).
+        .concurrent_updates(ChatSequencedProcessor())
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
