@@ -157,6 +157,8 @@ async def _post_stop(application: DubanApp) -> None:
 
 
 async def _post_shutdown(application: DubanApp) -> None:
+    services: Services = application.bot_data["services"]
+    services.offload.shutdown()
     outbox_bot: Bot | None = application.bot_data.get("outbox_bot")
     if outbox_bot is not None:
         await outbox_bot.shutdown()

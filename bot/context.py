@@ -12,6 +12,7 @@ from bot.calendar.clock import Clock, PlanMoment, plan_moment
 from bot.calendar.workdays import Calendar
 from bot.delivery.sender import OutboxSender
 from bot.lights import LightThresholds
+from bot.offload import Offload
 from bot.settings import Settings
 from data.models import Plan
 
@@ -35,6 +36,8 @@ class Services:
         self.thresholds = thresholds
         self.bot_username: str | None = settings.bot_username
         self.outbox: OutboxSender | None = None
+        # Workbooks and charts are built in worker processes (bot/offload.py).
+        self.offload = Offload()
 
     def wake_outbox(self) -> None:
         """Messages were queued: let the sender look now."""

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
 
 from bot import callback_data as callbacks
-from bot.calendar.clock import PlanMoment
-from bot.charts import LIGHT_ORDER, status_chart
+from bot.charts import LIGHT_ORDER
 from bot.chasing import Late, acknowledge, chase, late_units
 from bot.context import DubanContext
 from bot.coordination import assign as assign_units
 from bot.coordination import find_task, parse_day, set_deadline, set_due_day
 from bot.i18n import Lang, date_text, full_date_text, h, t
-from bot.ledger import Ledger, build_ledger, overview, workbook_bytes
+from bot.ledger.jobs import LedgerJob, export_workbook, ledger_job, status_figures
+from bot.ledger.model import section_label
 from bot.linking import create_invite, deep_link
-from bot.plan.numerals import section_numeral
 from data.models import Plan, Task
 from data.repo.tasks import count_tasks
 from data.repo.units import resolve_unit
@@ -91,29 +89,28 @@ async def invite(update: Update, context: DubanContext) -> None:
 
 
 async def export(update: Update, context: DubanContext) -> None:
-    """/export: the ledger as an .xlsx workbook, sent as a document."""
-    found = await _ledger(update, context)
+    """/export: the ledger as an .xlsx workbook, built in a worker process, sent as a document."""
+    found = await _coordinator_plan(update, context)
     if found is None:
         return
-    caller, plan, moment, ledger = found
+    caller, plan = found
     lang = caller.lang
-    tz = context.settings.tz
-    # Building a workbook is CPU work: keep it off the event loop.
-    data = await asyncio.to_thread(workbook_bytes, ledger, lang=lang, tz=tz)
-    today = moment.today
     chat = update.effective_chat
     if chat is None:
         return
-    period = moment.span.label(lang)
+    await reply(update, t(lang, "ledger.building"))
+    job = _job(context, plan_id=plan.id, lang=lang)
+    built = await context.services.offload.run(("export", plan.id, lang), export_workbook, job)
+    moment = built.ledger.moment
     await chat.send_document(
-        document=data,
-        filename=f"{t(lang, 'ledger.filename')}-{today:%Y%m%d}.xlsx",
+        document=built.data,
+        filename=f"{t(lang, 'ledger.filename')}-{moment.today:%Y%m%d}.xlsx",
         caption=t(
             lang,
             "ledger.caption",
             document=h(plan.document),
-            period=period,
-            date=full_date_text(lang, today),
+            period=moment.span.label(lang),
+            date=full_date_text(lang, moment.today),
         ),
         parse_mode=ParseMode.HTML,
     )
@@ -131,28 +128,29 @@ async def _coordinator(
     return caller
 
 
-async def _ledger(
-    update: Update, context: DubanContext
-) -> tuple[Caller, Plan, PlanMoment, Ledger] | None:
-    """For /export and /status: the coordinator, the plan, its moment and the ledger."""
+def _job(context: DubanContext, *, plan_id: int, lang: Lang) -> LedgerJob:
+    services = context.services
+    return ledger_job(
+        services.settings,
+        plan_id=plan_id,
+        lang=lang,
+        now=context.now(),
+        thresholds=services.thresholds,
+    )
+
+
+async def _coordinator_plan(update: Update, context: DubanContext) -> tuple[Caller, Plan] | None:
+    """For /export and /status: the coordinator and the plan, or a refusal already sent."""
     async with context.sessions() as session:
         caller = await _coordinator(update, context, session)
         if caller is None:
             return None
         plan = await current_plan(session)
-        if plan is None:
-            await reply(update, t(caller.lang, "not_linked"))
-            return None
-        moment = context.moment(plan)
-        ledger = await build_ledger(
-            session,
-            plan=plan,
-            moment=moment,
-            calendar=context.services.calendar,
-            thresholds=context.services.thresholds,
-        )
         await session.commit()
-    return caller, plan, moment, ledger
+    if plan is None:
+        await reply(update, t(caller.lang, "not_linked"))
+        return None
+    return caller, plan
 
 
 async def _task_or_say(
@@ -406,26 +404,26 @@ async def ack_callback(update: Update, context: DubanContext) -> None:
     await query.answer(t(caller.lang, "chase.acked"))
 
 
-def _section_label(number: int, title: str) -> str:
-    numeral = section_numeral(number)
-    short = title[2:] if title.startswith("关于") else title
-    return f"{numeral}、{short[:10]}"
-
-
 async def status(update: Update, context: DubanContext) -> None:
-    """/status: this period's reporting rate, lights by section, on-time ranking and a chart."""
-    found = await _ledger(update, context)
+    """/status: this period's reporting rate, lights by section, on-time ranking and a chart
+    (worked out in a worker process; Telegram shows "sending a photo…" meanwhile)."""
+    found = await _coordinator_plan(update, context)
     if found is None:
         return
-    caller, _plan, moment, ledger = found
+    caller, plan = found
     lang = caller.lang
-    numbers = overview(ledger)
-    span = moment.span
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
+    job = _job(context, plan_id=plan.id, lang=lang)
+    figures = await context.services.offload.run(("status", plan.id, lang), status_figures, job)
+    numbers, moment = figures.overview, figures.ledger.moment
     lines = [
         t(
             lang,
             "overview.header",
-            period=span.label(lang),
+            period=moment.span.label(lang),
             due=date_text(lang, moment.due),
         ),
         t(
@@ -444,7 +442,7 @@ async def status(update: Update, context: DubanContext) -> None:
             t(
                 lang,
                 "overview.section_line",
-                section=h(_section_label(number, title)),
+                section=h(section_label(number, title)),
                 lights=lights,
             )
         )
@@ -455,16 +453,4 @@ async def status(update: Update, context: DubanContext) -> None:
         for r in top
     ]
     await reply(update, "\n".join(lines))
-    chart_top = numbers.ranking[:15]
-    png = await asyncio.to_thread(
-        status_chart,
-        title=t(lang, "overview.chart_title"),
-        sections=[(_section_label(n, ti), c) for n, ti, c in numbers.sections],
-        light_names={light: t(lang, f"light.{light.value}") for light in LIGHT_ORDER},
-        ranking=[(r.unit, r.on_time / r.owed if r.owed else 1.0) for r in chart_top],
-        ranking_title=t(lang, "overview.chart_ranking", count=len(chart_top)),
-        count_label=t(lang, "overview.chart_count"),
-    )
-    chat = update.effective_chat
-    if chat is not None:
-        await chat.send_photo(photo=png, filename="status.png")
+    await chat.send_photo(photo=figures.png, filename="status.png")

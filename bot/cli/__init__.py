@@ -346,9 +346,8 @@ async def cmd_nudges(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the ledger workbook (the same as /export) to a file."""
-    from bot.calendar.clock import plan_moment
     from bot.i18n import lang_of
-    from bot.ledger import build_ledger, workbook_bytes
+    from bot.ledger.jobs import export_workbook, ledger_job
     from bot.lights import LightThresholds
 
     target = Path(args.file)
@@ -356,30 +355,22 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"{target}: the file name must end in .xlsx")
     if not target.parent.resolve().is_dir():
         raise CliError(f"folder {target.parent} does not exist")
-    calendar = calendar_for(settings.calendar_file)
-
-    async def work(session: AsyncSession) -> Any:
-        plan = await get_plan(session)
-        if plan is None:
-            raise CliError("no plan imported yet: run 'duban import PLAN' first")
-        moment = plan_moment(plan, now=datetime.now(UTC), tz=settings.tz, calendar=calendar)
-        ledger = await build_ledger(
-            session, plan=plan, moment=moment, calendar=calendar, thresholds=LightThresholds()
-        )
-        await session.commit()
-        return ledger
-
-    ledger = await _with_session(settings, work)
-    lang = lang_of(args.lang)
+    plan = await _with_session(settings, lambda s: get_plan(s))
+    if plan is None:
+        raise CliError("no plan imported yet: run 'duban import PLAN' first")
+    job = ledger_job(
+        settings,
+        plan_id=plan.id,
+        lang=lang_of(args.lang),
+        now=datetime.now(UTC),
+        thresholds=LightThresholds(),
+    )
+    built = await asyncio.to_thread(export_workbook, job, args.all_years)
     try:
-        data = await asyncio.to_thread(workbook_bytes, ledger, lang=lang, tz=settings.tz)
-        await asyncio.to_thread(target.write_bytes, data)
+        await asyncio.to_thread(target.write_bytes, built.data)
     except OSError as exc:
         raise CliError(f"cannot write {target}: {exc.strerror}") from exc
-    print(
-        f"wrote {target}: {len(ledger.tasks)} tasks, {len(ledger.reports)} reports, "
-        f"{len(ledger.rates)} units"
-    )
+    print(f"wrote {target}: {built.tasks} tasks, {built.reports} reports, {built.units} units")
     return 0
 
 
@@ -502,6 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the ledger workbook (.xlsx)")
     p.add_argument("file", help="the .xlsx file to write")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="headers' language")
+    p.add_argument(
+        "--all-years", action="store_true", help="every report version, not only the plan year's"
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("nudges", help="show the nudges due at a moment (--dry-run)")

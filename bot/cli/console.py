@@ -640,7 +640,8 @@ async def run_console(
         finally:
             await application.shutdown()
     finally:
-        # PTB runs post_shutdown only from run_polling/run_webhook: dispose the engine here.
+        # PTB runs post_shutdown only from run_polling/run_webhook: clean up here.
+        application.bot_data["services"].offload.shutdown()
         await engine.dispose()
     return 0
 

@@ -222,3 +222,18 @@ async def close_plans(session: AsyncSession, *, plan_ids: Collection[int], now: 
             .where(Plan.id.in_(list(plan_ids)), Plan.closed_at.is_(None))
             .values(closed_at=now)
         )
+
+
+async def section_titles(session: AsyncSession, *, plan_id: int) -> list[tuple[int, str]]:
+    """A plan's sections as (number, title), in order."""
+    rows = await session.execute(
+        select(Section.number, Section.title)
+        .where(Section.plan_id == plan_id)
+        .order_by(Section.number)
+    )
+    return [(number, title) for number, title in rows.all()]
+
+
+async def get_plan_by_id(session: AsyncSession, *, plan_id: int) -> Plan | None:
+    """A plan by id."""
+    return await session.get(Plan, plan_id)

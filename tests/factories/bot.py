@@ -59,6 +59,7 @@ async def running_bot(
         async with BotHarness(application, api=api, run_post_init=post_init) as harness:
             yield harness
     finally:
+        application.bot_data["services"].offload.shutdown()
         await application.bot_data["engine"].dispose()
 
 

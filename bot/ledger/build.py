@@ -1,0 +1,117 @@
+"""Reading a plan's ledger for the period in force: a few set-based queries, lights computed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.calendar.clock import PlanMoment
+from bot.calendar.workdays import Calendar
+from bot.ledger.model import Latest, Ledger, TaskRow, UnitRate
+from bot.lights import LightThresholds, ReportStatus, aggregate_light, compute_light
+from data.models import Plan
+from data.repo.ledger import (
+    current_report_rows,
+    live_task_rows,
+    task_unit_names,
+    unit_names,
+    units_with_liaisons,
+)
+from data.repo.periods import ensure_period
+from data.repo.plans import section_titles
+from data.repo.tasks import duties_of_units
+
+
+async def read_ledger(
+    session: AsyncSession,
+    *,
+    plan: Plan,
+    moment: PlanMoment,
+    calendar: Calendar,
+    thresholds: LightThresholds,
+) -> Ledger:
+    """The ledger of the period in force: each task's light and latest lead report, and each
+    lead unit's reporting rate."""
+    span = moment.span
+    period = await ensure_period(
+        session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
+    )
+    leads_of: dict[int, list[int]] = defaultdict(list)
+    for duty in await duties_of_units(session, plan_id=plan.id, unit_ids=None):
+        if duty.role == "lead":
+            leads_of[duty.task_id].append(duty.unit_id)
+    names_of: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for task_id, name, role in await task_unit_names(session, plan_id=plan.id):
+        names_of[task_id][0 if role == "lead" else 1].append(name)
+    current = {
+        (row.task_id, row.unit_id): row
+        for row in await current_report_rows(session, plan_id=plan.id, period_id=period.id)
+    }
+    ledger = Ledger(
+        plan_id=plan.id,
+        document=plan.document,
+        year=plan.year,
+        moment=moment,
+        sections=await section_titles(session, plan_id=plan.id),
+    )
+    for task_id, number, text, deadline, section in await live_task_rows(session, plan_id=plan.id):
+        mine = [current.get((task_id, unit_id)) for unit_id in leads_of.get(task_id, [])]
+        light = aggregate_light(
+            compute_light(
+                today=moment.today,
+                due=moment.due,
+                deadline=deadline or moment.year_end,
+                status=ReportStatus(r.status) if r else None,
+                percent=r.percent if r else None,
+                year_start=moment.year_start,
+                year_end=moment.year_end,
+                calendar=calendar,
+                thresholds=thresholds,
+            )
+            for r in mine
+        )
+        latest = max((r for r in mine if r), key=lambda r: r.created_at, default=None)
+        lead, co = names_of[task_id]
+        ledger.tasks.append(
+            TaskRow(section, number, text, lead, co, light, _latest(latest) if latest else None)
+        )
+    ledger.rates = await _rates(session, leads_of=leads_of, current=current, moment=moment)
+    return ledger
+
+
+def _latest(row: Any) -> Latest:
+    return Latest(row.status, row.percent, row.text, row.created_at, row.full_name)
+
+
+async def _rates(
+    session: AsyncSession,
+    *,
+    leads_of: dict[int, list[int]],
+    current: dict[tuple[int, int], Any],
+    moment: PlanMoment,
+) -> list[UnitRate]:
+    owed: dict[int, list[Any | None]] = defaultdict(list)
+    for task_id, unit_ids in leads_of.items():
+        for unit_id in unit_ids:
+            owed[unit_id].append(current.get((task_id, unit_id)))
+    names = await unit_names(session)
+    linked = await units_with_liaisons(session)
+    rates = []
+    for unit_id, reports in owed.items():
+        done = [r for r in reports if r is not None]
+        on_time = [r for r in done if r.first_submitted_at.date() <= moment.due]
+        rates.append(
+            UnitRate(
+                unit=names[unit_id],
+                owed=len(reports),
+                reported=len(done),
+                on_time=len(on_time),
+                has_liaison=unit_id in linked,
+            )
+        )
+    rates.sort(key=lambda r: (-(r.on_time / r.owed if r.owed else 1), -r.rate, r.unit))
+    for index, rate in enumerate(rates, start=1):
+        rate.rank = index
+    return rates

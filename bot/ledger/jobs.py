@@ -1,0 +1,150 @@
+"""The ledger's heavy jobs, run in a worker process: the workbook and the /status figures.
+
+Each job opens its own database engine from the URL it is given and runs its own event loop,
+so neither the reading of tens of thousands of rows nor openpyxl or matplotlib ever runs on the
+loop that answers users (a thread would not do: it holds the interpreter lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import NullPool
+
+from bot.calendar.clock import plan_moment
+from bot.calendar.workdays import calendar_for
+from bot.charts import LIGHT_ORDER, status_chart
+from bot.i18n import Lang, t
+from bot.ledger.build import read_ledger
+from bot.ledger.model import Ledger, Overview, overview, section_label
+from bot.ledger.workbook import LedgerWorkbook
+from bot.lights import LightThresholds
+from bot.settings import Settings
+from data.db import make_engine, make_sessionmaker
+from data.repo.ledger import stream_history, year_bounds
+from data.repo.plans import get_plan_by_id
+
+CHART_UNITS = 15
+
+
+@dataclass(frozen=True)
+class LedgerJob:
+    """What a worker needs to read one plan's ledger by itself."""
+
+    database_url: str
+    plan_id: int
+    now: datetime
+    timezone: str
+    calendar_file: Path | None
+    thresholds: LightThresholds
+    lang: Lang
+
+
+def ledger_job(
+    settings: Settings, *, plan_id: int, lang: Lang, now: datetime, thresholds: LightThresholds
+) -> LedgerJob:
+    """The job for one plan's ledger as the bot's settings describe its database and calendar."""
+    return LedgerJob(
+        database_url=settings.database_url,
+        plan_id=plan_id,
+        now=now,
+        timezone=settings.timezone,
+        calendar_file=settings.calendar_file,
+        thresholds=thresholds,
+        lang=lang,
+    )
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A written workbook and what it holds."""
+
+    data: bytes
+    tasks: int
+    reports: int
+    units: int
+    ledger: Ledger
+
+
+@dataclass(frozen=True)
+class StatusFigures:
+    """The /status numbers and their chart."""
+
+    ledger: Ledger
+    overview: Overview
+    png: bytes
+
+
+@asynccontextmanager
+async def _session(job: LedgerJob) -> AsyncIterator[AsyncSession]:
+    """A session on the job's own engine (nothing is shared with the bot's process)."""
+    engine = make_engine(job.database_url, poolclass=NullPool)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+async def _ledger(session: AsyncSession, job: LedgerJob) -> Ledger:
+    plan = await get_plan_by_id(session, plan_id=job.plan_id)
+    if plan is None:
+        raise LookupError(f"no plan {job.plan_id}")
+    calendar = calendar_for(job.calendar_file)
+    moment = plan_moment(plan, now=job.now, tz=ZoneInfo(job.timezone), calendar=calendar)
+    ledger = await read_ledger(
+        session, plan=plan, moment=moment, calendar=calendar, thresholds=job.thresholds
+    )
+    await session.commit()  # the period may have been created just now
+    return ledger
+
+
+async def _export(job: LedgerJob, all_years: bool) -> ExportFile:
+    tz = ZoneInfo(job.timezone)
+    async with _session(job) as session:
+        ledger = await _ledger(session, job)
+        book = LedgerWorkbook(ledger, lang=job.lang, tz=tz)
+        since, until = (None, None) if all_years else year_bounds(ledger.year, tz)
+        history = stream_history(session, plan_id=ledger.plan_id, since=since, until=until)
+        async for row in history:
+            book.add_history(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return ExportFile(
+        buffer.getvalue(), len(ledger.tasks), book.history_rows, len(ledger.rates), ledger
+    )
+
+
+def export_workbook(job: LedgerJob, all_years: bool = False) -> ExportFile:
+    """The ledger workbook of a plan (history: the plan's year, or all of it)."""
+    return asyncio.run(_export(job, all_years))
+
+
+async def _status(job: LedgerJob) -> StatusFigures:
+    async with _session(job) as session:
+        ledger = await _ledger(session, job)
+    numbers = overview(ledger)
+    lang = job.lang
+    top = numbers.ranking[:CHART_UNITS]
+    png = status_chart(
+        title=t(lang, "overview.chart_title"),
+        sections=[(section_label(n, title), c) for n, title, c in numbers.sections],
+        light_names={light: t(lang, f"light.{light.value}") for light in LIGHT_ORDER},
+        ranking=[(r.unit, r.on_time / r.owed if r.owed else 1.0) for r in top],
+        ranking_title=t(lang, "overview.chart_ranking", count=len(top)),
+        count_label=t(lang, "overview.chart_count"),
+    )
+    return StatusFigures(ledger, numbers, png)
+
+
+def status_figures(job: LedgerJob) -> StatusFigures:
+    """The /status numbers of a plan and their chart."""
+    return asyncio.run(_status(job))

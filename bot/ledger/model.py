@@ -1,0 +1,98 @@
+"""What the ledger holds, as plain data a worker process can build, pickle and render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.calendar.clock import PlanMoment
+from bot.lights import Light
+from bot.plan.numerals import section_numeral
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A task's latest current report of the period, as the ledger shows it."""
+
+    status: str
+    percent: int | None
+    text: str
+    created_at: datetime
+    sender: str | None
+
+
+@dataclass
+class TaskRow:
+    """One task as the ledger shows it."""
+
+    section: int
+    number: int
+    text: str
+    lead: list[str]
+    co: list[str]
+    light: Light
+    latest: Latest | None
+
+
+@dataclass
+class UnitRate:
+    """A unit's reporting this period: tasks owed, reported, on time, and its rank."""
+
+    unit: str
+    owed: int
+    reported: int
+    on_time: int
+    has_liaison: bool
+    rank: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Share of owed tasks reported (0..1)."""
+        return self.reported / self.owed if self.owed else 1.0
+
+
+@dataclass
+class Ledger:
+    """Everything the ledger shows of one plan's period (its history is streamed apart)."""
+
+    plan_id: int
+    document: str
+    year: int
+    moment: PlanMoment
+    sections: list[tuple[int, str]]
+    tasks: list[TaskRow] = field(default_factory=list)
+    rates: list[UnitRate] = field(default_factory=list)
+
+
+@dataclass
+class Overview:
+    """The numbers /status shows, all taken from the ledger."""
+
+    done_units: int
+    total_units: int
+    sections: list[tuple[int, str, dict[Light, int]]]
+    ranking: list[UnitRate]
+
+    @property
+    def percent(self) -> float:
+        """The reporting rate in percent."""
+        return 100 * self.done_units / self.total_units if self.total_units else 100.0
+
+
+def overview(ledger: Ledger) -> Overview:
+    """Reporting rate (units that reported every task they lead), lights by section, ranking."""
+    counts: dict[int, dict[Light, int]] = {number: {} for number, _title in ledger.sections}
+    for row in ledger.tasks:
+        by_light = counts.setdefault(row.section, {})
+        by_light[row.light] = by_light.get(row.light, 0) + 1
+    sections = [(number, title, counts[number]) for number, title in ledger.sections]
+    done = sum(1 for rate in ledger.rates if rate.reported >= rate.owed)
+    return Overview(
+        done_units=done, total_units=len(ledger.rates), sections=sections, ranking=ledger.rates
+    )
+
+
+def section_label(number: int, title: str) -> str:
+    """A section as /status and its chart name it: its numeral and ten characters of its title."""
+    short = title[2:] if title.startswith("关于") else title
+    return f"{section_numeral(number)}、{short[:10]}"

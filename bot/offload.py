@@ -1,0 +1,61 @@
+"""CPU-heavy work (workbooks, charts) in worker processes, off the loop that answers users.
+
+A thread would not do: it holds the interpreter lock, and a liaison's /mytasks waited seconds
+behind a coordinator's export. Workers are started with `spawn`, never forked from the bot, so
+they share no sockets, database connections or event loop with it. Two people asking for the
+same thing at once (the same export) share one job instead of building it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable, Hashable
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+log = logging.getLogger("duban.offload")
+
+T = TypeVar("T")
+
+# A worker is replaced after this many jobs, so memory a big job left behind is given back.
+JOBS_PER_WORKER = 20
+
+
+class Offload:
+    """A small pool of worker processes, started on first use."""
+
+    def __init__(self, *, workers: int = 2) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._running: dict[Hashable, asyncio.Future[Any]] = {}
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                max_tasks_per_child=JOBS_PER_WORKER,
+            )
+        return self._pool
+
+    async def run(self, key: Hashable, job: Callable[..., T], *args: Any) -> T:
+        """Run `job(*args)` in a worker; a caller asking for the same `key` while it runs gets
+        the same result."""
+        running = self._running.get(key)
+        if running is None:
+            loop = asyncio.get_running_loop()
+            running = loop.run_in_executor(self._executor(), partial(job, *args))
+            self._running[key] = running
+            running.add_done_callback(lambda _done: self._running.pop(key, None))
+        # A caller that gives up (its update cancelled) must not cancel the others' job.
+        result: T = await asyncio.shield(running)
+        return result
+
+    def shutdown(self) -> None:
+        """Stop the workers (jobs in hand are abandoned)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

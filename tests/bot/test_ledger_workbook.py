@@ -1,0 +1,156 @@
+"""The ledger workbook, cell for cell, on the seed plan with a month of varied reports."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import openpyxl
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.ledger.jobs import LedgerJob, export_workbook
+from bot.lights import LightThresholds
+from data.models import Report, Task, Unit
+from data.repo.periods import ensure_period
+from data.repo.reports import add_report_version, review_report
+from tests.factories.people import liaison
+from tests.factories.plans import load_seed
+
+Sessions = async_sessionmaker[AsyncSession]
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 6, 20, 10, 0, tzinfo=TZ)
+GOLDEN = Path(__file__).parent / "golden" / "ledger_seed_2026_06.json"
+
+# (unit, task number, period month, status, percent, text, minutes after the first report)
+REPORTS = [
+    ("市发改委", 2, 5, "on_track", 40, "五月:投资项目按序推进", 0),
+    ("市发改委", 2, 6, "at_risk", 35, "六月:两个项目用地未落实", 10),
+    ("市发改委", 2, 6, "at_risk", 45, "六月(修改):一个项目用地已落实", 20),
+    ("市发改委", 5, 6, "on_track", 60, "按计划推进", 30),
+    ("市发改委", 7, 6, "blocked", 10, "资金未到位 <需协调>", 40),
+    ("市财政局", 3, 6, "done", 100, "已完成", 50),
+    ("江宁区政府", 40, 6, "on_track", None, "配合开展工作", 60),
+    ("市卫健委", 1, 6, "needs_coordination", 50, "=SUM(A1)", 70),
+]
+
+
+async def build_june(sessions: Sessions) -> None:
+    """The seed plan in 2026 and the reports above; 市发改委's task 5 accepted, 7 returned."""
+    await load_seed(sessions, year=2026)
+    people = {}
+    for index, unit in enumerate(("市发改委", "市财政局", "江宁区政府", "市卫健委")):
+        people[unit] = await liaison(
+            sessions, 7100 + index, unit, now=NOW - timedelta(days=30), name=f"联络员{index}"
+        )
+    start = datetime(2026, 5, 20, 9, 0, tzinfo=TZ)
+    async with sessions() as session:
+        plan_id = (await session.scalars(select(Task.plan_id))).first()
+        assert plan_id is not None
+        periods = {
+            month: await ensure_period(
+                session,
+                plan_id=plan_id,
+                kind="month",
+                start=date(2026, month, 1),
+                end=date(2026, month, 30 if month == 6 else 31),
+                due=date(2026, month, 25),
+            )
+            for month in (5, 6)
+        }
+        units = {u.name: u for u in (await session.scalars(select(Unit))).all()}
+        tasks = {t.number: t for t in (await session.scalars(select(Task))).all()}
+        stored = {}
+        for unit, number, month, status, percent, text, minutes in REPORTS:
+            at = (start if month == 5 else NOW - timedelta(days=8)) + timedelta(minutes=minutes)
+            stored[(unit, number, month)] = await add_report_version(
+                session,
+                task_id=tasks[number].id,
+                unit_id=units[unit].id,
+                period_id=periods[month].id,
+                contact_id=people[unit],
+                role="co" if unit == "江宁区政府" else "lead",
+                status=status,
+                percent=percent,
+                text=text,
+                attachments=[],
+                now=at,
+            )
+        later = NOW - timedelta(days=1)
+        review_report(
+            stored[("市发改委", 5, 6)], accepted=True, reviewer_id=None, reason=None, now=later
+        )
+        review_report(
+            stored[("市发改委", 7, 6)],
+            accepted=False,
+            reviewer_id=None,
+            reason="请补充",
+            now=later,
+        )
+        await session.commit()
+
+
+def cells(data: bytes) -> dict[str, Any]:
+    """Every sheet's title and cell values (dates as ISO text), in order."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    out: dict[str, Any] = {}
+    for sheet in book.worksheets:
+        out[sheet.title] = [
+            [v.isoformat() if isinstance(v, datetime) else v for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+    return out
+
+
+def golden() -> dict[str, Any]:
+    """The workbook as the ledger wrote it before it was streamed (kept in tests/bot/golden)."""
+    return json.loads(GOLDEN.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+async def test_streamed_workbook_equals_the_ledger_as_it_was(
+    database_url: str, sessions: Sessions
+) -> None:
+    await build_june(sessions)
+    job = LedgerJob(
+        database_url=database_url,
+        plan_id=1,
+        now=NOW,
+        timezone="Asia/Shanghai",
+        calendar_file=None,
+        thresholds=LightThresholds(),
+        lang="zh",
+    )
+    expected = golden()
+    for lang in ("zh", "en"):
+        built = await asyncio.to_thread(export_workbook, replace(job, lang=lang))
+        assert cells(built.data) == expected[lang]
+    assert (built.tasks, built.reports) == (100, 8)
+
+
+async def test_history_is_the_plan_year_unless_all_years(
+    database_url: str, sessions: Sessions
+) -> None:
+    await build_june(sessions)
+    async with sessions() as session:
+        # A version written before the plan's year (a rehearsal's leftovers, say).
+        report = (await session.scalars(select(Report).order_by(Report.id))).first()
+        assert report is not None
+        report.created_at = datetime(2025, 12, 31, 23, 0, tzinfo=TZ)
+        await session.commit()
+    job = LedgerJob(
+        database_url=database_url,
+        plan_id=1,
+        now=NOW,
+        timezone="Asia/Shanghai",
+        calendar_file=None,
+        thresholds=LightThresholds(),
+        lang="zh",
+    )
+    assert (await asyncio.to_thread(export_workbook, job)).reports == 7
+    assert (await asyncio.to_thread(export_workbook, job, True)).reports == 8
