@@ -19,7 +19,7 @@ from data.repo import audit
 from data.repo.chases import add_chases, get_chase, latest_chases
 from data.repo.contacts import liaisons_by_unit
 from data.repo.periods import ensure_period
-from data.repo.tasks import duties_of_units, live_tasks, reported_pairs
+from data.repo.tasks import duties_of_units, live_task_briefs, reported_pairs
 from data.repo.units import units_by_ids
 
 
@@ -56,7 +56,7 @@ async def late_units(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -
         if d.role == "lead"
     ]
     reported = await reported_pairs(session, period_id=period.id)
-    tasks = await live_tasks(session, plan_id=plan.id)
+    tasks = await live_task_briefs(session, plan_id=plan.id)
     owing: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for duty in duties:
         if (duty.task_id, duty.unit_id) not in reported:

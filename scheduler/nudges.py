@@ -33,7 +33,7 @@ from data.repo.tasks import (
     distinct_deadlines,
     done_pairs,
     duties_of_units,
-    live_tasks,
+    live_task_briefs,
     reported_pairs,
 )
 from data.repo.units import units_by_ids
@@ -210,7 +210,7 @@ async def _fill_owing(
 ) -> None:
     """Who owes what, from four queries for the whole plan."""
     duties = await duties_of_units(session, plan_id=plan.id, unit_ids=None)
-    tasks = await live_tasks(session, plan_id=plan.id)
+    tasks = await live_task_briefs(session, plan_id=plan.id)
     reported = await reported_pairs(session, period_id=period_id)
     names = {
         u.id: u.name

@@ -191,12 +191,24 @@ async def done_pairs(session: AsyncSession, *, plan_id: int) -> set[tuple[int, i
     return {(t, u) for t, u in rows.all()}
 
 
-async def live_tasks(session: AsyncSession, *, plan_id: int) -> dict[int, Task]:
-    """A plan's live tasks by id."""
-    rows = await session.scalars(
-        select(Task).where(Task.plan_id == plan_id, Task.retired.is_(False))
+@dataclass(frozen=True)
+class TaskBrief:
+    """What lists need of a task: its number, text and deadline (no relationships)."""
+
+    id: int
+    number: int
+    text: str
+    deadline: date | None
+
+
+async def live_task_briefs(session: AsyncSession, *, plan_id: int) -> dict[int, TaskBrief]:
+    """A plan's live tasks by id, as plain rows."""
+    rows = await session.execute(
+        select(Task.id, Task.number, Task.text, Task.deadline).where(
+            Task.plan_id == plan_id, Task.retired.is_(False)
+        )
     )
-    return {t.id: t for t in rows}
+    return {row.id: TaskBrief(row.id, row.number, row.text, row.deadline) for row in rows}
 
 
 async def distinct_deadlines(session: AsyncSession, *, plan_id: int) -> list[date | None]:
