@@ -178,6 +178,7 @@ def build_dataset(
         {
             "id": 1,
             "document": f"宁政发〔{YEAR}〕1号",
+            "short_name": "政府工作报告",
             "title": f"{YEAR}年市政府工作报告目标任务分解方案",
             "year": YEAR,
             "period_kind": "month",

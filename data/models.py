@@ -74,16 +74,26 @@ def _now() -> Any:
 
 
 class Plan(Base):
-    """One work-plan document, e.g. 宁政发〔2021〕16号."""
+    """One work-plan document, e.g. 宁政发〔2021〕16号; several run side by side."""
 
     __tablename__ = "plans"
+    __table_args__ = (CheckConstraint("state IN ('open', 'closed', 'archived')", name="state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document: Mapped[str] = mapped_column(String(100), unique=True)
+    # What people call it (简称): 政府工作报告, 民生实事; typed in /task 民生实事 2.
+    short_name: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(300), default="")
     year: Mapped[int] = mapped_column(Integer)
+    # open: reported on and nudged; closed: its year and last period are over (kept, read
+    # only); archived: put away by the operator (hidden from people).
+    state: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
     period_kind: Mapped[str] = mapped_column(String(10), default="month")
     due_day: Mapped[int] = mapped_column(Integer, default=25)
+    # Months after a period's first month in which its due day falls: 0 for "by the 25th of
+    # the month", 1 for "by the 10th of the following month" (a December report due in
+    # January keeps last year's plan open until then).
+    due_month_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     source_sha256: Mapped[str] = mapped_column(String(64), default="")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())

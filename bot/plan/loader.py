@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.plan.directory import Directory
+from bot.plan.names import short_name_of
 from bot.plan.parser import ParsedPlan, PlanParseError, PlanProblem, parse_plan
 from data.repo import audit
 from data.repo.plans import PlanSpec, TargetSpec, TaskSpec, upsert_plan
@@ -25,6 +26,7 @@ class ImportSummary:
     """What an import found and changed, for the CLI's one-line report."""
 
     document: str
+    short_name: str
     year: int
     sections: int
     tasks: int
@@ -125,6 +127,7 @@ async def import_plan(
     directory: Directory,
     now: datetime,
     year: int | None = None,
+    name: str | None = None,
     actor: str = "cli",
 ) -> ImportSummary:
     """Parse and store a plan in the session's transaction; the caller commits.
@@ -133,7 +136,12 @@ async def import_plan(
     """
     parsed = parse_plan(text, year=year)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    spec = _spec(parsed, directory, sha)
+    spec = replace(
+        _spec(parsed, directory, sha),
+        short_name=name or short_name_of(parsed.title),
+        rename=name is not None,
+        year_given=year is not None,
+    )
     known = await sync_directory(
         session, specs=directory_specs(directory), aliases=directory.aliases
     )
@@ -158,7 +166,8 @@ async def import_plan(
         )
     return ImportSummary(
         document=spec.document,
-        year=spec.year,
+        short_name=result.plan.short_name,
+        year=result.plan.year,
         sections=len(spec.sections),
         tasks=len(spec.tasks),
         units=len(set(named)),

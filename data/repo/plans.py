@@ -47,6 +47,16 @@ class PlanSpec:
     source_sha256: str
     sections: tuple[tuple[int, str], ...]
     tasks: tuple[TaskSpec, ...]
+    # The short name for a new plan (or, when `rename`, for this one from now on).
+    short_name: str = ""
+    rename: bool = False
+    # False when the year came from the document rather than the operator: a plan rehearsed
+    # in another year (duban import --year) keeps that year when it is re-imported.
+    year_given: bool = True
+
+
+class ShortNameTakenError(ValueError):
+    """Another plan already has the short name asked for."""
 
 
 @dataclass
@@ -90,6 +100,7 @@ async def upsert_plan(
     if plan is None:
         plan = Plan(
             document=spec.document,
+            short_name=await _free_name(session, spec),
             title=spec.title,
             year=spec.year,
             source_sha256=spec.source_sha256,
@@ -99,8 +110,12 @@ async def upsert_plan(
         session.add(plan)
         await session.flush()
         await session.refresh(plan, ["sections"])
+    elif spec.rename and plan.short_name != spec.short_name:
+        await _check_free(session, spec.short_name, plan_id=plan.id)
+        plan.short_name = spec.short_name
     result = UpsertResult(plan=plan)
-    header = (spec.title, spec.year, spec.source_sha256)
+    year = spec.year if spec.year_given else plan.year
+    header = (spec.title, year, spec.source_sha256)
     plan_changed = (plan.title, plan.year, plan.source_sha256) != header
 
     sections = {s.number: s for s in plan.sections}
@@ -179,6 +194,26 @@ async def upsert_plan(
         plan.updated_at = now
     await session.flush()
     return result
+
+
+async def _check_free(session: AsyncSession, name: str, *, plan_id: int | None) -> None:
+    holder = await session.scalar(select(Plan).where(Plan.short_name == name))
+    if holder is not None and holder.id != plan_id:
+        raise ShortNameTakenError(f"the short name {name!r} is taken by {holder.document}")
+
+
+async def _free_name(session: AsyncSession, spec: PlanSpec) -> str:
+    """The spec's short name; when another plan has it and it was not asked for by name, the
+    name with the plan's year, then with its document number."""
+    if spec.rename:
+        await _check_free(session, spec.short_name, plan_id=None)
+        return spec.short_name
+    base = spec.short_name
+    candidates = [base, f"{base}{spec.year}"[:20], f"{base[:8]}{spec.document}"[:20]]
+    taken = set(
+        await session.scalars(select(Plan.short_name).where(Plan.short_name.in_(candidates)))
+    )
+    return next((c for c in candidates if c not in taken), f"{spec.document}"[:20])
 
 
 async def get_plan(session: AsyncSession, *, document: str | None = None) -> Plan | None:

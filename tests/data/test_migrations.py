@@ -66,3 +66,33 @@ def test_0006_moves_console_people_beyond_telegram_ids_and_chats_out_of_groups(
     contacts, outbox, drafts = _read(path)
     assert contacts == [(1, old, old), (2, 10_000_002, 10_000_002), (3, 555, 555)]
     assert outbox == drafts == [(old,)]
+
+
+def test_0008_names_existing_plans_and_keeps_closed_ones_closed(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    migrate_sync(url, "0007")
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executemany(
+            "INSERT INTO plans (id, document, title, year, period_kind, due_day, source_sha256,"
+            " closed_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'month', 25, '', ?,"
+            " '2021-01-01 00:00:00', '2021-01-01 00:00:00')",
+            [
+                (
+                    1,
+                    "宁政发〔2021〕16号",
+                    "2021年市政府主要工作目标任务分解落实方案",
+                    2021,
+                    "2022-01-01 00:00:00",
+                ),
+                (2, "宁政发〔2022〕3号", "2022年市政府主要工作目标任务分解落实方案", 2022, None),
+            ],
+        )
+        db.commit()
+    migrate_sync(url)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        rows = db.execute(
+            "SELECT short_name, state, due_month_offset FROM plans ORDER BY id"
+        ).fetchall()
+    assert rows == [("政府工作报告", "closed", 0), ("政府工作报告2022", "open", 0)]
+    command.downgrade(alembic_config(url), "0007")
