@@ -137,7 +137,7 @@ async def _plan_due(
         session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
     )
     schedule = period_steps(
-        start=span.start, due=moment.due, calendar=calendar, warn=settings.warn_working_days
+        start=moment.opens, due=moment.due, calendar=calendar, warn=settings.warn_working_days
     )
     gone = {f"p{period.id}:{s.step}:closed": s for s in missed(schedule, moment.today)}
     if gone:
@@ -343,12 +343,18 @@ async def tick(
             for plan in await open_plans(session)
         ]
         if not dry_run:
-            closed = await close_finished(session, plans=plans, now=now)
+            closed = await close_finished(
+                session,
+                plans=plans,
+                calendar=calendar,
+                coordinator_ids=settings.coordinators,
+                now=now,
+            )
             report.closed = [plan.document for plan in closed]
         running = [
             (plan, moment)
             for plan, moment in plans
-            if not is_over(moment) and moment.today >= moment.year_start
+            if not is_over(moment, calendar) and moment.today >= moment.year_start
         ]
         if running and may_send_now(
             local,

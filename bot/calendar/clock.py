@@ -27,13 +27,27 @@ def system_clock() -> datetime:
 
 @dataclass(frozen=True)
 class PlanMoment:
-    """A plan seen from one moment: the local day, the period in force and its due day."""
+    """A plan seen from one moment: the local day, the period in force, when its reports are
+    taken (from `opens`) and due, and the plan's year."""
 
     today: date
     span: PeriodSpan
     due: date
     year_start: date
     year_end: date
+    opens: date
+
+    @property
+    def last_day(self) -> date:
+        """The last day the plan runs: its year's end, or its last period's due day when that
+        falls later (a December report due in January)."""
+        return max(self.year_end, self.last_due)
+
+    @property
+    def last_due(self) -> date:
+        """The due day of the plan's last period (only known when that period is in force,
+        else the year's end stands in)."""
+        return self.due if self.span.end == self.year_end else self.year_end
 
 
 class PlanRules(Protocol):
@@ -42,15 +56,31 @@ class PlanRules(Protocol):
     year: int
     period_kind: str
     due_day: int
+    due_month_offset: int
+
+
+def _months_back(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def plan_moment(plan: PlanRules, *, now: datetime, tz: ZoneInfo, calendar: Calendar) -> PlanMoment:
-    """The plan's period and due day at a moment; outside the plan's year, its nearest period."""
-    year, period_kind, due_day = plan.year, plan.period_kind, plan.due_day
+    """The plan's period and due day at a moment; outside the plan's year, its nearest period.
+
+    With reports due in a later month (`due_month_offset`, e.g. "by the 10th of the following
+    month"), the period in force is the one whose reports are being taken: in July, June's.
+    """
+    year, kind_name, offset = plan.year, plan.period_kind, plan.due_month_offset
     today = now.astimezone(tz).date()
     start, end = date(year, 1, 1), date(year, 12, 31)
-    kind: PeriodKind = "quarter" if period_kind == "quarter" else "month"
-    span = period_containing(min(max(today, start), end), kind)
-    offset = QUARTER_LAST_MONTH_OFFSET if kind == "quarter" else 0
-    due = due_date(span, due_day=due_day, due_month_offset=offset, calendar=calendar)
-    return PlanMoment(today=today, span=span, due=due, year_start=start, year_end=end)
+    kind: PeriodKind = "quarter" if kind_name == "quarter" else "month"
+    reported = _months_back(today, offset) if offset else today
+    span = period_containing(min(max(reported, start), end), kind)
+    base = QUARTER_LAST_MONTH_OFFSET if kind == "quarter" else 0
+    due = due_date(span, due_day=plan.due_day, due_month_offset=base + offset, calendar=calendar)
+    opens = _months_forward(span.start, offset)
+    return PlanMoment(today=today, span=span, due=due, year_start=start, year_end=end, opens=opens)
+
+
+def _months_forward(day: date, months: int) -> date:
+    return _months_back(day, -months) if months else day

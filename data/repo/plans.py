@@ -244,8 +244,8 @@ async def plan_tree(session: AsyncSession, *, plan_id: int) -> list[tuple[Sectio
 
 
 async def open_plans(session: AsyncSession) -> list[Plan]:
-    """Plans not closed yet, oldest first."""
-    rows = await session.scalars(select(Plan).where(Plan.closed_at.is_(None)).order_by(Plan.id))
+    """Open plans (reported on and nudged), oldest first."""
+    rows = await session.scalars(select(Plan).where(Plan.state == "open").order_by(Plan.id))
     return list(rows.all())
 
 
@@ -254,8 +254,8 @@ async def close_plans(session: AsyncSession, *, plan_ids: Collection[int], now: 
     if plan_ids:
         await session.execute(
             update(Plan)
-            .where(Plan.id.in_(list(plan_ids)), Plan.closed_at.is_(None))
-            .values(closed_at=now)
+            .where(Plan.id.in_(list(plan_ids)), Plan.state == "open")
+            .values(closed_at=now, state="closed")
         )
 
 

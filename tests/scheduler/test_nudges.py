@@ -196,7 +196,10 @@ async def test_nothing_outside_the_plan_year_and_the_plan_closes(
 ) -> None:
     settings = settings_for(database_url)
     await run(city, settings, iter([datetime(2027, 1, 4, 9, 30, tzinfo=TZ)]))
-    assert await sent_log(city) == []
+    # No nudge; the coordinators hear once that the plan has ended.
+    assert await sent_log(city) == [("plan-closed", COORD, "01-04 09:30")]
+    await run(city, settings, iter([datetime(2027, 1, 5, 9, 30, tzinfo=TZ)]))
+    assert len(await sent_log(city)) == 1
     from data.models import Plan
 
     async with city() as session:
