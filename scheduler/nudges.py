@@ -9,6 +9,7 @@ minute of a due day) cost a handful of reads, not a recomputation of who owes wh
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,13 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.calendar.clock import PlanMoment, plan_moment
 from bot.calendar.workdays import Calendar
-from bot.delivery.queue import Outgoing, queue_messages
+from bot.delivery.queue import ButtonRows, Outgoing, queue_messages
 from bot.i18n import Lang, lang_of
 from bot.plan.lifecycle import close_finished, is_over
 from bot.settings import Settings
 from bot.tasks_view import short_title
 from data.models import Contact, Plan
-from data.repo.contacts import coordinators, liaisons_by_unit
+from data.repo.contacts import Recipient, coordinators, recipients_by_unit
 from data.repo.nudges import claim_keys, claimed
 from data.repo.periods import ensure_period
 from data.repo.plans import open_plans
@@ -49,6 +50,9 @@ from scheduler.policy import (
 
 log = logging.getLogger("duban.nudges")
 
+# Messages written between two chances for the loop to answer people.
+YIELD_EVERY = 500
+
 
 @dataclass
 class Planned:
@@ -56,7 +60,7 @@ class Planned:
 
     kind: str
     step: str
-    contact: Contact
+    contact: Contact | Recipient
     text: str
     items: list[Item] = field(default_factory=list)
 
@@ -268,51 +272,71 @@ async def _queue(
     keys |= {b.done_key: "done" for b in batches} | {g.key: "digest" for g in digests}
     taken = await _take(session, keys, now, dry_run)
     units = {u for b in batches for u in b.owing if b.unit_key(u) in taken}
-    liaisons = await liaisons_by_unit(session, unit_ids=units)
+    liaisons = await recipients_by_unit(session, unit_ids=units)
     outgoing: list[Outgoing] = []
     for batch in batches:
-        per_contact: dict[int, tuple[Contact, list[Item]]] = {}
+        per_contact: dict[int, tuple[Recipient, list[int]]] = {}
         for unit_id in sorted(batch.owing):
-            if batch.unit_key(unit_id) not in taken:
-                continue
-            for contact in liaisons.get(unit_id, []):
-                per_contact.setdefault(contact.id, (contact, []))[1].extend(batch.owing[unit_id])
-        for contact, items in per_contact.values():
-            items.sort(key=lambda i: (i.role != "lead", i.number, i.unit))
-            lang = lang_of(contact.language)
-            text = render(lang, batch.header[lang].format(count=len(items)), items)
-            report.planned.append(Planned(batch.kind, batch.step, contact, text, items))
+            if batch.unit_key(unit_id) in taken:
+                for person in liaisons.get(unit_id, []):
+                    per_contact.setdefault(person.id, (person, []))[1].append(unit_id)
+        # Most liaisons serve one unit: its message is written once for all of them.
+        written: dict[tuple[Lang, tuple[int, ...]], tuple[list[Item], str, ButtonRows]] = {}
+        for count, (person, unit_ids) in enumerate(per_contact.values(), start=1):
+            lang = lang_of(person.language)
+            key = (lang, tuple(unit_ids))
+            if key not in written:
+                items = sorted(
+                    (item for u in unit_ids for item in batch.owing[u]),
+                    key=lambda i: (i.role != "lead", i.number, i.unit),
+                )
+                text = render(lang, batch.header[lang].format(count=len(items)), items)
+                written[key] = (items, text, nudge_buttons(lang, items, batch.snooze))
+            items, text, buttons = written[key]
+            report.planned.append(Planned(batch.kind, batch.step, person, text, items))
             single = len({(i.task_id, i.unit_id) for i in items}) == 1
             outgoing.append(
                 Outgoing(
-                    chat_id=contact.chat_id,
+                    chat_id=person.chat_id,
                     text=text,
                     kind=batch.kind,
-                    buttons=nudge_buttons(lang, items, batch.snooze),
-                    contact_id=contact.id,
-                    dedupe_key=f"{batch.kind}:{batch.scope}:u:c{contact.id}",
+                    buttons=buttons,
+                    contact_id=person.id,
+                    dedupe_key=f"{batch.kind}:{batch.scope}:u:c{person.id}",
                     ref={"task_id": items[0].task_id, "unit_id": items[0].unit_id}
                     if single
                     else None,
                 )
             )
-    digest_to = (
-        await coordinators(session, extra_ids=settings.coordinators)
-        if any(g.key in taken for g in digests)
-        else []
-    )
-    for digest in (g for g in digests if g.key in taken):
-        reachable = await liaisons_by_unit(session, unit_ids=list(digest.owing))
-        for coordinator in digest_to:
-            text = digest_text(
-                lang_of(coordinator.language),
-                digest.moment,
-                digest.owing,
-                digest.names,
-                orphans=[u for u in digest.owing if not reachable.get(u)],
-            )
+            if not count % YIELD_EVERY:
+                await asyncio.sleep(0)  # let people's updates in between
+    outgoing += await _digests(session, report, digests, taken=taken, settings=settings)
+    if not dry_run:
+        await queue_messages(session, outgoing, now=now)
+
+
+async def _digests(
+    session: AsyncSession,
+    report: TickReport,
+    digests: Sequence[_Digest],
+    *,
+    taken: set[str],
+    settings: Settings,
+) -> list[Outgoing]:
+    """After the due day: each coordinator hears which lead units are still late."""
+    wanted = [g for g in digests if g.key in taken]
+    if not wanted:
+        return []
+    people = await coordinators(session, extra_ids=settings.coordinators)
+    out = []
+    for digest in wanted:
+        reachable = await recipients_by_unit(session, unit_ids=list(digest.owing))
+        orphans = [u for u in digest.owing if not reachable.get(u)]
+        for coordinator in people:
+            lang = lang_of(coordinator.language)
+            text = digest_text(lang, digest.moment, digest.owing, digest.names, orphans=orphans)
             report.planned.append(Planned("digest", PeriodStep.AFTER, coordinator, text))
-            outgoing.append(
+            out.append(
                 Outgoing(
                     chat_id=coordinator.chat_id,
                     text=text,
@@ -321,8 +345,7 @@ async def _queue(
                     dedupe_key=f"digest:p{digest.period_id}:c{coordinator.id}",
                 )
             )
-    if not dry_run:
-        await queue_messages(session, outgoing, now=now)
+    return out
 
 
 async def tick(

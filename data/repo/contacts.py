@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -142,3 +143,41 @@ async def mark_unreachable(session: AsyncSession, *, contact_id: int, now: datet
 async def contact_with_units(session: AsyncSession, *, contact_id: int) -> Contact | None:
     """A contact by id, with its units loaded."""
     return await session.get(Contact, contact_id, options=[selectinload(Contact.units)])
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a message goes to, as plain data (no ORM object per person)."""
+
+    id: int
+    telegram_id: int
+    chat_id: int
+    full_name: str
+    language: str | None
+
+
+async def recipients_by_unit(
+    session: AsyncSession, *, unit_ids: Iterable[int]
+) -> dict[int, list[Recipient]]:
+    """The reachable liaisons of each unit, as plain rows, in one query."""
+    wanted = list(unit_ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(
+            ContactUnit.unit_id,
+            Contact.id,
+            Contact.telegram_id,
+            Contact.chat_id,
+            Contact.full_name,
+            Contact.language,
+        )
+        .join(Contact, Contact.id == ContactUnit.contact_id)
+        .where(ContactUnit.unit_id.in_(wanted), Contact.unreachable_at.is_(None))
+        .order_by(Contact.id)
+    )
+    out: dict[int, list[Recipient]] = {}
+    for unit_id, contact_id, telegram_id, chat_id, full_name, language in rows.all():
+        person = Recipient(contact_id, telegram_id, chat_id, full_name, language)
+        out.setdefault(unit_id, []).append(person)
+    return out
