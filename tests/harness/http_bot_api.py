@@ -1,16 +1,14 @@
-"""A local fake Telegram Bot API served over real HTTP on 127.0.0.1, for end-to-end tests."""
+"""The Bot API emulator served over real HTTP on 127.0.0.1, for end-to-end tests."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import email.parser
 import email.policy
 import inspect
 import json
 import time
-import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -18,7 +16,9 @@ from types import TracebackType
 from typing import Any, Final, TypeAlias
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tests.harness.fake_bot_api import HtmlError, parse_telegram_html
+from bot.cli.emulator import BotApiEmulator, typed_text
+from bot.cli.emulator.wire import JSON_PARAMETERS
+from tests.harness.fake_bot_api import MESSAGE_SENDING_METHODS
 
 JSONDict: TypeAlias = dict[str, Any]
 # What a handler or hook answers: the HTTP status and the JSON body.
@@ -36,21 +36,6 @@ DEFAULT_MAX_POLL_WAIT: Final = 2.0
 MAX_REQUEST_LINE: Final = 8 * 1024
 MAX_BODY_BYTES: Final = 60 * 1024 * 1024
 
-# Parameters the Bot API takes as JSON-serialized objects (PTB sends them as JSON strings).
-_JSON_PARAMETERS: Final = frozenset(
-    {
-        "reply_markup",
-        "entities",
-        "caption_entities",
-        "reply_parameters",
-        "link_preview_options",
-        "commands",
-        "scope",
-        "menu_button",
-        "media",
-        "allowed_updates",
-    }
-)
 _INT_PARAMETERS: Final = frozenset(
     {
         "chat_id",
@@ -76,7 +61,6 @@ _BOOL_PARAMETERS: Final = frozenset(
         "has_spoiler",
     }
 )
-_MESSAGE_SENDING_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 
 
 def ok(result: Any) -> APIResponse:
@@ -100,10 +84,6 @@ def unauthorized() -> APIResponse:
 def not_found() -> APIResponse:
     """The answer to an unknown method (or path)."""
     return error(404, "Not Found")
-
-
-class _BadRequestError(Exception):
-    """A handler's refusal, turned into a 400 answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +155,7 @@ def _coerce(name: str, value: Any) -> Any:
     """A form field as the Bot API would understand it (PTB sends every value as a string)."""
     if not isinstance(value, str):
         return value
-    if name in _JSON_PARAMETERS and value[:1] in ("{", "["):
+    if name in JSON_PARAMETERS and value[:1] in ("{", "["):
         with contextlib.suppress(ValueError):
             return json.loads(value)
     elif name in _INT_PARAMETERS and value.lstrip("-").isdigit():
@@ -308,8 +288,9 @@ class LocalBotAPIServer:
 
     ``async with LocalBotAPIServer(token=...) as server:`` listens on an ephemeral port; point the
     bot at ``server.url``. The server answers ``POST /bot<TOKEN>/<method>`` (form, JSON or
-    multipart bodies, as PTB sends them), records every call in ``calls``, queues updates pushed
-    with ``push_update`` for ``getUpdates`` long polling, and keeps the messages it sent so that
+    multipart bodies, as PTB sends them), records every call in ``calls`` and queues updates
+    pushed with ``push_update`` for ``getUpdates`` long polling. Every other method is answered
+    by the product's Bot API emulator (``api``), which keeps the messages the bot sent so that
     callback queries and edits see their current state.
 
     Extension points (for benchmarks and fault injection): ``handler_hook`` may answer any call
@@ -342,24 +323,18 @@ class LocalBotAPIServer:
         self._updates: list[JSONDict] = []
         self._last_update_id = 0
         self._new_update = asyncio.Event()
-        self._chats: dict[int | str, JSONDict] = {}
-        self._messages: dict[tuple[int | str, int], JSONDict] = {}
-        self._last_message_id: dict[int | str, int] = {}
-        self._last_query_id = 0
-        self._last_file_id = 0
+        prefix = token.split(":", 1)[0]
+        self.api = BotApiEmulator(
+            username=bot_username,
+            bot_id=int(prefix) if prefix.isdigit() else 123456,
+            first_name="Duban Local",
+        )
+        # Methods about the HTTP side (polling, webhooks); the emulator answers the rest.
         self._methods: dict[str, MethodHandler] = {
-            "getMe": lambda _params: self.bot_user(),
             "logOut": lambda _params: True,
             "close": lambda _params: True,
             "deleteWebhook": self._delete_webhook,
             "getUpdates": self._get_updates,
-            "setMyCommands": lambda _params: True,
-            "sendMessage": self._send_message,
-            "sendPhoto": self._send_photo,
-            "sendDocument": self._send_document,
-            "editMessageText": self._edit_message_text,
-            "editMessageReplyMarkup": self._edit_message_reply_markup,
-            "answerCallbackQuery": lambda _params: True,
         }
 
     # --- life cycle ---------------------------------------------------------------------------
@@ -409,7 +384,8 @@ class LocalBotAPIServer:
     # --- extension points ---------------------------------------------------------------------
 
     def register_method(self, name: str, handler: MethodHandler) -> None:
-        """Answer ``name`` with ``handler(params)`` (its return value is the ``result``).
+        """Answer ``name`` with ``handler(params)`` (its return value is the ``result``),
+        instead of the emulator.
 
         The handler may be async; raising ``ValueError`` answers 400 Bad Request.
         """
@@ -449,20 +425,7 @@ class LocalBotAPIServer:
 
     def text_update(self, user: JSONDict, text: str) -> JSONDict:
         """A private-chat text message from ``user`` (not yet queued: see ``push_update``)."""
-        chat = self._private_chat(user)
-        message: JSONDict = {
-            "message_id": self._next_message_id(chat["id"]),
-            "from": dict(user),
-            "chat": chat,
-            "date": int(time.time()),
-            "text": text,
-        }
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            length = len(command.encode("utf-16-le")) // 2
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        self._messages[(chat["id"], message["message_id"])] = message
-        return {"message": message}
+        return {"message": self.api.user_message(user, self._private_chat(user), typed_text(text))}
 
     def command_update(self, user: JSONDict, command: str, *args: str) -> JSONDict:
         """A ``/command arg ...`` message with its bot_command entity."""
@@ -480,17 +443,7 @@ class LocalBotAPIServer:
         sent = message.message if isinstance(message, RecordedCall) else message
         if sent is None:
             raise ValueError("that call produced no message")
-        chat_id = sent["chat"]["id"]
-        current = self._messages.get((chat_id, sent["message_id"]), sent)
-        self._last_query_id += 1
-        query: JSONDict = {
-            "id": str(4_000_000_000 + self._last_query_id),
-            "from": dict(user),
-            "chat_instance": str(zlib.crc32(f"{user['id']}:{chat_id}".encode())),
-            "data": data,
-            "message": copy.deepcopy(current),
-        }
-        return {"callback_query": query}
+        return {"callback_query": self.api.button_press(user, data, sent)}
 
     # --- inspection ---------------------------------------------------------------------------
 
@@ -504,7 +457,7 @@ class LocalBotAPIServer:
             message
             for call in self.calls
             if call.ok
-            and call.method in _MESSAGE_SENDING_METHODS
+            and call.method in MESSAGE_SENDING_METHODS
             and (message := call.message) is not None
             and message["chat"]["id"] == chat_id
         ]
@@ -518,7 +471,10 @@ class LocalBotAPIServer:
 
     def current_message(self, chat_id: int | str, message_id: int) -> JSONDict:
         """A message in its current state (after edits)."""
-        return self._messages[(chat_id, message_id)]
+        message = self.api.stored(chat_id, message_id)
+        if message is None:
+            raise KeyError((chat_id, message_id))
+        return message
 
     async def wait_for(
         self,
@@ -553,18 +509,7 @@ class LocalBotAPIServer:
 
     def bot_user(self) -> JSONDict:
         """The bot's User object, as getMe answers it."""
-        prefix = self.token.split(":", 1)[0]
-        return {
-            "id": int(prefix) if prefix.isdigit() else 123456,
-            "is_bot": True,
-            "first_name": "Duban Local",
-            "username": self.bot_username,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-            "can_connect_to_business": False,
-            "has_main_web_app": False,
-        }
+        return self.api.bot_user(full=True)
 
     # --- HTTP ---------------------------------------------------------------------------------
 
@@ -627,13 +572,13 @@ class LocalBotAPIServer:
             if hooked is not None:
                 return self._record(method, params, hooked)
         handler = self._methods.get(method)
-        if handler is None:
-            return self._record(method, params, not_found())
         try:
+            if handler is None:
+                return self._record(method, params, self.api.respond(method, params))
             result = handler(params)
             if inspect.isawaitable(result):
                 result = await result
-        except (_BadRequestError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             detail = f"{exc.args[0]}" if exc.args else type(exc).__name__
             if isinstance(exc, KeyError | TypeError):
                 detail = f"missing or bad parameter {detail}"
@@ -674,138 +619,12 @@ class LocalBotAPIServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
 
-    def _send_message(self, params: JSONDict) -> JSONDict:
-        content = self._rendered(str(params["text"]), params.get("parse_mode"), "text")
-        if not content["text"].strip():
-            raise _BadRequestError("message text is empty")
-        return self._new_message(params, content)
-
-    def _send_photo(self, params: JSONDict) -> JSONDict:
-        file_id, size = self._file(params["photo"])
-        content: JSONDict = {
-            "photo": [
-                {
-                    "file_id": file_id,
-                    "file_unique_id": f"u{file_id}",
-                    "width": 1280,
-                    "height": 720,
-                    "file_size": size,
-                }
-            ]
-        }
-        content.update(self._caption(params))
-        return self._new_message(params, content)
-
-    def _send_document(self, params: JSONDict) -> JSONDict:
-        value = params["document"]
-        file_id, size = self._file(value)
-        document: JSONDict = {"file_id": file_id, "file_unique_id": f"u{file_id}"}
-        if isinstance(value, dict):
-            document.update(file_name=value["filename"], mime_type=value["mime_type"])
-        document["file_size"] = size
-        content: JSONDict = {"document": document}
-        content.update(self._caption(params))
-        return self._new_message(params, content)
-
-    def _edit_message_text(self, params: JSONDict) -> JSONDict | bool:
-        content = self._rendered(str(params["text"]), params.get("parse_mode"), "text")
-        return self._edit(params, content)
-
-    def _edit_message_reply_markup(self, params: JSONDict) -> JSONDict | bool:
-        return self._edit(params, {})
-
-    # --- message store ------------------------------------------------------------------------
-
     def _private_chat(self, user: JSONDict) -> JSONDict:
         chat: JSONDict = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         if "username" in user:
             chat["username"] = user["username"]
-        self._chats[chat["id"]] = chat
-        return dict(chat)
-
-    def _chat(self, chat_id: int | str) -> JSONDict:
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            # Unknown chats (e.g. a broadcast to seeded contacts) are taken as private chats.
-            if not isinstance(chat_id, int):
-                raise _BadRequestError("chat not found")
-            kind = "private" if chat_id > 0 else "group"
-            chat = {"id": chat_id, "type": kind, "first_name": f"User {chat_id}"}
-            if kind == "group":
-                chat = {"id": chat_id, "type": kind, "title": f"Group {chat_id}"}
-            self._chats[chat_id] = chat
-        return dict(chat)
-
-    def _next_message_id(self, chat_id: int | str) -> int:
-        self._last_message_id[chat_id] = self._last_message_id.get(chat_id, 0) + 1
-        return self._last_message_id[chat_id]
-
-    @staticmethod
-    def _rendered(text: str, parse_mode: object, key: str) -> JSONDict:
-        if parse_mode == "HTML":
-            try:
-                plain, entities = parse_telegram_html(text)
-            except HtmlError as exc:
-                raise _BadRequestError(f"can't parse entities: {exc}") from exc
-        else:
-            plain, entities = text, []
-        content: JSONDict = {key: plain}
-        if entities:
-            content["entities" if key == "text" else "caption_entities"] = entities
-        return content
-
-    def _caption(self, params: JSONDict) -> JSONDict:
-        caption = params.get("caption")
-        if caption is None:
-            return {}
-        return self._rendered(str(caption), params.get("parse_mode"), "caption")
-
-    def _file(self, value: Any) -> tuple[str, int]:
-        if isinstance(value, dict):
-            self._last_file_id += 1
-            return f"LOCALFILE{self._last_file_id:06d}", int(value["size"])
-        if isinstance(value, str) and value:
-            return value, 0
-        raise _BadRequestError("there is no file in the request")
-
-    def _new_message(self, params: JSONDict, content: JSONDict) -> JSONDict:
-        chat = self._chat(params["chat_id"])
-        message: JSONDict = {
-            "message_id": self._next_message_id(chat["id"]),
-            "from": self.bot_user(),
-            "chat": chat,
-            "date": int(time.time()),
-            **content,
-        }
-        markup = params.get("reply_markup")
-        if isinstance(markup, dict) and "inline_keyboard" in markup:
-            message["reply_markup"] = markup
-        self._messages[(chat["id"], message["message_id"])] = message
-        return copy.deepcopy(message)
-
-    def _edit(self, params: JSONDict, content: JSONDict) -> JSONDict | bool:
-        if "inline_message_id" in params:
-            return True
-        key = (params["chat_id"], params["message_id"])
-        stored = self._messages.get(key)
-        if stored is None:
-            raise _BadRequestError("message to edit not found")
-        edited = {k: v for k, v in stored.items() if k not in ("entities", "reply_markup")}
-        if "text" not in content:
-            edited.update({k: stored[k] for k in ("entities",) if k in stored})
-        edited.update(content)
-        markup = params.get("reply_markup")
-        if isinstance(markup, dict) and markup.get("inline_keyboard"):
-            edited["reply_markup"] = markup
-        visible = ("text", "entities", "caption", "caption_entities", "reply_markup")
-        if all(edited.get(k) == stored.get(k) for k in visible):
-            raise _BadRequestError(
-                "message is not modified: specified new message content and reply markup are "
-                "exactly the same as a current content and reply markup of the message"
-            )
-        edited["edit_date"] = int(time.time())
-        self._messages[key] = edited
-        return copy.deepcopy(edited)
+        self.api.register_chat(chat)
+        return chat
 
 
 def _dump(body: JSONDict) -> bytes:

@@ -19,7 +19,8 @@ from telegram import Bot, Chat, Update, User
 from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.warnings import PTBUserWarning
 
-from tests.harness.fake_bot_api import ApiCall, FakeBotAPI, JSONDict, MessageLike, message_dict
+from bot.cli.emulator import ApiCall, JSONDict
+from tests.harness.fake_bot_api import FakeBotAPI, MessageLike, is_violation, message_dict
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 _UNAWAITED_TASKS_WARNING = "Tasks created via `Application.create_task` while the application"
@@ -462,7 +463,7 @@ class BotHarness:
                 errors[0].add_note(f"another handler error in the same update: {extra!r}")
             raise errors[0]
         calls = self.api.calls()[first_call:]
-        self._swallowed_violations += [c for c in calls if not c.ok and not c.injected]
+        self._swallowed_violations += [c for c in calls if is_violation(c)]
         return calls
 
     async def command(self, user: User, command: str, *args: str) -> list[ApiCall]:
