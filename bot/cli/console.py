@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Final, Protocol, TextIO
@@ -49,15 +50,12 @@ class ConsoleError(Exception):
 
 def console_api(screen: Screen, *, clock: Clock, username: str) -> BotApiEmulator:
     """The Bot API emulator as the console uses it: every answer shown on ``screen``."""
+    api = BotApiEmulator(
+        username=username, bot_id=CONSOLE_BOT_ID, first_name=CONSOLE_BOT_NAME, clock=clock
+    )
     # Methods the emulator does not know are accepted silently, so a new call in a handler
     # never breaks the console (the tests' emulator refuses them instead).
-    api = BotApiEmulator(
-        username=username,
-        bot_id=CONSOLE_BOT_ID,
-        first_name=CONSOLE_BOT_NAME,
-        clock=clock,
-        accept_unknown=True,
-    )
+    api.accept_unknown = True
     api.observe(screen.show)
     return api
 
@@ -177,8 +175,8 @@ async def run_console(
     as_unit: str | None = None,
     coordinator: bool = False,
     lang: Lang | None = None,
-    stdin: LineSource,
-    stdout: TextIO,
+    stdin: LineSource | None = None,
+    stdout: TextIO | None = None,
     clock: Clock = system_clock,
 ) -> int:
     """Chat with the real handlers in a terminal, as a unit's liaison or a coordinator.
@@ -186,11 +184,13 @@ async def run_console(
     Without a unit the person is a coordinator. Lines starting with ``/`` are commands, a bare
     number presses that button of the latest message with buttons, other text is a message
     (a leading ``'`` sends the rest as it is, e.g. ``'50``); ``quit``, ``exit`` or end of input
-    leave. Returns the exit code.
+    leave. Reads ``stdin`` and writes ``stdout`` (by default the process's). Returns the exit
+    code.
     """
     if as_unit is not None and coordinator:
         raise ConsoleError("give either a unit or coordinator, not both")
-    screen = Screen(out=stdout, lang=lang or "zh", user_chat_id=0)
+    stdin = stdin or sys.stdin
+    screen = Screen(out=stdout or sys.stdout, lang=lang or "zh", user_chat_id=0)
     api = console_api(screen, clock=clock, username=settings.bot_username or CONSOLE_BOT_USERNAME)
     application = build_application(settings, token=CONSOLE_TOKEN, request=api, clock=clock)
     engine: AsyncEngine = application.bot_data["engine"]

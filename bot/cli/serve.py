@@ -30,12 +30,7 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     await with_session(settings, require_plan)
     try:
         return await run_console(
-            settings,
-            as_unit=args.as_unit,
-            coordinator=args.coordinator,
-            lang=args.lang,
-            stdin=sys.stdin,
-            stdout=sys.stdout,
+            settings, as_unit=args.as_unit, coordinator=args.coordinator, lang=args.lang
         )
     except ConsoleError as exc:
         raise CliError(str(exc)) from exc

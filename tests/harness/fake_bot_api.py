@@ -11,7 +11,6 @@ from typing import Any, Final, TypeAlias
 from urllib.parse import unquote
 
 from telegram import Message
-from telegram.request import RequestData
 
 from bot.cli.emulator import ApiCall, ApiError, BotApiEmulator, JSONDict
 from bot.cli.emulator.wire import chat_key
@@ -87,14 +86,7 @@ class FakeBotAPI(BotApiEmulator):
         self.observe(self._calls.append)
 
     async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: object = None,
-        write_timeout: object = None,
-        connect_timeout: object = None,
-        pool_timeout: object = None,
+        self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
         """Answer one request the way the Bot API would; a real-looking token fails the test."""
         if _REAL_TOKEN_RE.search(unquote(url)):
@@ -102,7 +94,7 @@ class FakeBotAPI(BotApiEmulator):
                 "FakeBotAPI got a request with a real-looking bot token; tests must use a "
                 "dummy token such as '123456:TEST'"
             )
-        return await super().do_request(url, method, request_data)
+        return await super().do_request(url, method, *args, **kwargs)
 
     def respond(self, method: str, params: JSONDict) -> tuple[int, JSONDict]:
         """An injected failure if one matches, else the emulator's answer."""

@@ -62,13 +62,12 @@ class BotApiEmulator(BaseRequest):
         bot_id: int,
         first_name: str,
         clock: Callable[[], datetime] | None = None,
-        accept_unknown: bool = False,
     ) -> None:
         self.username = username
         self.bot_id = bot_id
         self.first_name = first_name
-        # Unknown methods answer 404 as on Telegram, or True with accept_unknown.
-        self.accept_unknown = accept_unknown
+        # Unknown methods answer 404 as on Telegram; set this to answer them True instead.
+        self.accept_unknown = False
         self.answered_queries: set[str] = set()
         self._clock = clock or (lambda: datetime.now(UTC))
         self._observers: list[Observer] = []
