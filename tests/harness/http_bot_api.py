@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.parser
-import email.policy
 import inspect
 import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Final, TypeAlias
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-from bot.cli.emulator import BotApiEmulator, typed_text
-from bot.cli.emulator.wire import JSON_PARAMETERS
+from bot.cli.emulator import BotApiEmulator, JSONDict, typed_text
 from tests.harness.fake_bot_api import MESSAGE_SENDING_METHODS
+from tests.harness.http_wire import (
+    MAX_REQUEST_LINE,
+    HttpRequest,
+    ProtocolError,
+    decode_params,
+    dump,
+    http_response,
+    json_default,
+    read_body,
+    read_request,
+)
 
-JSONDict: TypeAlias = dict[str, Any]
 # What a handler or hook answers: the HTTP status and the JSON body.
 APIResponse: TypeAlias = tuple[int, JSONDict]
 # handler_hook(method, params) runs before the built-in handler; a response short-circuits it
@@ -33,34 +39,6 @@ CallPredicate: TypeAlias = Callable[["RecordedCall"], bool]
 
 BOT_USERNAME: Final = "duban_local_bot"
 DEFAULT_MAX_POLL_WAIT: Final = 2.0
-MAX_REQUEST_LINE: Final = 8 * 1024
-MAX_BODY_BYTES: Final = 60 * 1024 * 1024
-
-_INT_PARAMETERS: Final = frozenset(
-    {
-        "chat_id",
-        "message_id",
-        "offset",
-        "limit",
-        "timeout",
-        "cache_time",
-        "message_thread_id",
-        "reply_to_message_id",
-        "from_chat_id",
-    }
-)
-_BOOL_PARAMETERS: Final = frozenset(
-    {
-        "show_alert",
-        "disable_notification",
-        "protect_content",
-        "drop_pending_updates",
-        "disable_web_page_preview",
-        "allow_sending_without_reply",
-        "disable_content_type_detection",
-        "has_spoiler",
-    }
-)
 
 
 def ok(result: Any) -> APIResponse:
@@ -129,158 +107,6 @@ class _Waiter:
         if self.method is not None and call.method != self.method:
             return False
         return self.predicate is None or self.predicate(call)
-
-
-@dataclass(slots=True)
-class _HttpRequest:
-    verb: str
-    target: str
-    version: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def keep_alive(self) -> bool:
-        connection = self.headers.get("connection", "").lower()
-        if self.version == "HTTP/1.0":
-            return "keep-alive" in connection
-        return "close" not in connection
-
-
-class _ProtocolError(Exception):
-    """The client sent something that is not HTTP/1.1 we understand."""
-
-
-def _coerce(name: str, value: Any) -> Any:
-    """A form field as the Bot API would understand it (PTB sends every value as a string)."""
-    if not isinstance(value, str):
-        return value
-    if name in JSON_PARAMETERS and value[:1] in ("{", "["):
-        with contextlib.suppress(ValueError):
-            return json.loads(value)
-    elif name in _INT_PARAMETERS and value.lstrip("-").isdigit():
-        return int(value)
-    elif name in _BOOL_PARAMETERS and value in ("true", "false"):
-        return value == "true"
-    return value
-
-
-def _content_type(headers: dict[str, str]) -> str:
-    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-
-def _parse_multipart(content_type: str, body: bytes) -> JSONDict:
-    """multipart/form-data into fields; uploads become dicts with filename, bytes and size."""
-    parser = email.parser.BytesParser(policy=email.policy.HTTP)
-    message = parser.parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    if not message.is_multipart():
-        raise _ProtocolError("malformed multipart body")
-    fields: JSONDict = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            continue
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        filename = part.get_filename()
-        if filename is None:
-            charset = part.get_content_charset() or "utf-8"
-            fields[name] = data.decode(charset)
-        else:
-            fields[name] = {
-                "filename": filename,
-                "mime_type": part.get_content_type(),
-                "size": len(data),
-                "bytes": data,
-            }
-    return fields
-
-
-def _decode_params(request: _HttpRequest) -> JSONDict:
-    raw: JSONDict = dict(parse_qsl(urlsplit(request.target).query, keep_blank_values=True))
-    kind = _content_type(request.headers)
-    if request.body:
-        if kind == "application/x-www-form-urlencoded":
-            raw.update(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
-        elif kind == "application/json":
-            decoded = json.loads(request.body)
-            if not isinstance(decoded, dict):
-                raise _ProtocolError("JSON body must be an object")
-            raw.update(decoded)
-        elif kind == "multipart/form-data":
-            raw.update(_parse_multipart(request.headers["content-type"], request.body))
-        else:
-            raise _ProtocolError(f"unsupported content type {kind!r}")
-    return {name: _coerce(name, value) for name, value in raw.items()}
-
-
-async def _read_request(reader: asyncio.StreamReader) -> _HttpRequest | None:
-    """One HTTP/1.1 request, or None when the client closed the connection between requests."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if not exc.partial.strip():
-            return None
-        raise _ProtocolError("connection closed mid-request") from exc
-    except asyncio.LimitOverrunError as exc:
-        raise _ProtocolError("request head too long") from exc
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise _ProtocolError(f"bad request line {lines[0][:100]!r}")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        if not line:
-            continue
-        name, sep, value = line.partition(":")
-        if not sep:
-            raise _ProtocolError(f"bad header line {line[:100]!r}")
-        headers[name.strip().lower()] = value.strip()
-    if "100-continue" in headers.get("expect", "").lower():
-        # The caller writes the interim answer before the body; see _serve_connection.
-        headers["x-expect-continue"] = "1"
-    return _HttpRequest(parts[0].upper(), parts[1], parts[2], headers, b"")
-
-
-async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            size_line = await reader.readuntil(b"\r\n")
-            size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
-            if size == 0:
-                # Trailers (rarely any) end with an empty line.
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                    pass
-                return b"".join(chunks)
-            total += size
-            if total > MAX_BODY_BYTES:
-                raise _ProtocolError("request body too large")
-            chunks.append(await reader.readexactly(size))
-            await reader.readexactly(2)
-    length = int(headers.get("content-length", "0") or "0")
-    if length < 0 or length > MAX_BODY_BYTES:
-        raise _ProtocolError("bad content length")
-    return await reader.readexactly(length) if length else b""
-
-
-def _http_response(status: int, body: bytes, *, keep_alive: bool) -> bytes:
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Unknown"
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\n"
-        "Server: duban-local-bot-api\r\n"
-        "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n"
-        "\r\n"
-    )
-    return head.encode("latin-1") + body
 
 
 class LocalBotAPIServer:
@@ -535,33 +361,33 @@ class LocalBotAPIServer:
     ) -> None:
         while True:
             try:
-                request = await _read_request(reader)
+                request = await read_request(reader)
                 if request is None:
                     return
                 if request.headers.pop("x-expect-continue", None):
                     writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                     await writer.drain()
-                request.body = await _read_body(reader, request.headers)
-            except (_ProtocolError, ValueError, asyncio.IncompleteReadError) as exc:
+                request.body = await read_body(reader, request.headers)
+            except (ProtocolError, ValueError, asyncio.IncompleteReadError) as exc:
                 status, body = error(400, f"Bad Request: {exc}")
-                writer.write(_http_response(status, _dump(body), keep_alive=False))
+                writer.write(http_response(status, dump(body), keep_alive=False))
                 await writer.drain()
                 return
             status, body = await self._dispatch(request)
-            writer.write(_http_response(status, _dump(body), keep_alive=request.keep_alive))
+            writer.write(http_response(status, dump(body), keep_alive=request.keep_alive))
             await writer.drain()
             if not request.keep_alive:
                 return
 
-    async def _dispatch(self, request: _HttpRequest) -> APIResponse:
+    async def _dispatch(self, request: HttpRequest) -> APIResponse:
         path = unquote(urlsplit(request.target).path)
         prefix, _, rest = path.lstrip("/").partition("/")
         if request.verb not in ("GET", "POST") or not prefix.startswith("bot") or not rest:
             return not_found()  # includes /file/bot<TOKEN>/...: no file downloads here
         method = rest.split("/", 1)[0]
         try:
-            params = _decode_params(request)
-        except (_ProtocolError, ValueError, UnicodeDecodeError) as exc:
+            params = decode_params(request)
+        except (ProtocolError, ValueError, UnicodeDecodeError) as exc:
             return self._record(method, {}, error(400, f"Bad Request: {exc}"))
         if prefix.removeprefix("bot") != self.token:
             return self._record(method, params, unauthorized())
@@ -627,16 +453,6 @@ class LocalBotAPIServer:
         return chat
 
 
-def _dump(body: JSONDict) -> bytes:
-    return json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8")
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
 def _short_params(params: JSONDict, limit: int = 160) -> str:
-    text = json.dumps(params, ensure_ascii=False, default=_json_default)
+    text = json.dumps(params, ensure_ascii=False, default=json_default)
     return text if len(text) <= limit else text[: limit - 1] + "…"
