@@ -106,7 +106,7 @@ class FakeBotAPI(BotApiEmulator):
             if failure.remaining <= 0:
                 self._failures.remove(failure)
         error = ApiError(failure.status, failure.description, failure.parameters)
-        self._calls.append(
+        self.notify(
             InjectedFailure(method, params, status=error.status, description=error.description)
         )
         return error.status, error.body()
@@ -114,7 +114,7 @@ class FakeBotAPI(BotApiEmulator):
     def unknown_method(self, method: str, params: JSONDict) -> Any:
         """Fail the test: the bot called a method the emulator does not know."""
         call = ApiCall(method, params, status=0, description="unknown method")
-        self._calls.append(call)
+        self.notify(call)
         self._unexpected.append(call)
         # PTB wraps this into NetworkError("Unknown error in HTTP implementation: ..."),
         # which an error handler may swallow; BotHarness re-raises from `unexpected`.

@@ -51,8 +51,8 @@ class BotApiEmulator(BaseRequest):
     it never opens a network connection. It keeps the chats, messages (with their edits), files
     and command menus the bot made, validates what Telegram validates (text length, callback
     data size, HTML well-formedness, edits that change nothing) by answering 400 like Telegram
-    does, and tells each ``observe()``-r about every call it answered: the console shows
-    messages on its screen that way, the test harness records them.
+    does. Every answered call goes to the observers registered with ``observe()``: the console
+    shows messages on its screen that way, the test harness records them.
     """
 
     def __init__(
