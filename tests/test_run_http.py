@@ -53,8 +53,10 @@ def _env(tmp_path: Path, api_url: str) -> dict[str, str]:
     return env
 
 
-async def _cli(env: dict[str, str], cwd: Path, *args: str) -> list[str]:
-    """Run `python -m bot ARGS` without blocking the loop the server runs in; its stdout lines."""
+async def _duban(
+    env: dict[str, str], cwd: Path, *args: str
+) -> tuple[asyncio.subprocess.Process, bytes, bytes]:
+    """Run `python -m bot ARGS` without blocking the loop the server runs in; its output."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -72,6 +74,12 @@ async def _cli(env: dict[str, str], cwd: Path, *args: str) -> list[str]:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+    return proc, out, err
+
+
+async def _cli(env: dict[str, str], cwd: Path, *args: str) -> list[str]:
+    """`duban ARGS`, which must succeed without printing the token; its stdout lines."""
+    proc, out, err = await _duban(env, cwd, *args)
     stdout, stderr = out.decode(), err.decode()
     assert proc.returncode == 0, f"duban {' '.join(args)} failed:\n{stdout}\n{stderr}"
     assert TOKEN not in stdout + stderr, f"duban {args[0]} printed the token"
@@ -460,22 +468,6 @@ async def test_a_rejected_token_is_never_printed(tmp_path: Path) -> None:
         await _cli(env, tmp_path, "init")
         await _cli(env, tmp_path, "import", str(SEED), "--year", "2026")
         for args in (("invite", UNIT), ("run",)):
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                *args,
-                cwd=tmp_path,
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            try:
-                out, err = await asyncio.wait_for(proc.communicate(), CLI_TIMEOUT)
-            finally:
-                if proc.returncode is None:
-                    proc.kill()
-                    await proc.wait()
+            proc, out, err = await _duban(env, tmp_path, *args)
             assert proc.returncode != 0, f"duban {args[0]} succeeded with a rejected token"
             assert TOKEN not in (out + err).decode(), f"duban {args[0]} printed the token"

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot
+from tests.factories.linking import invite_code
 from tests.factories.plans import load_seed
-from tests.handlers.test_linking_and_tasks import invite_code
 from tests.harness import BotHarness
 
 NOW = datetime(2026, 6, 10, 9, 30, tzinfo=SHANGHAI)

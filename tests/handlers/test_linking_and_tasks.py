@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from data.models import Contact, Invite
 from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot
+from tests.factories.linking import invite_code, link
 from tests.factories.plans import load_seed
 from tests.harness import BotHarness
 
@@ -35,21 +36,6 @@ async def bot(
     await load_seed(sessions, year=2026)
     async with running_bot(database_url, clock) as harness:
         yield harness
-
-
-async def invite_code(bot: BotHarness, unit: str) -> str:
-    """A coordinator asks for an invite link in chat; the code is read off the link."""
-    coordinator = bot.user(COORDINATOR_ID, "督查室王")
-    await bot.command(coordinator, "/invite", unit)
-    text = bot.api.last_text(COORDINATOR_ID)
-    match = re.search(r"https://t\.me/duban_test_bot\?start=([A-Za-z0-9_-]+)", text)
-    assert match, text
-    return match.group(1)
-
-
-async def link(bot: BotHarness, user_id: int, unit: str, name: str = "联络员") -> None:
-    code = await invite_code(bot, unit)
-    await bot.command(bot.user(user_id, name), "/start", code)
 
 
 def task_buttons(bot: BotHarness, chat_id: int) -> list[str]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from data.models import AuditEntry, Contact, Report, ReportDraft, Task, Unit
 from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, deliver, running_bot
-from tests.handlers.test_linking_and_tasks import invite_code
+from tests.factories.linking import invite_code
 from tests.harness import BotHarness
 
 NOW = datetime(2026, 6, 10, 9, 30, tzinfo=SHANGHAI)

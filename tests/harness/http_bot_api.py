@@ -1,26 +1,32 @@
-"""A local fake Telegram Bot API served over real HTTP on 127.0.0.1, for end-to-end tests."""
+"""The Bot API emulator served over real HTTP on 127.0.0.1, for end-to-end tests."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
-import email.parser
-import email.policy
 import inspect
 import json
 import time
-import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Final, TypeAlias
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-from tests.harness.fake_bot_api import HtmlError, parse_telegram_html
+from bot.cli.emulator import BotApiEmulator, JSONDict, typed_text
+from tests.harness.fake_bot_api import MESSAGE_SENDING_METHODS
+from tests.harness.http_wire import (
+    MAX_REQUEST_LINE,
+    HttpRequest,
+    ProtocolError,
+    decode_params,
+    dump,
+    http_response,
+    json_default,
+    read_body,
+    read_request,
+)
 
-JSONDict: TypeAlias = dict[str, Any]
 # What a handler or hook answers: the HTTP status and the JSON body.
 APIResponse: TypeAlias = tuple[int, JSONDict]
 # handler_hook(method, params) runs before the built-in handler; a response short-circuits it
@@ -33,50 +39,6 @@ CallPredicate: TypeAlias = Callable[["RecordedCall"], bool]
 
 BOT_USERNAME: Final = "duban_local_bot"
 DEFAULT_MAX_POLL_WAIT: Final = 2.0
-MAX_REQUEST_LINE: Final = 8 * 1024
-MAX_BODY_BYTES: Final = 60 * 1024 * 1024
-
-# Parameters the Bot API takes as JSON-serialized objects (PTB sends them as JSON strings).
-_JSON_PARAMETERS: Final = frozenset(
-    {
-        "reply_markup",
-        "entities",
-        "caption_entities",
-        "reply_parameters",
-        "link_preview_options",
-        "commands",
-        "scope",
-        "menu_button",
-        "media",
-        "allowed_updates",
-    }
-)
-_INT_PARAMETERS: Final = frozenset(
-    {
-        "chat_id",
-        "message_id",
-        "offset",
-        "limit",
-        "timeout",
-        "cache_time",
-        "message_thread_id",
-        "reply_to_message_id",
-        "from_chat_id",
-    }
-)
-_BOOL_PARAMETERS: Final = frozenset(
-    {
-        "show_alert",
-        "disable_notification",
-        "protect_content",
-        "drop_pending_updates",
-        "disable_web_page_preview",
-        "allow_sending_without_reply",
-        "disable_content_type_detection",
-        "has_spoiler",
-    }
-)
-_MESSAGE_SENDING_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 
 
 def ok(result: Any) -> APIResponse:
@@ -100,10 +62,6 @@ def unauthorized() -> APIResponse:
 def not_found() -> APIResponse:
     """The answer to an unknown method (or path)."""
     return error(404, "Not Found")
-
-
-class _BadRequestError(Exception):
-    """A handler's refusal, turned into a 400 answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,165 +109,14 @@ class _Waiter:
         return self.predicate is None or self.predicate(call)
 
 
-@dataclass(slots=True)
-class _HttpRequest:
-    verb: str
-    target: str
-    version: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def keep_alive(self) -> bool:
-        connection = self.headers.get("connection", "").lower()
-        if self.version == "HTTP/1.0":
-            return "keep-alive" in connection
-        return "close" not in connection
-
-
-class _ProtocolError(Exception):
-    """The client sent something that is not HTTP/1.1 we understand."""
-
-
-def _coerce(name: str, value: Any) -> Any:
-    """A form field as the Bot API would understand it (PTB sends every value as a string)."""
-    if not isinstance(value, str):
-        return value
-    if name in _JSON_PARAMETERS and value[:1] in ("{", "["):
-        with contextlib.suppress(ValueError):
-            return json.loads(value)
-    elif name in _INT_PARAMETERS and value.lstrip("-").isdigit():
-        return int(value)
-    elif name in _BOOL_PARAMETERS and value in ("true", "false"):
-        return value == "true"
-    return value
-
-
-def _content_type(headers: dict[str, str]) -> str:
-    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-
-def _parse_multipart(content_type: str, body: bytes) -> JSONDict:
-    """multipart/form-data into fields; uploads become dicts with filename, bytes and size."""
-    parser = email.parser.BytesParser(policy=email.policy.HTTP)
-    message = parser.parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    if not message.is_multipart():
-        raise _ProtocolError("malformed multipart body")
-    fields: JSONDict = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            continue
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        filename = part.get_filename()
-        if filename is None:
-            charset = part.get_content_charset() or "utf-8"
-            fields[name] = data.decode(charset)
-        else:
-            fields[name] = {
-                "filename": filename,
-                "mime_type": part.get_content_type(),
-                "size": len(data),
-                "bytes": data,
-            }
-    return fields
-
-
-def _decode_params(request: _HttpRequest) -> JSONDict:
-    raw: JSONDict = dict(parse_qsl(urlsplit(request.target).query, keep_blank_values=True))
-    kind = _content_type(request.headers)
-    if request.body:
-        if kind == "application/x-www-form-urlencoded":
-            raw.update(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
-        elif kind == "application/json":
-            decoded = json.loads(request.body)
-            if not isinstance(decoded, dict):
-                raise _ProtocolError("JSON body must be an object")
-            raw.update(decoded)
-        elif kind == "multipart/form-data":
-            raw.update(_parse_multipart(request.headers["content-type"], request.body))
-        else:
-            raise _ProtocolError(f"unsupported content type {kind!r}")
-    return {name: _coerce(name, value) for name, value in raw.items()}
-
-
-async def _read_request(reader: asyncio.StreamReader) -> _HttpRequest | None:
-    """One HTTP/1.1 request, or None when the client closed the connection between requests."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if not exc.partial.strip():
-            return None
-        raise _ProtocolError("connection closed mid-request") from exc
-    except asyncio.LimitOverrunError as exc:
-        raise _ProtocolError("request head too long") from exc
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise _ProtocolError(f"bad request line {lines[0][:100]!r}")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        if not line:
-            continue
-        name, sep, value = line.partition(":")
-        if not sep:
-            raise _ProtocolError(f"bad header line {line[:100]!r}")
-        headers[name.strip().lower()] = value.strip()
-    if "100-continue" in headers.get("expect", "").lower():
-        # The caller writes the interim answer before the body; see _serve_connection.
-        headers["x-expect-continue"] = "1"
-    return _HttpRequest(parts[0].upper(), parts[1], parts[2], headers, b"")
-
-
-async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            size_line = await reader.readuntil(b"\r\n")
-            size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
-            if size == 0:
-                # Trailers (rarely any) end with an empty line.
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                    pass
-                return b"".join(chunks)
-            total += size
-            if total > MAX_BODY_BYTES:
-                raise _ProtocolError("request body too large")
-            chunks.append(await reader.readexactly(size))
-            await reader.readexactly(2)
-    length = int(headers.get("content-length", "0") or "0")
-    if length < 0 or length > MAX_BODY_BYTES:
-        raise _ProtocolError("bad content length")
-    return await reader.readexactly(length) if length else b""
-
-
-def _http_response(status: int, body: bytes, *, keep_alive: bool) -> bytes:
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Unknown"
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\n"
-        "Server: duban-local-bot-api\r\n"
-        "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n"
-        "\r\n"
-    )
-    return head.encode("latin-1") + body
-
-
 class LocalBotAPIServer:
     """A fake Telegram Bot API over HTTP on 127.0.0.1, for running the real bot process.
 
     ``async with LocalBotAPIServer(token=...) as server:`` listens on an ephemeral port; point the
     bot at ``server.url``. The server answers ``POST /bot<TOKEN>/<method>`` (form, JSON or
-    multipart bodies, as PTB sends them), records every call in ``calls``, queues updates pushed
-    with ``push_update`` for ``getUpdates`` long polling, and keeps the messages it sent so that
+    multipart bodies, as PTB sends them), records every call in ``calls`` and queues updates
+    pushed with ``push_update`` for ``getUpdates`` long polling. Every other method is answered
+    by the product's Bot API emulator (``api``), which keeps the messages the bot sent so that
     callback queries and edits see their current state.
 
     Extension points (for benchmarks and fault injection): ``handler_hook`` may answer any call
@@ -342,24 +149,18 @@ class LocalBotAPIServer:
         self._updates: list[JSONDict] = []
         self._last_update_id = 0
         self._new_update = asyncio.Event()
-        self._chats: dict[int | str, JSONDict] = {}
-        self._messages: dict[tuple[int | str, int], JSONDict] = {}
-        self._last_message_id: dict[int | str, int] = {}
-        self._last_query_id = 0
-        self._last_file_id = 0
+        prefix = token.split(":", 1)[0]
+        self.api = BotApiEmulator(
+            username=bot_username,
+            bot_id=int(prefix) if prefix.isdigit() else 123456,
+            first_name="Duban Local",
+        )
+        # Methods about the HTTP side (polling, webhooks); the emulator answers the rest.
         self._methods: dict[str, MethodHandler] = {
-            "getMe": lambda _params: self.bot_user(),
             "logOut": lambda _params: True,
             "close": lambda _params: True,
             "deleteWebhook": self._delete_webhook,
             "getUpdates": self._get_updates,
-            "setMyCommands": lambda _params: True,
-            "sendMessage": self._send_message,
-            "sendPhoto": self._send_photo,
-            "sendDocument": self._send_document,
-            "editMessageText": self._edit_message_text,
-            "editMessageReplyMarkup": self._edit_message_reply_markup,
-            "answerCallbackQuery": lambda _params: True,
         }
 
     # --- life cycle ---------------------------------------------------------------------------
@@ -409,7 +210,8 @@ class LocalBotAPIServer:
     # --- extension points ---------------------------------------------------------------------
 
     def register_method(self, name: str, handler: MethodHandler) -> None:
-        """Answer ``name`` with ``handler(params)`` (its return value is the ``result``).
+        """Answer ``name`` with ``handler(params)`` (its return value is the ``result``),
+        instead of the emulator.
 
         The handler may be async; raising ``ValueError`` answers 400 Bad Request.
         """
@@ -449,20 +251,7 @@ class LocalBotAPIServer:
 
     def text_update(self, user: JSONDict, text: str) -> JSONDict:
         """A private-chat text message from ``user`` (not yet queued: see ``push_update``)."""
-        chat = self._private_chat(user)
-        message: JSONDict = {
-            "message_id": self._next_message_id(chat["id"]),
-            "from": dict(user),
-            "chat": chat,
-            "date": int(time.time()),
-            "text": text,
-        }
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            length = len(command.encode("utf-16-le")) // 2
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        self._messages[(chat["id"], message["message_id"])] = message
-        return {"message": message}
+        return {"message": self.api.user_message(user, self._private_chat(user), typed_text(text))}
 
     def command_update(self, user: JSONDict, command: str, *args: str) -> JSONDict:
         """A ``/command arg ...`` message with its bot_command entity."""
@@ -480,17 +269,7 @@ class LocalBotAPIServer:
         sent = message.message if isinstance(message, RecordedCall) else message
         if sent is None:
             raise ValueError("that call produced no message")
-        chat_id = sent["chat"]["id"]
-        current = self._messages.get((chat_id, sent["message_id"]), sent)
-        self._last_query_id += 1
-        query: JSONDict = {
-            "id": str(4_000_000_000 + self._last_query_id),
-            "from": dict(user),
-            "chat_instance": str(zlib.crc32(f"{user['id']}:{chat_id}".encode())),
-            "data": data,
-            "message": copy.deepcopy(current),
-        }
-        return {"callback_query": query}
+        return {"callback_query": self.api.button_press(user, data, sent)}
 
     # --- inspection ---------------------------------------------------------------------------
 
@@ -504,7 +283,7 @@ class LocalBotAPIServer:
             message
             for call in self.calls
             if call.ok
-            and call.method in _MESSAGE_SENDING_METHODS
+            and call.method in MESSAGE_SENDING_METHODS
             and (message := call.message) is not None
             and message["chat"]["id"] == chat_id
         ]
@@ -518,7 +297,10 @@ class LocalBotAPIServer:
 
     def current_message(self, chat_id: int | str, message_id: int) -> JSONDict:
         """A message in its current state (after edits)."""
-        return self._messages[(chat_id, message_id)]
+        message = self.api.stored(chat_id, message_id)
+        if message is None:
+            raise KeyError((chat_id, message_id))
+        return message
 
     async def wait_for(
         self,
@@ -553,18 +335,7 @@ class LocalBotAPIServer:
 
     def bot_user(self) -> JSONDict:
         """The bot's User object, as getMe answers it."""
-        prefix = self.token.split(":", 1)[0]
-        return {
-            "id": int(prefix) if prefix.isdigit() else 123456,
-            "is_bot": True,
-            "first_name": "Duban Local",
-            "username": self.bot_username,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-            "can_connect_to_business": False,
-            "has_main_web_app": False,
-        }
+        return self.api.bot_user(full=True)
 
     # --- HTTP ---------------------------------------------------------------------------------
 
@@ -590,33 +361,33 @@ class LocalBotAPIServer:
     ) -> None:
         while True:
             try:
-                request = await _read_request(reader)
+                request = await read_request(reader)
                 if request is None:
                     return
                 if request.headers.pop("x-expect-continue", None):
                     writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                     await writer.drain()
-                request.body = await _read_body(reader, request.headers)
-            except (_ProtocolError, ValueError, asyncio.IncompleteReadError) as exc:
+                request.body = await read_body(reader, request.headers)
+            except (ProtocolError, ValueError, asyncio.IncompleteReadError) as exc:
                 status, body = error(400, f"Bad Request: {exc}")
-                writer.write(_http_response(status, _dump(body), keep_alive=False))
+                writer.write(http_response(status, dump(body), keep_alive=False))
                 await writer.drain()
                 return
             status, body = await self._dispatch(request)
-            writer.write(_http_response(status, _dump(body), keep_alive=request.keep_alive))
+            writer.write(http_response(status, dump(body), keep_alive=request.keep_alive))
             await writer.drain()
             if not request.keep_alive:
                 return
 
-    async def _dispatch(self, request: _HttpRequest) -> APIResponse:
+    async def _dispatch(self, request: HttpRequest) -> APIResponse:
         path = unquote(urlsplit(request.target).path)
         prefix, _, rest = path.lstrip("/").partition("/")
         if request.verb not in ("GET", "POST") or not prefix.startswith("bot") or not rest:
             return not_found()  # includes /file/bot<TOKEN>/...: no file downloads here
         method = rest.split("/", 1)[0]
         try:
-            params = _decode_params(request)
-        except (_ProtocolError, ValueError, UnicodeDecodeError) as exc:
+            params = decode_params(request)
+        except (ProtocolError, ValueError, UnicodeDecodeError) as exc:
             return self._record(method, {}, error(400, f"Bad Request: {exc}"))
         if prefix.removeprefix("bot") != self.token:
             return self._record(method, params, unauthorized())
@@ -627,13 +398,13 @@ class LocalBotAPIServer:
             if hooked is not None:
                 return self._record(method, params, hooked)
         handler = self._methods.get(method)
-        if handler is None:
-            return self._record(method, params, not_found())
         try:
+            if handler is None:
+                return self._record(method, params, self.api.respond(method, params))
             result = handler(params)
             if inspect.isawaitable(result):
                 result = await result
-        except (_BadRequestError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             detail = f"{exc.args[0]}" if exc.args else type(exc).__name__
             if isinstance(exc, KeyError | TypeError):
                 detail = f"missing or bad parameter {detail}"
@@ -674,150 +445,14 @@ class LocalBotAPIServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
 
-    def _send_message(self, params: JSONDict) -> JSONDict:
-        content = self._rendered(str(params["text"]), params.get("parse_mode"), "text")
-        if not content["text"].strip():
-            raise _BadRequestError("message text is empty")
-        return self._new_message(params, content)
-
-    def _send_photo(self, params: JSONDict) -> JSONDict:
-        file_id, size = self._file(params["photo"])
-        content: JSONDict = {
-            "photo": [
-                {
-                    "file_id": file_id,
-                    "file_unique_id": f"u{file_id}",
-                    "width": 1280,
-                    "height": 720,
-                    "file_size": size,
-                }
-            ]
-        }
-        content.update(self._caption(params))
-        return self._new_message(params, content)
-
-    def _send_document(self, params: JSONDict) -> JSONDict:
-        value = params["document"]
-        file_id, size = self._file(value)
-        document: JSONDict = {"file_id": file_id, "file_unique_id": f"u{file_id}"}
-        if isinstance(value, dict):
-            document.update(file_name=value["filename"], mime_type=value["mime_type"])
-        document["file_size"] = size
-        content: JSONDict = {"document": document}
-        content.update(self._caption(params))
-        return self._new_message(params, content)
-
-    def _edit_message_text(self, params: JSONDict) -> JSONDict | bool:
-        content = self._rendered(str(params["text"]), params.get("parse_mode"), "text")
-        return self._edit(params, content)
-
-    def _edit_message_reply_markup(self, params: JSONDict) -> JSONDict | bool:
-        return self._edit(params, {})
-
-    # --- message store ------------------------------------------------------------------------
-
     def _private_chat(self, user: JSONDict) -> JSONDict:
         chat: JSONDict = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         if "username" in user:
             chat["username"] = user["username"]
-        self._chats[chat["id"]] = chat
-        return dict(chat)
-
-    def _chat(self, chat_id: int | str) -> JSONDict:
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            # Unknown chats (e.g. a broadcast to seeded contacts) are taken as private chats.
-            if not isinstance(chat_id, int):
-                raise _BadRequestError("chat not found")
-            kind = "private" if chat_id > 0 else "group"
-            chat = {"id": chat_id, "type": kind, "first_name": f"User {chat_id}"}
-            if kind == "group":
-                chat = {"id": chat_id, "type": kind, "title": f"Group {chat_id}"}
-            self._chats[chat_id] = chat
-        return dict(chat)
-
-    def _next_message_id(self, chat_id: int | str) -> int:
-        self._last_message_id[chat_id] = self._last_message_id.get(chat_id, 0) + 1
-        return self._last_message_id[chat_id]
-
-    @staticmethod
-    def _rendered(text: str, parse_mode: object, key: str) -> JSONDict:
-        if parse_mode == "HTML":
-            try:
-                plain, entities = parse_telegram_html(text)
-            except HtmlError as exc:
-                raise _BadRequestError(f"can't parse entities: {exc}") from exc
-        else:
-            plain, entities = text, []
-        content: JSONDict = {key: plain}
-        if entities:
-            content["entities" if key == "text" else "caption_entities"] = entities
-        return content
-
-    def _caption(self, params: JSONDict) -> JSONDict:
-        caption = params.get("caption")
-        if caption is None:
-            return {}
-        return self._rendered(str(caption), params.get("parse_mode"), "caption")
-
-    def _file(self, value: Any) -> tuple[str, int]:
-        if isinstance(value, dict):
-            self._last_file_id += 1
-            return f"LOCALFILE{self._last_file_id:06d}", int(value["size"])
-        if isinstance(value, str) and value:
-            return value, 0
-        raise _BadRequestError("there is no file in the request")
-
-    def _new_message(self, params: JSONDict, content: JSONDict) -> JSONDict:
-        chat = self._chat(params["chat_id"])
-        message: JSONDict = {
-            "message_id": self._next_message_id(chat["id"]),
-            "from": self.bot_user(),
-            "chat": chat,
-            "date": int(time.time()),
-            **content,
-        }
-        markup = params.get("reply_markup")
-        if isinstance(markup, dict) and "inline_keyboard" in markup:
-            message["reply_markup"] = markup
-        self._messages[(chat["id"], message["message_id"])] = message
-        return copy.deepcopy(message)
-
-    def _edit(self, params: JSONDict, content: JSONDict) -> JSONDict | bool:
-        if "inline_message_id" in params:
-            return True
-        key = (params["chat_id"], params["message_id"])
-        stored = self._messages.get(key)
-        if stored is None:
-            raise _BadRequestError("message to edit not found")
-        edited = {k: v for k, v in stored.items() if k not in ("entities", "reply_markup")}
-        if "text" not in content:
-            edited.update({k: stored[k] for k in ("entities",) if k in stored})
-        edited.update(content)
-        markup = params.get("reply_markup")
-        if isinstance(markup, dict) and markup.get("inline_keyboard"):
-            edited["reply_markup"] = markup
-        visible = ("text", "entities", "caption", "caption_entities", "reply_markup")
-        if all(edited.get(k) == stored.get(k) for k in visible):
-            raise _BadRequestError(
-                "message is not modified: specified new message content and reply markup are "
-                "exactly the same as a current content and reply markup of the message"
-            )
-        edited["edit_date"] = int(time.time())
-        self._messages[key] = edited
-        return copy.deepcopy(edited)
-
-
-def _dump(body: JSONDict) -> bytes:
-    return json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8")
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+        self.api.register_chat(chat)
+        return chat
 
 
 def _short_params(params: JSONDict, limit: int = 160) -> str:
-    text = json.dumps(params, ensure_ascii=False, default=_json_default)
+    text = json.dumps(params, ensure_ascii=False, default=json_default)
     return text if len(text) <= limit else text[: limit - 1] + "…"

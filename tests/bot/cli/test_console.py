@@ -25,11 +25,11 @@ from bot.cli.console import (
     COORDINATOR_ID,
     LIAISON_ID,
     ConsoleError,
-    ConsoleRequest,
-    Screen,
-    html_to_text,
+    console_api,
     run_console,
 )
+from bot.cli.emulator import html_to_text
+from bot.cli.screen import Screen
 from bot.i18n import Lang
 from bot.plan.directory import DEFAULT_PLAN
 from bot.settings import Settings
@@ -254,7 +254,7 @@ async def test_units_the_console_cannot_act_as(
 async def test_console_request_answers_the_bot_api_and_shows_it() -> None:
     out = io.StringIO()
     screen = Screen(out=out, lang="en", user_chat_id=7)
-    api = ConsoleRequest(screen, clock=lambda: NOW, username="duban_console_bot")
+    api = console_api(screen, clock=lambda: NOW, username="duban_console_bot")
     api.register_chat({"id": 7, "type": "private", "first_name": "Console user"})
     keyboard = InlineKeyboardMarkup(
         [
@@ -277,7 +277,7 @@ async def test_console_request_answers_the_bot_api_and_shows_it() -> None:
         assert isinstance(edited, Message) and edited.text == "changed"
         assert screen.buttons == []  # an edit without a keyboard removes it
         with pytest.raises(BadRequest, match="not modified"):
-            await bot.edit_message_text("changed", 7, sent.message_id)
+            await bot.edit_message_text("<i>changed</i>", 7, sent.message_id, parse_mode="HTML")
         assert await bot.answer_callback_query("q1", text="Saved", show_alert=True)
         document = await bot.send_document(7, b"x" * 2048, filename="export.xlsx", caption="Plan")
         assert document.document is not None and document.document.file_name == "export.xlsx"

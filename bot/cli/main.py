@@ -1,0 +1,115 @@
+"""The `duban` command line: the argument parser and the entry point."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from bot import logs
+from bot.calendar.workdays import CalendarFileError
+from bot.cli.db import CliError, cmd_init, load_settings
+from bot.cli.people import cmd_invite
+from bot.cli.plans import cmd_import, cmd_plan, cmd_units
+from bot.cli.serve import cmd_console, cmd_export, cmd_nudges, cmd_run
+from bot.plan.directory import DEFAULT_DIRECTORY
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="duban", description="督办 Duban: work-plan supervision bot (operator commands)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("init", help="create or migrate the database")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", help="import (or re-import) a plan document")
+    p.add_argument("path", help="the plan as a text file (UTF-8 or GB18030)")
+    p.add_argument("--year", type=int, help="override the plan's year (rehearse a past plan)")
+    p.add_argument("--directory", default=str(DEFAULT_DIRECTORY), help="unit directory YAML")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("plan", help="show the imported plan")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--document", help="document number (default: the latest plan)")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("units", help="list units, their task counts and collectives")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_units)
+
+    p = sub.add_parser("invite", help="create a one-time invite link (or revoke invites)")
+    p.add_argument("unit", nargs="?", help="the unit whose liaison is invited")
+    p.add_argument("--coordinator", action="store_true", help="invite a coordinator")
+    p.add_argument("--revoke", metavar="CODE", help="revoke an unused invite code")
+    p.add_argument("--revoke-unit", metavar="UNIT", help="revoke every open invite of a unit")
+    p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("console", help="try the bot in the terminal (no Telegram needed)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--as", dest="as_unit", metavar="UNIT", help="act as this unit's liaison")
+    who.add_argument("--coordinator", action="store_true", help="act as a coordinator")
+    p.add_argument("--lang", choices=["zh", "en"], help="language (default Chinese)")
+    p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("export", help="write the ledger workbook (.xlsx)")
+    p.add_argument("file", help="the .xlsx file to write")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="headers' language")
+    p.add_argument(
+        "--all-years", action="store_true", help="every report version, not only the plan year's"
+    )
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("nudges", help="show the nudges due at a moment (--dry-run)")
+    p.add_argument("--dry-run", action="store_true", help="only print; required")
+    p.add_argument("--at", metavar="ISO-TIME", help="the moment (default now; local time zone)")
+    p.set_defaults(func=cmd_nudges)
+
+    p = sub.add_parser("run", help="serve Telegram (long polling); console without a token")
+    p.add_argument("--webhook", metavar="URL", help="use a webhook at this public https URL")
+    p.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
+    p.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line on stderr and exit."""
+    print(f"duban: error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one CLI command; user mistakes end in one line on stderr and a non-zero exit."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if getattr(args, "year", None) is not None and not 2000 <= args.year <= 2100:
+        fail("--year must be between 2000 and 2100")
+    try:
+        settings = load_settings()
+        logs.install(
+            secret.get_secret_value()
+            for secret in (settings.telegram_token, settings.webhook_secret)
+            if secret is not None
+        )
+        result = args.func(args, settings)
+        return int(asyncio.run(result) if asyncio.iscoroutine(result) else result)
+    except (CliError, CalendarFileError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except BrokenPipeError:
+        # The reader (| head) went away: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

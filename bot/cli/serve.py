@@ -1,0 +1,177 @@
+"""The commands that run the bot's own machinery: serve Telegram, the console, nudges, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.calendar.workdays import calendar_for
+from bot.cli.db import CliError, check_schema, checked_engine, require_plan, unusable, with_session
+from bot.settings import Settings
+from data.db import make_sessionmaker
+from data.repo.contacts import set_aside_console_people
+from data.repo.plans import get_plan
+
+log = logging.getLogger("duban")
+
+
+async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    """Chat with the real handlers in the terminal, as a unit's liaison or a coordinator."""
+    from bot.cli.console import ConsoleError, run_console
+
+    await with_session(settings, require_plan)
+    try:
+        return await run_console(
+            settings, as_unit=args.as_unit, coordinator=args.coordinator, lang=args.lang
+        )
+    except ConsoleError as exc:
+        raise CliError(str(exc)) from exc
+
+
+async def cmd_nudges(args: argparse.Namespace, settings: Settings) -> int:
+    """Show what the scheduler would send at a moment (nothing is queued or claimed)."""
+    from scheduler.nudges import tick
+
+    if not args.dry_run:
+        raise CliError("only --dry-run is supported: the running bot sends nudges itself")
+    at = datetime.now(UTC)
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError as exc:
+            raise CliError(f"--at: not an ISO date-time: {args.at!r}") from exc
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=settings.tz)
+    engine = checked_engine(settings)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            await check_schema(session, settings.database_url)
+        report = await tick(
+            make_sessionmaker(engine),
+            settings=settings,
+            calendar=calendar_for(settings.calendar_file),
+            now=at,
+            dry_run=True,
+        )
+    except (OperationalError, DBAPIError) as exc:
+        raise unusable(settings, exc) from exc
+    finally:
+        await engine.dispose()
+    local = at.astimezone(settings.tz)
+    print(f"at {local:%Y-%m-%d %H:%M %Z}: {len(report.planned)} message(s) would be sent")
+    for gone in report.skipped:
+        print(f"  skipped (missed): {gone}")
+    for planned in report.planned:
+        who = planned.contact.full_name or f"user {planned.contact.telegram_id}"
+        tasks = ",".join(str(i.number) for i in planned.items)
+        print(
+            f"  {planned.kind:<12} {planned.step:<12} -> {who} (chat {planned.contact.chat_id})"
+            + (f": tasks {tasks}" if tasks else "")
+        )
+    return 0
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the ledger workbook (the same as /export) to a file."""
+    from bot.i18n import lang_of
+    from bot.ledger.jobs import export_workbook, ledger_job
+    from bot.lights import LightThresholds
+
+    target = Path(args.file)
+    if target.suffix.lower() != ".xlsx":
+        raise CliError(f"{target}: the file name must end in .xlsx")
+    if not target.parent.resolve().is_dir():
+        raise CliError(f"folder {target.parent} does not exist")
+    plan = await with_session(settings, lambda s: get_plan(s))
+    if plan is None:
+        raise CliError("no plan imported yet: run 'duban import PLAN' first")
+    job = ledger_job(
+        settings,
+        plan_id=plan.id,
+        lang=lang_of(args.lang),
+        now=datetime.now(UTC),
+        thresholds=LightThresholds(),
+    )
+    built = await asyncio.to_thread(export_workbook, job, args.all_years)
+    try:
+        await asyncio.to_thread(target.write_bytes, built.data)
+    except OSError as exc:
+        raise CliError(f"cannot write {target}: {exc.strerror}") from exc
+    print(f"wrote {target}: {built.tasks} tasks, {built.reports} reports, {built.units} units")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve Telegram (long polling, or a webhook); without a token, open the console."""
+    from bot.app import build_application
+
+    asyncio.run(with_session(settings, require_plan))
+    if settings.telegram_token is None:
+        print(
+            "duban: no DUBAN_TELEGRAM_TOKEN set: opening the terminal console instead "
+            "(type /help; set the token to serve Telegram)",
+            file=sys.stderr,
+        )
+        args.as_unit, args.lang = None, None
+        args.coordinator = True
+        return int(asyncio.run(cmd_console(args, settings)))
+    set_aside = asyncio.run(with_session(settings, _set_aside_console_people))
+    if set_aside:
+        log.info("%d console contact(s) set aside: not reachable on Telegram", set_aside)
+    _quiet_http_logs()
+    from telegram.error import InvalidToken
+
+    try:
+        _serve(build_application(settings), args, settings)
+    except InvalidToken as exc:
+        # PTB's message quotes the token itself: never print it.
+        raise CliError("Telegram rejected DUBAN_TELEGRAM_TOKEN") from exc
+    return 0
+
+
+async def _set_aside_console_people(session: AsyncSession) -> int:
+    count = await set_aside_console_people(session, now=datetime.now(UTC))
+    await session.commit()
+    return count
+
+
+def _serve(application: Any, args: argparse.Namespace, settings: Settings) -> None:
+    if args.webhook:
+        if settings.webhook_secret is None:
+            raise CliError("--webhook needs DUBAN_WEBHOOK_SECRET (Telegram's secret token)")
+        path = make_url_path(args.webhook)
+        application.run_webhook(
+            listen=args.listen,
+            port=args.port,
+            url_path=path,
+            webhook_url=args.webhook,
+            secret_token=settings.webhook_secret.get_secret_value(),
+        )
+    else:
+        application.run_polling()
+
+
+def make_url_path(webhook_url: str) -> str:
+    """The local path Telegram will POST to, taken from the public webhook URL."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(webhook_url)
+    if parsed.scheme != "https" or not parsed.netloc:
+        raise CliError(f"webhook URL must be https://host/path, got {webhook_url!r}")
+    return parsed.path.lstrip("/")
+
+
+def _quiet_http_logs() -> None:
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("duban").setLevel(logging.INFO)
+    logging.getLogger("telegram").setLevel(logging.INFO)
