@@ -22,7 +22,7 @@ from bot.delivery.broadcasting import (
     start,
 )
 from bot.i18n import Lang, full_date_text, h, lang_of, t
-from bot.reporting import TextProblem, check_text
+from bot.validation import TextProblem, check_text
 from data.models import Broadcast, Plan
 from data.repo.broadcasts import active_draft, live_broadcasts
 from data.repo.plans import plan_tree

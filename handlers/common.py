@@ -12,13 +12,11 @@ from telegram.error import BadRequest
 
 from bot import callback_data
 from bot.context import DubanContext
-from bot.i18n import Lang, h, pick_language, t
-from bot.reporting import TextProblem
+from bot.i18n import Lang, fit, h, pick_language, t
+from bot.validation import TextProblem
 from data.models import Contact, Plan
 from data.repo.contacts import get_contact, upsert_contact
 from data.repo.plans import get_plan
-
-MAX_MESSAGE = 4096
 
 
 @dataclass
@@ -77,14 +75,6 @@ async def reply(
         reply_markup=markup,
         disable_web_page_preview=True,
     )
-
-
-def fit(text: str, limit: int = MAX_MESSAGE) -> str:
-    """Cut a message to Telegram's limit at a line break, never inside an HTML tag."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind("\n", 0, limit - 2)
-    return text[: cut if cut > 0 else limit - 2] + "\n…"
 
 
 def command_args(context: DubanContext) -> list[str]:

@@ -10,32 +10,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot import callback_data as callbacks
-from bot.buttons import review_rows
 from bot.calendar.steps import period_steps
 from bot.context import DubanContext
-from bot.delivery.queue import queue_message
-from bot.i18n import Lang, date_text, h, lang_of, t
+from bot.duties import Reportable, duty_for, reportable
+from bot.escalation import escalate as escalate_to_coordinators
+from bot.i18n import Lang, date_text, h, t
 from bot.lights import ReportStatus
 from bot.reporting import (
     PERCENT_CHOICES,
     STATUS_CODES,
     DraftStep,
     Refusal,
-    Reportable,
-    Submitted,
-    TextProblem,
     add_attachment,
     back_to_start,
     begin,
-    check_text,
     draft_of,
-    duty_for,
     is_idle,
-    parse_percent,
     period_of,
     preview,
     record_reply,
-    reportable,
     restatus,
     set_percent,
     set_status,
@@ -43,9 +36,10 @@ from bot.reporting import (
     submit,
 )
 from bot.tasks_view import short_title
+from bot.validation import TextProblem, check_text, parse_percent
 from data.models import Plan, Report, ReportDraft
 from data.repo import audit
-from data.repo.reports import coordinators, message_ref, remember_message, take_draft
+from data.repo.reports import message_ref, remember_message, take_draft
 from handlers import broadcast, keyboards, render
 from handlers.common import (
     Caller,
@@ -53,7 +47,6 @@ from handlers.common import (
     command_args,
     current_plan,
     edit_html,
-    fit,
     identify,
     refuse_text,
     reply,
@@ -386,7 +379,7 @@ async def _submit(
         now=context.now(),
     )
     await session.commit()
-    if result is None:
+    if result is Refusal.ALREADY_SUBMITTED:
         await query.answer(t(caller.lang, "report.already_submitted"), show_alert=True)
         return
     if isinstance(result, Refusal):
@@ -395,7 +388,7 @@ async def _submit(
         return
     await query.answer()
     await edit_html(message, t(caller.lang, "report.submitted", number=duty.task.number), None)
-    if isinstance(result, Submitted) and result.escalate:
+    if result.escalate:
         await escalate(context, session, result.report, duty, caller)
 
 
@@ -407,29 +400,15 @@ async def escalate(
     caller: Caller,
 ) -> None:
     """受阻 / 需协调: every coordinator hears at once, with the text and review buttons."""
-    now = context.now()
-    for coordinator in await coordinators(session, extra_ids=context.settings.coordinators):
-        lang = lang_of(coordinator.language)
-        text = t(
-            lang,
-            "report.escalation",
-            status=t(lang, f"status.{report.status}"),
-            number=duty.task.number,
-            unit=h(duty.unit.name),
-            title=h(short_title(duty.task.text, 60)),
-            text=h(report.text),
-            sender=h(caller.contact.full_name if caller.contact else ""),
-        )
-        await queue_message(
-            session,
-            chat_id=coordinator.chat_id,
-            text=fit(text),
-            kind="escalation",
-            now=now,
-            buttons=review_rows(lang, [(report.id, duty.unit.name)]),
-            contact_id=coordinator.id,
-            dedupe_key=f"escalation:r{report.id}:c{coordinator.id}",
-        )
+    assert caller.contact is not None  # noqa: S101 - reports come from contacts
+    await escalate_to_coordinators(
+        session,
+        report=report,
+        duty=duty,
+        sender=caller.contact,
+        extra_coordinators=context.settings.coordinators,
+        now=context.now(),
+    )
     await session.commit()
     context.services.wake_outbox()
 
@@ -604,7 +583,7 @@ async def reply_status(update: Update, context: DubanContext) -> None:
             now=context.now(),
         )
         await session.commit()
-        if result is None:
+        if result is Refusal.NOT_CURRENT:
             await query.answer(t(caller.lang, "report.step_over"), show_alert=True)
             return
         if isinstance(result, Refusal):

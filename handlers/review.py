@@ -7,22 +7,20 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 
-from bot.buttons import report_button
 from bot.context import DubanContext
-from bot.delivery.queue import queue_message
-from bot.i18n import h, lang_of, t
-from bot.reporting import ReviewOutcome, TextProblem, check_text, review, start_return
-from data.models import Report, ReportDraft, Task, Unit
-from data.repo.reports import liaisons_of, take_draft
-from handlers.common import Caller, button_press, fit, identify, refuse_text, reply
+from bot.i18n import h, t
+from bot.review import ReviewOutcome, accept, finish_return, report_names, start_return
+from bot.validation import TextProblem, check_text
+from data.models import ReportDraft
+from data.repo.reports import report_with_context
+from handlers.common import Caller, button_press, identify, refuse_text, reply
 
 log = logging.getLogger(__name__)
 
 
-async def _names(session: AsyncSession, report: Report) -> tuple[int, str]:
-    task = await session.get(Task, report.task_id)
-    unit = await session.get(Unit, report.unit_id)
-    return (task.number if task else 0), (unit.name if unit else "")
+def _nothing_done(outcome: ReviewOutcome) -> str:
+    """The catalog key for a review that found the report superseded or already accepted."""
+    return "review.not_current" if outcome is ReviewOutcome.NOT_CURRENT else "review.already"
 
 
 async def review_callback(update: Update, context: DubanContext) -> None:
@@ -34,36 +32,28 @@ async def review_callback(update: Update, context: DubanContext) -> None:
         if not caller.coordinator or caller.contact is None:
             await query.answer(t(caller.lang, "coordinator_only"), show_alert=True)
             return
-        report = await session.get(Report, parsed.int(1))
+        report = await report_with_context(session, report_id=parsed.int(1))
         if report is None:
             await query.answer(t(caller.lang, "callback.stale"), show_alert=True)
             return
-        number, unit = await _names(session, report)
+        number, unit = await report_names(session, report=report)
         if parsed.args[0] == "r":
-            if not report.is_current or report.review == "accepted":
-                key = "review.not_current" if not report.is_current else "review.already"
-                await query.answer(t(caller.lang, key), show_alert=True)
-                return
             chat = update.effective_chat
-            await start_return(
+            started = await start_return(
                 session,
                 report=report,
                 reviewer=caller.contact,
                 chat_id=chat.id if chat else caller.contact.chat_id,
                 now=context.now(),
             )
+            if isinstance(started, ReviewOutcome):
+                await query.answer(t(caller.lang, _nothing_done(started)), show_alert=True)
+                return
             await session.commit()
             await query.answer()
             await reply(update, t(caller.lang, "review.ask_reason", unit=h(unit), number=number))
             return
-        outcome = await review(
-            session,
-            report=report,
-            accept=True,
-            reviewer=caller.contact,
-            reason=None,
-            now=context.now(),
-        )
+        outcome = await accept(session, report=report, reviewer=caller.contact, now=context.now())
         await session.commit()
     if outcome is ReviewOutcome.ACCEPTED:
         await query.answer(t(caller.lang, "review.done_accept", unit=unit, number=number))
@@ -71,8 +61,7 @@ async def review_callback(update: Update, context: DubanContext) -> None:
         if message is not None:
             await reply(update, t(caller.lang, "review.done_accept", unit=h(unit), number=number))
     else:
-        key = "review.not_current" if outcome is ReviewOutcome.NOT_CURRENT else "review.already"
-        await query.answer(t(caller.lang, key), show_alert=True)
+        await query.answer(t(caller.lang, _nothing_done(outcome)), show_alert=True)
 
 
 async def handle_reason(
@@ -89,44 +78,17 @@ async def handle_reason(
     if isinstance(reason, TextProblem):
         await refuse_text(update, caller.lang, reason, raw)
         return
-    report = await session.get(Report, draft.report_id) if draft.report_id else None
-    await take_draft(session, draft_id=draft.id)
-    if report is None:
-        await session.commit()
+    verdict = await finish_return(
+        session, draft=draft, reviewer=caller.contact, reason=reason, now=context.now()
+    )
+    await session.commit()
+    if verdict is None:
         await reply(update, t(caller.lang, "callback.stale"))
         return
-    outcome = await review(
-        session,
-        report=report,
-        accept=False,
-        reviewer=caller.contact,
-        reason=reason,
-        now=context.now(),
-    )
-    number, unit = await _names(session, report)
-    liaisons = (
-        await liaisons_of(session, unit_id=report.unit_id)
-        if (outcome is ReviewOutcome.RETURNED)
-        else []
-    )
-    if outcome is not ReviewOutcome.RETURNED:
-        await session.commit()
-        key = "review.not_current" if outcome is ReviewOutcome.NOT_CURRENT else "review.already"
-        await reply(update, t(caller.lang, key))
+    if verdict.outcome is not ReviewOutcome.RETURNED:
+        await reply(update, t(caller.lang, _nothing_done(verdict.outcome)))
         return
-    now = context.now()
-    for liaison in liaisons:
-        lang = lang_of(liaison.language)
-        await queue_message(
-            session,
-            chat_id=liaison.chat_id,
-            kind="returned",
-            now=now,
-            buttons=[[report_button(lang, report.task_id, report.unit_id)]],
-            text=fit(t(lang, "review.returned_notice", number=number, reason=h(reason))),
-            contact_id=liaison.id,
-            dedupe_key=f"returned:r{report.id}:c{liaison.id}",
-        )
-    await session.commit()
     context.services.wake_outbox()
-    await reply(update, t(caller.lang, "review.done_return", unit=h(unit), number=number))
+    await reply(
+        update, t(caller.lang, "review.done_return", unit=h(verdict.unit), number=verdict.number)
+    )
