@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +68,17 @@ def button_fits(action: str, step: str) -> bool:
     return wanted is None or step == wanted
 
 
+@dataclass(frozen=True)
+class Reporter:
+    """A person reporting on one of their duties, at one moment of the plan."""
+
+    contact: Contact
+    duty: Reportable
+    plan: Plan
+    moment: PlanMoment
+    now: datetime
+
+
 class Refusal(StrEnum):
     """Why a report cannot be started, stored or changed."""
 
@@ -90,8 +101,9 @@ def _final(report: Report | None) -> bool:
     return report is not None and report.review == "accepted"
 
 
-@dataclass(frozen=True)
-class _Slot:
+# The two halves of data.repo.reports.add_report_version's arguments, kept as typed dicts
+# so they are passed on as they are.
+class _Slot(TypedDict):
     """Where report versions go: a unit's report on a task in a period, in a role."""
 
     task_id: int
@@ -100,8 +112,7 @@ class _Slot:
     role: str
 
 
-@dataclass(frozen=True)
-class _Content:
+class _Content(TypedDict):
     """What a report version says."""
 
     status: str
@@ -111,16 +122,18 @@ class _Content:
 
 
 async def _standing(
-    session: AsyncSession, *, plan: Plan, moment: PlanMoment, duty: Reportable
+    session: AsyncSession, *, reporter: Reporter
 ) -> tuple[_Slot, Report | None] | Refusal:
     """The duty's slot in the period in force and its current report, unless that is final."""
-    period_id = await period_of(session, plan=plan, moment=moment)
+    duty = reporter.duty
+    period_id = await period_of(session, plan=reporter.plan, moment=reporter.moment)
     existing = await current_report(
         session, task_id=duty.task.id, unit_id=duty.unit.id, period_id=period_id
     )
     if _final(existing):
         return Refusal.ACCEPTED
-    return _Slot(duty.task.id, duty.unit.id, period_id, duty.role), existing
+    slot = _Slot(task_id=duty.task.id, unit_id=duty.unit.id, period_id=period_id, role=duty.role)
+    return slot, existing
 
 
 async def _new_version(
@@ -134,19 +147,7 @@ async def _new_version(
     now: datetime,
 ) -> Report:
     """Every way a report changes: a new version, audited in the same transaction."""
-    report = await add_report_version(
-        session,
-        task_id=slot.task_id,
-        unit_id=slot.unit_id,
-        period_id=slot.period_id,
-        contact_id=contact.id,
-        role=slot.role,
-        status=content.status,
-        percent=content.percent,
-        text=content.text,
-        attachments=content.attachments,
-        now=now,
-    )
+    report = await add_report_version(session, **slot, **content, contact_id=contact.id, now=now)
     audit.record(
         session,
         at=now,
@@ -165,25 +166,19 @@ def _evidence(report: Report | None) -> list[dict[str, Any]]:
 
 
 async def begin(
-    session: AsyncSession,
-    *,
-    plan: Plan,
-    moment: PlanMoment,
-    contact: Contact,
-    duty: Reportable,
-    chat_id: int,
-    now: datetime,
+    session: AsyncSession, *, reporter: Reporter, chat_id: int
 ) -> ReportDraft | Refusal:
     """Start (or restart) a report on a task for a unit; an earlier report pre-fills it."""
-    standing = await _standing(session, plan=plan, moment=moment, duty=duty)
+    standing = await _standing(session, reporter=reporter)
     if isinstance(standing, Refusal):
         return standing
-    _slot, existing = standing
+    slot, existing = standing
+    now = reporter.now
     draft = ReportDraft(
-        contact_id=contact.id,
+        contact_id=reporter.contact.id,
         kind="report",
-        task_id=duty.task.id,
-        unit_id=duty.unit.id,
+        task_id=slot["task_id"],
+        unit_id=slot["unit_id"],
         report_id=existing.id if existing else None,
         step=DraftStep.STATUS,
         status=existing.status if existing else None,
@@ -260,13 +255,12 @@ class Preview:
     contributions: list[tuple[Report, str]] = field(default_factory=list)
 
 
-async def preview(
-    session: AsyncSession, *, plan: Plan, moment: PlanMoment, draft: ReportDraft, duty: Reportable
-) -> Preview:
+async def preview(session: AsyncSession, *, reporter: Reporter, draft: ReportDraft) -> Preview:
     """The draft as it will be stored; a lead unit also sees the co-units' contributions."""
+    duty = reporter.duty
     shown: list[tuple[Report, str]] = []
     if duty.role == "lead":
-        period_id = await period_of(session, plan=plan, moment=moment)
+        period_id = await period_of(session, plan=reporter.plan, moment=reporter.moment)
         shown = await contributions(session, task_id=duty.task.id, period_id=period_id)
     return Preview(
         task=duty.task,
@@ -289,29 +283,28 @@ class Submitted:
 
 
 async def submit(
-    session: AsyncSession,
-    *,
-    plan: Plan,
-    moment: PlanMoment,
-    draft: ReportDraft,
-    duty: Reportable,
-    contact: Contact,
-    now: datetime,
+    session: AsyncSession, *, reporter: Reporter, draft: ReportDraft
 ) -> Submitted | Refusal:
     """Store the draft as the period's report in this transaction (taking the draft, so of two
     taps on 提交 the second is refused)."""
     if not await take_draft(session, draft_id=draft.id):
         return Refusal.ALREADY_SUBMITTED
-    standing = await _standing(session, plan=plan, moment=moment, duty=duty)
+    standing = await _standing(session, reporter=reporter)
     if isinstance(standing, Refusal):
         return standing
     slot, existing = standing
+    duty = reporter.duty
     status = ReportStatus(draft.status or ReportStatus.ON_TRACK)
     report = await _new_version(
         session,
         slot=slot,
-        content=_Content(status.value, draft.percent, draft.text or "", draft.attachments),
-        contact=contact,
+        content=_Content(
+            status=status.value,
+            percent=draft.percent,
+            text=draft.text or "",
+            attachments=draft.attachments,
+        ),
+        contact=reporter.contact,
         action="report.edit" if existing else "report.submit",
         detail={
             "task": duty.task.number,
@@ -320,36 +313,35 @@ async def submit(
             "percent": draft.percent,
             "supersedes": existing.id if existing else None,
         },
-        now=now,
+        now=reporter.now,
     )
     changed = existing is None or existing.status != status.value
     return Submitted(report, status in ESCALATE and changed)
 
 
 async def record_reply(
-    session: AsyncSession,
-    *,
-    plan: Plan,
-    moment: PlanMoment,
-    duty: Reportable,
-    contact: Contact,
-    text: str,
-    now: datetime,
+    session: AsyncSession, *, reporter: Reporter, text: str
 ) -> Report | Refusal:
-    """A reply to a prompt about a task: stored at once as the period's report text."""
-    standing = await _standing(session, plan=plan, moment=moment, duty=duty)
+    """A reply to a prompt about a task: stored at once as the period's report text, keeping
+    the current version's status, percent and evidence."""
+    standing = await _standing(session, reporter=reporter)
     if isinstance(standing, Refusal):
         return standing
     slot, existing = standing
-    kept = existing.status if existing else ReportStatus.ON_TRACK.value
+    duty = reporter.duty
     return await _new_version(
         session,
         slot=slot,
-        content=_Content(kept, existing.percent if existing else None, text, _evidence(existing)),
-        contact=contact,
+        content=_Content(
+            status=existing.status if existing else ReportStatus.ON_TRACK.value,
+            percent=existing.percent if existing else None,
+            text=text,
+            attachments=_evidence(existing),
+        ),
+        contact=reporter.contact,
         action="report.reply",
         detail={"task": duty.task.number, "unit": duty.unit.name},
-        now=now,
+        now=reporter.now,
     )
 
 
@@ -375,11 +367,21 @@ async def restatus(
     loaded = await current_report(
         session, task_id=report.task_id, unit_id=report.unit_id, period_id=period_id
     )
-    slot = _Slot(report.task_id, report.unit_id, report.period_id, report.role)
+    slot = _Slot(
+        task_id=report.task_id,
+        unit_id=report.unit_id,
+        period_id=report.period_id,
+        role=report.role,
+    )
     return await _new_version(
         session,
         slot=slot,
-        content=_Content(status.value, report.percent, report.text, _evidence(loaded)),
+        content=_Content(
+            status=status.value,
+            percent=report.percent,
+            text=report.text,
+            attachments=_evidence(loaded),
+        ),
         contact=contact,
         action="report.status",
         detail={"status": status.value, "supersedes": report.id},

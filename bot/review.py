@@ -29,9 +29,9 @@ class ReviewOutcome(StrEnum):
     """What a review did."""
 
     ACCEPTED = "accepted"
-    RETURNED = "returned"
-    NOT_CURRENT = "not_current"
-    ALREADY = "already"
+    RETURNED = "returned"  # with a reason, told to the unit's liaisons
+    NOT_CURRENT = "not_current"  # a newer version came in since the button was sent
+    ALREADY = "already"  # accepted before: final for its period
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from data.repo.plans import get_plan
 from handlers.common import reply
 
 R = TypeVar("R", bound="Request")
+T = TypeVar("T")
 Callback = Callable[[Update, DubanContext], Coroutine[Any, Any, None]]
 Handler = Callable[[R], Awaitable[None]]
 
@@ -83,6 +84,12 @@ async def identify(
     return Caller(contact, lang, coordinator, refreshed)
 
 
+def _present(part: T | None) -> T:
+    """A part of the update its handler's registration guarantees (a query, a message)."""
+    assert part is not None  # noqa: S101 - asked only by handlers registered for it
+    return part
+
+
 @dataclass(frozen=True)
 class Request:
     """What every handler gets: the update, its context, the update's session and the caller."""
@@ -105,9 +112,7 @@ class Request:
     @property
     def query(self) -> CallbackQuery:
         """The pressed button (for callbacks registered as CallbackQueryHandler)."""
-        query = self.update.callback_query
-        assert query is not None  # noqa: S101 - only asked by button handlers
-        return query
+        return _present(self.update.callback_query)
 
     @property
     def data(self) -> callback_data.Parsed | None:
@@ -123,9 +128,7 @@ class Request:
     @property
     def message(self) -> Message:
         """The message that came in (for callbacks registered as MessageHandler)."""
-        message = self.update.effective_message
-        assert message is not None  # noqa: S101 - only asked by message handlers
-        return message
+        return _present(self.update.effective_message)
 
     @property
     def chat_id(self) -> int | None:

@@ -206,18 +206,14 @@ async def take_text(req: Member, raw: str) -> bool:
     if draft is None or draft.step not in ("tasks", "unit", "text", "time"):
         return False
     draft.updated_at = req.now()
-    if draft.step == "tasks":
-        numbers = sorted({int(n) for n in re.findall(r"\d{1,4}", raw)})
-        if not numbers:
-            await req.reply(req.t("broadcast.bad_tasks", value=h(raw[:30])))
+    if draft.step in ("tasks", "unit"):
+        audience = await _typed_audience(req, draft.step, raw)
+        if isinstance(audience, str):
+            await req.reply(audience)
         else:
-            await _audience_typed(req, draft, {"kind": "tasks", "tasks": numbers})
-    elif draft.step == "unit":
-        unit = await resolve_unit(req.session, name=raw.strip())
-        if unit is None:
-            await req.reply(req.t("broadcast.unknown_unit", unit=h(raw.strip()[:40])))
-        else:
-            await _audience_typed(req, draft, {"kind": "unit", "unit": unit.name})
+            _set_audience(draft, audience, step="text", now=req.now())
+            await req.session.commit()
+            await req.reply(req.t("broadcast.ask_text"), _only_cancel(req.lang))
     elif draft.step == "text":
         checked = check_text(raw)
         if isinstance(checked, TextProblem):
@@ -230,11 +226,17 @@ async def take_text(req: Member, raw: str) -> bool:
     return True
 
 
-async def _audience_typed(req: Member, draft: Broadcast, audience: dict[str, object]) -> None:
-    """Task numbers or a unit typed: the audience is set, the text comes next."""
-    _set_audience(draft, audience, step="text", now=req.now())
-    await req.session.commit()
-    await req.reply(req.t("broadcast.ask_text"), _only_cancel(req.lang))
+async def _typed_audience(req: Member, step: str, raw: str) -> dict[str, object] | str:
+    """Typed task numbers or a unit's name: the audience, or why the text names none."""
+    if step == "tasks":
+        numbers = sorted({int(n) for n in re.findall(r"\d{1,4}", raw)})
+        if numbers:
+            return {"kind": "tasks", "tasks": numbers}
+        return req.t("broadcast.bad_tasks", value=h(raw[:30]))
+    unit = await resolve_unit(req.session, name=raw.strip())
+    if unit is not None:
+        return {"kind": "unit", "unit": unit.name}
+    return req.t("broadcast.unknown_unit", unit=h(raw.strip()[:40]))
 
 
 async def _schedule(req: Member, draft: Broadcast, raw: str) -> None:
@@ -257,27 +259,16 @@ async def _schedule(req: Member, draft: Broadcast, raw: str) -> None:
 
 
 def _progress_text(lang: Lang, done: Progress, rate: float) -> str:
+    """While sending: the counts and the time left; at the end: the counts and why some
+    failed."""
+    counts = {"sent": done.sent, "total": done.total, "failed": done.failed}
     if done.finished:
         reasons = ";".join(
             t(lang, f"broadcast.reason.{reason}", count=count)
             for reason, count in sorted(done.reasons.items())
         )
-        return t(
-            lang,
-            "broadcast.done",
-            total=done.total,
-            sent=done.sent,
-            failed=done.failed,
-            reasons=reasons,
-        ).strip()
-    return t(
-        lang,
-        "broadcast.progress",
-        sent=done.sent,
-        total=done.total,
-        failed=done.failed,
-        eta=math.ceil(done.pending / rate),
-    )
+        return t(lang, "broadcast.done", reasons=reasons, **counts).strip()
+    return t(lang, "broadcast.progress", eta=math.ceil(done.pending / rate), **counts)
 
 
 async def progress_tick(context: DubanContext) -> None:

@@ -10,7 +10,7 @@ from data.repo.reports import message_ref, report_with_context
 from handlers import keyboards
 from handlers.access import Member, linked
 from handlers.common import edit_html, text_refusal
-from handlers.report import STATUS_CHOICES, escalate_report
+from handlers.report import STATUS_CHOICES, escalate_report, reporter
 
 
 async def file_reply(req: Member) -> None:
@@ -35,15 +35,7 @@ async def file_reply(req: Member) -> None:
     if isinstance(checked, TextProblem):
         await req.reply(text_refusal(req.lang, checked, message.text or ""))
         return
-    stored = await record_reply(
-        req.session,
-        plan=req.plan,
-        moment=req.context.moment(req.plan),
-        duty=duty,
-        contact=req.contact,
-        text=checked,
-        now=req.now(),
-    )
+    stored = await record_reply(req.session, reporter=reporter(req, duty), text=checked)
     await req.session.commit()
     number = duty.task.number
     if isinstance(stored, Refusal):

@@ -16,6 +16,7 @@ from bot.reporting import (
     STATUS_CODES,
     DraftStep,
     Refusal,
+    Reporter,
     add_attachment,
     back_to_start,
     begin,
@@ -63,9 +64,14 @@ def step_prompt(
     return text, keyboards.text_step(lang, keep=bool(draft.text))
 
 
-async def _preview_text(req: Member, draft: ReportDraft, duty: Reportable) -> str:
+def reporter(req: Member, duty: Reportable) -> Reporter:
+    """The caller reporting on one of their duties, now."""
     moment = req.context.moment(req.plan)
-    shown = await preview(req.session, plan=req.plan, moment=moment, draft=draft, duty=duty)
+    return Reporter(contact=req.contact, duty=duty, plan=req.plan, moment=moment, now=req.now())
+
+
+async def _preview_text(req: Member, draft: ReportDraft, duty: Reportable) -> str:
+    shown = await preview(req.session, reporter=reporter(req, duty), draft=draft)
     return render.report_preview(req.lang, shown)
 
 
@@ -141,15 +147,8 @@ def _picker_label(lang: Lang, duty: Reportable, *, with_unit: bool) -> str:
 
 async def _begin(req: Member, duty: Reportable, *, edit: Message | None) -> None:
     """Start the steps on a duty (or say its report is accepted and final)."""
-    started = await begin(
-        req.session,
-        plan=req.plan,
-        moment=req.context.moment(req.plan),
-        contact=req.contact,
-        duty=duty,
-        chat_id=req.chat_id or req.contact.chat_id,
-        now=req.now(),
-    )
+    chat_id = req.chat_id or req.contact.chat_id
+    started = await begin(req.session, reporter=reporter(req, duty), chat_id=chat_id)
     await req.session.commit()
     if isinstance(started, Refusal):
         await req.reply(req.t("report.accepted", number=duty.task.number))
@@ -249,15 +248,7 @@ async def _show_step(
 
 async def _submit(req: Member, *, draft: ReportDraft, duty: Reportable, message: Message) -> None:
     """提交: store the report; 受阻 / 需协调 reach every coordinator at once."""
-    result = await submit(
-        req.session,
-        plan=req.plan,
-        moment=req.context.moment(req.plan),
-        draft=draft,
-        duty=duty,
-        contact=req.contact,
-        now=req.now(),
-    )
+    result = await submit(req.session, reporter=reporter(req, duty), draft=draft)
     await req.session.commit()
     if result is Refusal.ALREADY_SUBMITTED:
         await req.refuse("report.already_submitted")
