@@ -11,7 +11,6 @@ from bot import callback_data as callbacks
 from bot.delivery.queue import ButtonRows
 from bot.i18n import Lang, t
 
-ROW = 5
 Row = list[InlineKeyboardButton]
 
 
@@ -35,8 +34,8 @@ def _pager(lang: Lang, page: int, pages: int, data: Callable[[int], str]) -> lis
 def task_list(lang: Lang, numbers: Sequence[int], page: int, pages: int) -> InlineKeyboardMarkup:
     """Number buttons for the tasks on a page, then ◀ ▶ when there are several pages."""
     rows = [
-        [_button(str(n), callbacks.task_open(n, page)) for n in numbers[i : i + ROW]]
-        for i in range(0, len(numbers), ROW)
+        [_button(str(n), callbacks.task_open(n, page)) for n in numbers[i : i + buttons.ROW]]
+        for i in range(0, len(numbers), buttons.ROW)
     ]
     return InlineKeyboardMarkup([*rows, *_pager(lang, page, pages, callbacks.mytasks_page)])
 
