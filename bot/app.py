@@ -27,7 +27,6 @@ from bot.calendar.workdays import Calendar, calendar_for
 from bot.context import DubanContext, Services
 from bot.delivery.gate import RateGate, SharedLimiter
 from bot.delivery.sender import Limits, OutboxSender
-from bot.i18n import t
 from bot.lights import LightThresholds
 from bot.notices import notify_blocked
 from bot.sequencing import ChatSequencedProcessor
@@ -35,8 +34,21 @@ from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage
 from data.repo.contacts import coordinators
-from handlers import broadcast, coordinator, errors, private, report, review, start, tasks
-from handlers.common import identify, reply
+from handlers import (
+    admin,
+    broadcast,
+    errors,
+    messages,
+    nudges,
+    oversight,
+    private,
+    replies,
+    report,
+    review,
+    start,
+    tasks,
+)
+from handlers.access import Request, anyone
 from handlers.menus import set_default_menus, show_coordinator_menu
 from scheduler import jobs
 
@@ -49,75 +61,71 @@ class MissingTokenError(RuntimeError):
     """No Telegram token is configured."""
 
 
-async def _unknown_command(update: Any, context: DubanContext) -> None:
+@anyone
+async def _unknown_command(req: Request) -> None:
     """Any other /command: say so, and point at /help."""
-    async with context.sessions() as session:
-        caller = await identify(update, context, session)
-    await reply(update, t(caller.lang, "unknown_command"))
+    await req.reply(req.t("unknown_command"))
 
 
-async def _stale_button(update: Any, context: DubanContext) -> None:
+@anyone
+async def _stale_button(req: Request) -> None:
     """A button this version no longer knows (or malformed data): answer, never ignore."""
-    async with context.sessions() as session:
-        caller = await identify(update, context, session)
-    await update.callback_query.answer(t(caller.lang, "callback.stale"), show_alert=True)
+    await req.refuse("callback.stale")
 
 
 def register_handlers(application: DubanApp) -> None:
     """Every handler, in one place. Order matters inside group 0: PTB runs the first match, so
     the catch-alls for unknown commands and stale buttons come last."""
+    add = application.add_handler
     # Before everything: groups and channels get a pointer to the private chat, nothing more.
-    application.add_handler(TypeHandler(Update, private.private_only), group=-1)
+    add(TypeHandler(Update, private.private_only), group=-1)
     # An edited message is not new input (PTB would run it through the handlers again).
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED, report.edited_input))
-    application.add_handler(CommandHandler("start", start.start))
-    application.add_handler(CommandHandler("help", start.help_command))
-    application.add_handler(CommandHandler("whoami", start.whoami))
-    application.add_handler(CommandHandler("lang", start.lang_command))
-    application.add_handler(CommandHandler("mytasks", tasks.mytasks))
-    application.add_handler(CommandHandler("task", tasks.task_command))
-    application.add_handler(CommandHandler("report", report.report_command))
-    application.add_handler(CommandHandler("cancel", report.cancel_command))
-    application.add_handler(CommandHandler("invite", coordinator.invite))
-    application.add_handler(CommandHandler("export", coordinator.export))
-    application.add_handler(CommandHandler("deadline", coordinator.deadline))
-    application.add_handler(CommandHandler("assign", coordinator.assign))
-    application.add_handler(CommandHandler("period", coordinator.period))
-    application.add_handler(CommandHandler("late", coordinator.late))
-    application.add_handler(CommandHandler("status", coordinator.status))
-    application.add_handler(CommandHandler("broadcast", broadcast.broadcast_command))
+    add(MessageHandler(filters.UpdateType.EDITED, messages.edited_input))
+    commands = {
+        "start": start.start,
+        "help": start.help_command,
+        "whoami": start.whoami,
+        "lang": start.lang_command,
+        "mytasks": tasks.mytasks,
+        "task": tasks.task_command,
+        "report": report.report_command,
+        "cancel": report.cancel_command,
+        "invite": admin.invite,
+        "export": oversight.export,
+        "deadline": admin.deadline,
+        "assign": admin.assign,
+        "period": admin.period,
+        "late": oversight.late,
+        "status": oversight.status,
+        "broadcast": broadcast.broadcast_command,
+    }
+    for name, command in commands.items():
+        add(CommandHandler(name, command))
 
-    application.add_handler(
-        CallbackQueryHandler(tasks.mytasks_page, pattern=callbacks.MYTASKS_PAGE)
+    # Buttons: every pattern is anchored, so no two of them match the same data.
+    buttons = (
+        (callbacks.MYTASKS_PAGE, tasks.mytasks_page),
+        (callbacks.TASK_OPEN, tasks.task_open),
+        (callbacks.LANG_PICK, start.lang_pick),
+        (callbacks.REPORT, report.report_callback),
+        (callbacks.REPLY_STATUS, replies.reply_status),
+        (callbacks.REVIEW, review.review_callback),
+        (callbacks.SNOOZE, nudges.snooze),
+        (callbacks.LATE, oversight.chase_callback),
+        (callbacks.ACK, oversight.ack_callback),
+        (callbacks.BROADCAST, broadcast.broadcast_callback),
     )
-    application.add_handler(CallbackQueryHandler(tasks.task_open, pattern=callbacks.TASK_OPEN))
-    application.add_handler(CallbackQueryHandler(start.lang_pick, pattern=callbacks.LANG_PICK))
-
-    application.add_handler(CallbackQueryHandler(report.report_callback, pattern=callbacks.REPORT))
-    application.add_handler(
-        CallbackQueryHandler(report.reply_status, pattern=callbacks.REPLY_STATUS)
-    )
-    application.add_handler(CallbackQueryHandler(review.review_callback, pattern=callbacks.REVIEW))
-    application.add_handler(CallbackQueryHandler(report.snooze, pattern=callbacks.SNOOZE))
-    application.add_handler(
-        CallbackQueryHandler(coordinator.chase_callback, pattern=callbacks.LATE)
-    )
-    application.add_handler(CallbackQueryHandler(coordinator.ack_callback, pattern=callbacks.ACK))
-    application.add_handler(
-        CallbackQueryHandler(broadcast.broadcast_callback, pattern=callbacks.BROADCAST)
-    )
+    for pattern, pressed in buttons:
+        add(CallbackQueryHandler(pressed, pattern=pattern))
 
     # Plain messages: text feeds a conversation step (or files a reply to a prompt); media are
-    # evidence; anything else is told what is expected. Commands never reach these.
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, report.text_input))
-    application.add_handler(
-        MessageHandler(filters.PHOTO | filters.Document.ALL, report.media_input)
-    )
-    application.add_handler(MessageHandler(filters.COMMAND, _unknown_command))
-    application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, report.other_input)
-    )
-    application.add_handler(CallbackQueryHandler(_stale_button))
+    # evidence; anything else is told what is expected (handlers/messages.py routes them).
+    # Commands never reach these; the catch-alls come last.
+    add(MessageHandler(filters.TEXT & ~filters.COMMAND, messages.text_input))
+    add(MessageHandler(filters.PHOTO | filters.Document.ALL, messages.media_input))
+    add(MessageHandler(filters.COMMAND, _unknown_command))
+    add(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, messages.other_input))
+    add(CallbackQueryHandler(_stale_button))
     application.add_error_handler(errors.on_error)
 
 

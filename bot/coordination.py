@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,25 +33,35 @@ def parse_day(text: str, *, default_year: int) -> date | None:
     return None
 
 
+def _audit(
+    session: AsyncSession,
+    *,
+    by: Contact,
+    now: datetime,
+    action: str,
+    entity_id: int,
+    detail: dict[str, Any],
+) -> None:
+    """Audit a coordinator's change in its transaction; the entity is the action's first word
+    (task.deadline → task, plan.due_day → plan)."""
+    entity, actor = action.partition(".")[0], audit.by(by)
+    audit.record(
+        session, at=now, action=action, entity=entity, entity_id=entity_id, detail=detail, **actor
+    )
+
+
 async def set_deadline(
     session: AsyncSession, *, task: Task, deadline: date | None, by: Contact, now: datetime
 ) -> None:
     """Set (or, with None, clear back to the year's end) a task's deadline; audited."""
     before = task.deadline
     task.deadline = deadline
-    audit.record(
-        session,
-        at=now,
-        **audit.by(by),
-        action="task.deadline",
-        entity="task",
-        entity_id=task.id,
-        detail={
-            "number": task.number,
-            "from": before.isoformat() if before else None,
-            "to": deadline.isoformat() if deadline else None,
-        },
-    )
+    detail = {
+        "number": task.number,
+        "from": before.isoformat() if before else None,
+        "to": deadline.isoformat() if deadline else None,
+    }
+    _audit(session, by=by, now=now, action="task.deadline", entity_id=task.id, detail=detail)
 
 
 @dataclass
@@ -87,15 +98,8 @@ async def assign(
         )
         (result.added if added else result.already).append(unit.name)
     if result.added:
-        audit.record(
-            session,
-            at=now,
-            **audit.by(by),
-            action="task.assign",
-            entity="task",
-            entity_id=task.id,
-            detail={"number": task.number, "units": result.added},
-        )
+        detail = {"number": task.number, "units": result.added}
+        _audit(session, by=by, now=now, action="task.assign", entity_id=task.id, detail=detail)
     return result
 
 
@@ -103,17 +107,9 @@ async def set_due_day(
     session: AsyncSession, *, plan: Plan, due_day: int, by: Contact, now: datetime
 ) -> None:
     """Change the plan's due day (this period and the next); audited."""
-    before = plan.due_day
+    detail = {"from": plan.due_day, "to": due_day}
     plan.due_day = due_day
-    audit.record(
-        session,
-        at=now,
-        **audit.by(by),
-        action="plan.due_day",
-        entity="plan",
-        entity_id=plan.id,
-        detail={"from": before, "to": due_day},
-    )
+    _audit(session, by=by, now=now, action="plan.due_day", entity_id=plan.id, detail=detail)
 
 
 async def find_task(session: AsyncSession, *, plan: Plan, number: int) -> Task | None:

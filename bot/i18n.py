@@ -1,4 +1,7 @@
-"""The message catalog: every text users see, in Chinese (zh-CN, default) and English."""
+"""The message catalog (every text users see, in Chinese and English) and its text helpers.
+
+Chinese (zh-CN) is the default; the helpers escape, write dates and keep to Telegram's length.
+"""
 
 from __future__ import annotations
 
@@ -60,3 +63,14 @@ def full_date_text(lang: Lang, day: date) -> str:
     if lang == "zh":
         return f"{day.year}年{day.month}月{day.day}日"
     return day.strftime("%d %b %Y").lstrip("0")
+
+
+MAX_MESSAGE = 4096  # Telegram's limit for a message's text
+
+
+def fit(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Cut a message to Telegram's limit at a line break, never inside an HTML tag."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit - 2)
+    return text[: cut if cut > 0 else limit - 2] + "\n…"

@@ -1,21 +1,21 @@
-"""Progress reports: the conversation's steps as services, validation, submit, review.
+"""Progress reports: the conversation's steps and storing report versions.
 
-Handlers call these with a session; each step commits, so the conversation survives restarts.
+Handlers call these with a session and commit after each step, so a conversation survives
+restarts. Who may report on what is in bot/duties.py, what people may type in
+bot/validation.py, and reviews in bot/review.py.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.clock import PlanMoment
+from bot.duties import Reportable
 from bot.lights import ReportStatus
 from data.models import Contact, Plan, Report, ReportDraft, Task, Unit
 from data.repo import audit
@@ -26,13 +26,9 @@ from data.repo.reports import (
     current_report,
     get_draft,
     replace_draft,
-    review_report,
     take_draft,
 )
-from data.repo.tasks import Duty, duties_of_units, tasks_by_ids
-from data.repo.units import units_by_ids
 
-MAX_TEXT = 500
 PERCENT_CHOICES = (0, 25, 50, 75, 100)
 # Short codes for callback data (rp:s:ok); one table both ways.
 STATUS_CODES: dict[str, ReportStatus] = {
@@ -55,112 +51,40 @@ class DraftStep(StrEnum):
     REASON = "reason"  # a coordinator typing why a report is returned
 
 
-class TextProblem(StrEnum):
-    """Why a text was refused."""
-
-    EMPTY = "empty"
-    TOO_LONG = "too_long"
-    CONTROL = "control"
-
-
-_ALLOWED_CONTROLS = {"\n", "\t"}
-
-
-def _clean(text: str) -> str:
-    return unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
+# The step each rp:* button answers; pressed at another step it is stale (picking a task,
+# paging and cancelling belong to no step).
+BUTTON_STEPS: dict[str, DraftStep] = {
+    "s": DraftStep.STATUS,
+    "c": DraftStep.PERCENT,
+    "keep": DraftStep.TEXT,
+    "ok": DraftStep.PREVIEW,
+    "ed": DraftStep.PREVIEW,
+}
 
 
-class ReportText(BaseModel):
-    """A report's text: 1 to 500 characters, no control characters but line breaks."""
-
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
-
-    @field_validator("text", mode="before")
-    @classmethod
-    def _normalise(cls, value: object) -> object:
-        return _clean(value) if isinstance(value, str) else value
-
-    @field_validator("text")
-    @classmethod
-    def _no_controls(cls, value: str) -> str:
-        if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value):
-            raise ValueError("control characters")
-        return value
-
-
-def check_text(raw: str) -> str | TextProblem:
-    """The cleaned text, or why it cannot be a report."""
-    try:
-        return ReportText(text=raw).text
-    except ValidationError as exc:
-        kind = exc.errors()[0]["type"]
-        if kind == "string_too_short":
-            return TextProblem.EMPTY
-        if kind == "string_too_long":
-            return TextProblem.TOO_LONG
-        return TextProblem.CONTROL
-
-
-def parse_percent(raw: str) -> int | None:
-    """A typed percent (\"60\", \"60%\", \"６０\"), or None when it is not 0–100."""
-    text = unicodedata.normalize("NFKC", raw).strip().rstrip("%").strip()
-    if not re.fullmatch(r"\d{1,3}", text):
-        return None
-    value = int(text)
-    return value if 0 <= value <= 100 else None
+def button_fits(action: str, step: str) -> bool:
+    """Whether a report button belongs to the step the draft is at."""
+    wanted = BUTTON_STEPS.get(action)
+    return wanted is None or step == wanted
 
 
 @dataclass(frozen=True)
-class Reportable:
-    """A task the person may report on, for one of their units."""
+class Reporter:
+    """A person reporting on one of their duties, at one moment of the plan."""
 
-    task: Task
-    unit: Unit
-    role: str
-
-
-async def reportable(session: AsyncSession, *, plan: Plan, contact: Contact) -> list[Reportable]:
-    """Every (task, unit) the person may report on, lead role first, by task number."""
-    duties = await duties_of_units(
-        session, plan_id=plan.id, unit_ids=[cu.unit_id for cu in contact.units]
-    )
-    return await _resolve(session, duties)
-
-
-async def _resolve(session: AsyncSession, duties: list[Duty]) -> list[Reportable]:
-    tasks = await tasks_by_ids(session, task_ids={d.task_id for d in duties})
-    units = await units_by_ids(session, ids={d.unit_id for d in duties})
-    out = [Reportable(tasks[d.task_id], units[d.unit_id], d.role) for d in duties]
-    out.sort(key=lambda r: (r.role != "lead", r.task.number, r.unit.name))
-    return out
-
-
-async def duty_for(
-    session: AsyncSession,
-    *,
-    plan: Plan,
-    contact: Contact,
-    task_id: int,
-    unit_id: int | None = None,
-) -> Reportable | None:
-    """The person's duty on one task (for a given unit, or their first unit holding one)."""
-    duties = [
-        d
-        for d in await duties_of_units(
-            session, plan_id=plan.id, unit_ids=[cu.unit_id for cu in contact.units]
-        )
-        if d.task_id == task_id and (unit_id is None or d.unit_id == unit_id)
-    ]
-    found = await _resolve(session, duties)
-    return found[0] if found else None
+    contact: Contact
+    duty: Reportable
+    plan: Plan
+    moment: PlanMoment
+    now: datetime
 
 
 class Refusal(StrEnum):
-    """Why a report cannot be started or stored."""
+    """Why a report cannot be started, stored or changed."""
 
-    NOT_YOURS = "not_yours"
-    ACCEPTED = "accepted"
-    NO_PLAN = "no_plan"
+    ACCEPTED = "accepted"  # the period's report is accepted: it is final
+    ALREADY_SUBMITTED = "already_submitted"  # the draft was taken (a second tap on 提交)
+    NOT_CURRENT = "not_current"  # superseded, or its period is over
 
 
 async def period_of(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -> int:
@@ -172,42 +96,95 @@ async def period_of(session: AsyncSession, *, plan: Plan, moment: PlanMoment) ->
     return period.id
 
 
+def _final(report: Report | None) -> bool:
+    """An accepted report closes its task for the unit in that period: no new version."""
+    return report is not None and report.review == "accepted"
+
+
+# The two halves of data.repo.reports.add_report_version's arguments, kept as typed dicts
+# so they are passed on as they are.
+class _Slot(TypedDict):
+    """Where report versions go: a unit's report on a task in a period, in a role."""
+
+    task_id: int
+    unit_id: int
+    period_id: int
+    role: str
+
+
+class _Content(TypedDict):
+    """What a report version says."""
+
+    status: str
+    percent: int | None
+    text: str
+    attachments: list[dict[str, Any]]
+
+
 async def _standing(
-    session: AsyncSession, *, plan: Plan, moment: PlanMoment, duty: Reportable
-) -> tuple[int, Report | None]:
-    """The period in force and the unit's current report on the task in it, if any."""
-    period_id = await period_of(session, plan=plan, moment=moment)
+    session: AsyncSession, *, reporter: Reporter
+) -> tuple[_Slot, Report | None] | Refusal:
+    """The duty's slot in the period in force and its current report, unless that is final."""
+    duty = reporter.duty
+    period_id = await period_of(session, plan=reporter.plan, moment=reporter.moment)
     existing = await current_report(
         session, task_id=duty.task.id, unit_id=duty.unit.id, period_id=period_id
     )
-    return period_id, existing
+    if _final(existing):
+        return Refusal.ACCEPTED
+    slot = _Slot(task_id=duty.task.id, unit_id=duty.unit.id, period_id=period_id, role=duty.role)
+    return slot, existing
+
+
+async def _new_version(
+    session: AsyncSession,
+    *,
+    slot: _Slot,
+    content: _Content,
+    contact: Contact,
+    action: str,
+    detail: dict[str, Any],
+    now: datetime,
+) -> Report:
+    """Every way a report changes: a new version, audited in the same transaction."""
+    report = await add_report_version(session, **slot, **content, contact_id=contact.id, now=now)
+    audit.record(
+        session,
+        at=now,
+        **audit.by(contact),
+        action=action,
+        entity="report",
+        entity_id=report.id,
+        detail=detail,
+    )
+    return report
+
+
+def _evidence(report: Report | None) -> list[dict[str, Any]]:
+    """A report's attachments, to carry into its next version (or a draft)."""
+    return [_attachment_dict(a) for a in report.attachments] if report is not None else []
 
 
 async def begin(
-    session: AsyncSession,
-    *,
-    plan: Plan,
-    moment: PlanMoment,
-    contact: Contact,
-    duty: Reportable,
-    chat_id: int,
-    now: datetime,
+    session: AsyncSession, *, reporter: Reporter, chat_id: int
 ) -> ReportDraft | Refusal:
     """Start (or restart) a report on a task for a unit; an earlier report pre-fills it."""
-    _period_id, existing = await _standing(session, plan=plan, moment=moment, duty=duty)
-    if existing is not None and existing.review == "accepted":
-        return Refusal.ACCEPTED
+    standing = await _standing(session, reporter=reporter)
+    if isinstance(standing, Refusal):
+        return standing
+    slot, existing = standing
+    now = reporter.now
     draft = ReportDraft(
-        contact_id=contact.id,
+        contact_id=reporter.contact.id,
         kind="report",
-        task_id=duty.task.id,
-        unit_id=duty.unit.id,
+        task_id=slot["task_id"],
+        unit_id=slot["unit_id"],
         report_id=existing.id if existing else None,
         step=DraftStep.STATUS,
         status=existing.status if existing else None,
         percent=existing.percent if existing else None,
         text=existing.text if existing else None,
-        attachments=[_attachment_dict(a) for a in existing.attachments] if existing else [],
+        attachments=_evidence(existing),
         chat_id=chat_id,
         created_at=now,
         updated_at=now,
@@ -278,13 +255,12 @@ class Preview:
     contributions: list[tuple[Report, str]] = field(default_factory=list)
 
 
-async def preview(
-    session: AsyncSession, *, plan: Plan, moment: PlanMoment, draft: ReportDraft, duty: Reportable
-) -> Preview:
+async def preview(session: AsyncSession, *, reporter: Reporter, draft: ReportDraft) -> Preview:
     """The draft as it will be stored; a lead unit also sees the co-units' contributions."""
+    duty = reporter.duty
     shown: list[tuple[Report, str]] = []
     if duty.role == "lead":
-        period_id = await period_of(session, plan=plan, moment=moment)
+        period_id = await period_of(session, plan=reporter.plan, moment=reporter.moment)
         shown = await contributions(session, task_id=duty.task.id, period_id=period_id)
     return Preview(
         task=duty.task,
@@ -307,42 +283,29 @@ class Submitted:
 
 
 async def submit(
-    session: AsyncSession,
-    *,
-    plan: Plan,
-    moment: PlanMoment,
-    draft: ReportDraft,
-    duty: Reportable,
-    contact: Contact,
-    now: datetime,
-) -> Submitted | Refusal | None:
-    """Store the draft as the period's report in this transaction; None if already submitted."""
+    session: AsyncSession, *, reporter: Reporter, draft: ReportDraft
+) -> Submitted | Refusal:
+    """Store the draft as the period's report in this transaction (taking the draft, so of two
+    taps on 提交 the second is refused)."""
     if not await take_draft(session, draft_id=draft.id):
-        return None
-    period_id, existing = await _standing(session, plan=plan, moment=moment, duty=duty)
-    if existing is not None and existing.review == "accepted":
-        return Refusal.ACCEPTED
+        return Refusal.ALREADY_SUBMITTED
+    standing = await _standing(session, reporter=reporter)
+    if isinstance(standing, Refusal):
+        return standing
+    slot, existing = standing
+    duty = reporter.duty
     status = ReportStatus(draft.status or ReportStatus.ON_TRACK)
-    report = await add_report_version(
+    report = await _new_version(
         session,
-        task_id=duty.task.id,
-        unit_id=duty.unit.id,
-        period_id=period_id,
-        contact_id=contact.id,
-        role=duty.role,
-        status=status.value,
-        percent=draft.percent,
-        text=draft.text or "",
-        attachments=draft.attachments,
-        now=now,
-    )
-    audit.record(
-        session,
-        at=now,
-        **audit.by(contact),
+        slot=slot,
+        content=_Content(
+            status=status.value,
+            percent=draft.percent,
+            text=draft.text or "",
+            attachments=draft.attachments,
+        ),
+        contact=reporter.contact,
         action="report.edit" if existing else "report.submit",
-        entity="report",
-        entity_id=report.id,
         detail={
             "task": duty.task.number,
             "unit": duty.unit.name,
@@ -350,49 +313,36 @@ async def submit(
             "percent": draft.percent,
             "supersedes": existing.id if existing else None,
         },
+        now=reporter.now,
     )
-    return Submitted(
-        report, status in ESCALATE and (existing is None or existing.status != status.value)
-    )
+    changed = existing is None or existing.status != status.value
+    return Submitted(report, status in ESCALATE and changed)
 
 
 async def record_reply(
-    session: AsyncSession,
-    *,
-    plan: Plan,
-    moment: PlanMoment,
-    duty: Reportable,
-    contact: Contact,
-    text: str,
-    now: datetime,
+    session: AsyncSession, *, reporter: Reporter, text: str
 ) -> Report | Refusal:
-    """A reply to a prompt about a task: stored at once as the period's report text."""
-    period_id, existing = await _standing(session, plan=plan, moment=moment, duty=duty)
-    if existing is not None and existing.review == "accepted":
-        return Refusal.ACCEPTED
-    report = await add_report_version(
+    """A reply to a prompt about a task: stored at once as the period's report text, keeping
+    the current version's status, percent and evidence."""
+    standing = await _standing(session, reporter=reporter)
+    if isinstance(standing, Refusal):
+        return standing
+    slot, existing = standing
+    duty = reporter.duty
+    return await _new_version(
         session,
-        task_id=duty.task.id,
-        unit_id=duty.unit.id,
-        period_id=period_id,
-        contact_id=contact.id,
-        role=duty.role,
-        status=existing.status if existing else ReportStatus.ON_TRACK.value,
-        percent=existing.percent if existing else None,
-        text=text,
-        attachments=[_attachment_dict(a) for a in existing.attachments] if existing else [],
-        now=now,
-    )
-    audit.record(
-        session,
-        at=now,
-        **audit.by(contact),
+        slot=slot,
+        content=_Content(
+            status=existing.status if existing else ReportStatus.ON_TRACK.value,
+            percent=existing.percent if existing else None,
+            text=text,
+            attachments=_evidence(existing),
+        ),
+        contact=reporter.contact,
         action="report.reply",
-        entity="report",
-        entity_id=report.id,
         detail={"task": duty.task.number, "unit": duty.unit.name},
+        now=reporter.now,
     )
-    return report
 
 
 async def restatus(
@@ -403,12 +353,13 @@ async def restatus(
     contact: Contact,
     period_id: int,
     now: datetime,
-) -> Report | Refusal | None:
-    """Change a reply's status (a new version, keeping its evidence); None when it is no longer
-    the current one, or belongs to a period that is over (`period_id` is the one in force)."""
+) -> Report | Refusal:
+    """Change a reply's status (a new version, keeping its evidence); refused when it is no
+    longer the current one, or belongs to a period that is over (`period_id` is the one in
+    force)."""
     if not report.is_current or report.period_id != period_id:
-        return None
-    if report.review == "accepted":
+        return Refusal.NOT_CURRENT
+    if _final(report):
         return Refusal.ACCEPTED
     if report.status == status.value:
         return report
@@ -416,85 +367,26 @@ async def restatus(
     loaded = await current_report(
         session, task_id=report.task_id, unit_id=report.unit_id, period_id=period_id
     )
-    evidence = loaded.attachments if loaded is not None else []
-    new = await add_report_version(
-        session,
+    slot = _Slot(
         task_id=report.task_id,
         unit_id=report.unit_id,
         period_id=report.period_id,
-        contact_id=contact.id,
         role=report.role,
-        status=status.value,
-        percent=report.percent,
-        text=report.text,
-        attachments=[_attachment_dict(a) for a in evidence],
+    )
+    return await _new_version(
+        session,
+        slot=slot,
+        content=_Content(
+            status=status.value,
+            percent=report.percent,
+            text=report.text,
+            attachments=_evidence(loaded),
+        ),
+        contact=contact,
+        action="report.status",
+        detail={"status": status.value, "supersedes": report.id},
         now=now,
     )
-    audit.record(
-        session,
-        at=now,
-        **audit.by(contact),
-        action="report.status",
-        entity="report",
-        entity_id=new.id,
-        detail={"status": status.value, "supersedes": report.id},
-    )
-    return new
-
-
-class ReviewOutcome(StrEnum):
-    """What a review did."""
-
-    ACCEPTED = "accepted"
-    RETURNED = "returned"
-    NOT_CURRENT = "not_current"
-    ALREADY = "already"
-
-
-async def review(
-    session: AsyncSession,
-    *,
-    report: Report,
-    accept: bool,
-    reviewer: Contact,
-    reason: str | None,
-    now: datetime,
-) -> ReviewOutcome:
-    """A coordinator accepts a report, or returns it with a reason."""
-    if not report.is_current:
-        return ReviewOutcome.NOT_CURRENT
-    if report.review == "accepted":
-        return ReviewOutcome.ALREADY
-    review_report(report, accepted=accept, reviewer_id=reviewer.id, reason=reason, now=now)
-    audit.record(
-        session,
-        at=now,
-        **audit.by(reviewer),
-        action="report.accept" if accept else "report.return",
-        entity="report",
-        entity_id=report.id,
-        detail={"reason": reason},
-    )
-    return ReviewOutcome.ACCEPTED if accept else ReviewOutcome.RETURNED
-
-
-async def start_return(
-    session: AsyncSession, *, report: Report, reviewer: Contact, chat_id: int, now: datetime
-) -> ReportDraft:
-    """退回 pressed: ask the coordinator for the reason (kept as a draft of kind 'return')."""
-    draft = ReportDraft(
-        contact_id=reviewer.id,
-        kind="return",
-        report_id=report.id,
-        task_id=report.task_id,
-        unit_id=report.unit_id,
-        step=DraftStep.REASON,
-        attachments=[],
-        chat_id=chat_id,
-        created_at=now,
-        updated_at=now,
-    )
-    return await replace_draft(session, draft=draft)
 
 
 async def draft_of(session: AsyncSession, *, contact: Contact) -> ReportDraft | None:

@@ -1,1 +1,1 @@
-"""Telegram-facing handlers, one module per feature."""
+"""Telegram-facing handlers, one module per feature, each entered through handlers/access.py."""

@@ -7,67 +7,47 @@ import math
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
 from bot import callback_data as callbacks
 from bot.context import DubanContext
-from bot.delivery.broadcasting import (
-    AUDIENCES,
-    Progress,
-    progress,
-    reach,
-    send,
-    start,
-)
+from bot.delivery.broadcasting import AUDIENCES, Progress, progress, reach, send, start
 from bot.i18n import Lang, full_date_text, h, lang_of, t
-from bot.reporting import TextProblem, check_text
-from data.models import Broadcast, Plan
+from bot.validation import TextProblem, check_text
+from data.models import Broadcast
 from data.repo.broadcasts import active_draft, live_broadcasts
 from data.repo.plans import plan_tree
 from data.repo.units import resolve_unit
-from handlers.common import (
-    Caller,
-    button_press,
-    current_plan,
-    edit_html,
-    identify,
-    refuse_text,
-    reply,
-)
+from handlers.access import Known, Member, coordinator
+from handlers.common import edit_html, text_refusal
+from handlers.keyboards import cancel_row
 
 _TIME_ONLY = re.compile(r"^(\d{1,2})[:：](\d{2})$")
+_CANCEL = callbacks.broadcast("x")
 
 
-def _cancel_row(lang: Lang) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(t(lang, "button.cancel"), callback_data=callbacks.broadcast("x"))]
+def _only_cancel(lang: Lang) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([cancel_row(lang, _CANCEL)])
+
+
+def _choices(lang: Lang, buttons: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One (label, data) button a row, then 取消."""
+    rows = [[InlineKeyboardButton(label, callback_data=data)] for label, data in buttons]
+    return InlineKeyboardMarkup([*rows, cancel_row(lang, _CANCEL)])
 
 
 def _audience_keyboard(lang: Lang) -> InlineKeyboardMarkup:
-    rows = [
-        [
-            InlineKeyboardButton(
-                t(lang, f"broadcast.audience.{kind}"), callback_data=callbacks.broadcast("a", kind)
-            )
-        ]
-        for kind in AUDIENCES
-    ]
-    return InlineKeyboardMarkup([*rows, _cancel_row(lang)])
+    kinds = [(t(lang, f"broadcast.audience.{k}"), callbacks.broadcast("a", k)) for k in AUDIENCES]
+    return _choices(lang, kinds)
 
 
-async def broadcast_command(update: Update, context: DubanContext) -> None:
+@coordinator(plan=False)
+async def broadcast_command(req: Known) -> None:
     """/broadcast: start choosing the audience."""
-    async with context.sessions() as session:
-        caller = await identify(update, context, session)
-        if not caller.coordinator or caller.contact is None:
-            await session.commit()
-            await reply(update, t(caller.lang, "coordinator_only"))
-            return
-        chat = update.effective_chat
-        await start(session, by=caller.contact, chat_id=chat.id if chat else 0, now=context.now())
-        await session.commit()
-    await reply(update, t(caller.lang, "broadcast.pick_audience"), _audience_keyboard(caller.lang))
+    await start(req.session, by=req.contact, chat_id=req.chat_id or 0, now=req.now())
+    await req.session.commit()
+    await req.reply(req.t("broadcast.pick_audience"), _audience_keyboard(req.lang))
 
 
 def _audience_label(lang: Lang, audience: dict[str, object]) -> str:
@@ -82,162 +62,123 @@ def _audience_label(lang: Lang, audience: dict[str, object]) -> str:
     return label
 
 
-async def _preview(
-    update: Update,
-    context: DubanContext,
-    session: AsyncSession,
-    caller: Caller,
-    plan: Plan,
-    draft: Broadcast,
-    edit: Message | None,
-) -> None:
-    lang = caller.lang
-    reached = await reach(session, plan=plan, moment=context.moment(plan), audience=draft.audience)
+async def _preview(req: Member, draft: Broadcast) -> None:
+    """Who the broadcast reaches (and who it cannot), how long it takes, and its text."""
+    lang = req.lang
+    moment = req.context.moment(req.plan)
+    reached = await reach(req.session, plan=req.plan, moment=moment, audience=draft.audience)
     if not reached.contacts:
         draft.step = "audience"
-        await session.commit()
-        await reply(update, t(lang, "broadcast.nobody"), _audience_keyboard(lang))
+        await req.session.commit()
+        await req.reply(req.t("broadcast.nobody"), _audience_keyboard(lang))
         return
     draft.step = "preview"
-    await session.commit()
+    await req.session.commit()
     unreachable = (
         t(lang, "broadcast.unreachable", units=h("、".join(reached.unreachable_units[:30])))
         if reached.unreachable_units
         else t(lang, "broadcast.all_reachable")
     )
-    eta = math.ceil(len(reached.contacts) / context.settings.send_rate_per_s)
     text = t(
         lang,
         "broadcast.preview",
         audience=h(_audience_label(lang, draft.audience)),
         people=len(reached.contacts),
         units=reached.units,
-        eta=eta,
+        eta=math.ceil(len(reached.contacts) / req.context.settings.send_rate_per_s),
         unreachable=unreachable,
         text=h(draft.text or ""),
     )
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t(lang, "broadcast.send_now"), callback_data=callbacks.broadcast("go")
-                ),
-                InlineKeyboardButton(
-                    t(lang, "broadcast.send_at"), callback_data=callbacks.broadcast("at")
-                ),
-            ],
-            _cancel_row(lang),
-        ]
-    )
-    if edit is not None:
-        await edit_html(edit, text, markup)
-    else:
-        await reply(update, text, markup)
+    sending = [
+        InlineKeyboardButton(
+            t(lang, "broadcast.send_now"), callback_data=callbacks.broadcast("go")
+        ),
+        InlineKeyboardButton(
+            t(lang, "broadcast.send_at"), callback_data=callbacks.broadcast("at")
+        ),
+    ]
+    await req.reply(text, InlineKeyboardMarkup([sending, cancel_row(lang, _CANCEL)]))
 
 
-async def broadcast_callback(update: Update, context: DubanContext) -> None:
+@coordinator
+async def broadcast_callback(req: Member) -> None:
     """Every bc:* button."""
-    query, parsed = button_press(update)
-    message = query.message if isinstance(query.message, Message) else None
-    async with context.sessions() as session:
-        caller = await identify(update, context, session)
-        if not caller.coordinator or caller.contact is None:
-            await query.answer(t(caller.lang, "coordinator_only"), show_alert=True)
-            return
-        lang = caller.lang
-        draft = await active_draft(session, contact_id=caller.contact.id)
-        plan = await current_plan(session)
-        if parsed is None or draft is None or plan is None or message is None:
-            await query.answer(t(lang, "report.step_over"), show_alert=True)
-            return
-        action, args = parsed.args[0], parsed.args[1:]
-        now = context.now()
-        if action == "x":
-            draft.state = "cancelled"
-            await session.commit()
-            await query.answer()
-            await edit_html(message, t(lang, "broadcast.cancelled"), None)
-            return
-        if action == "a" and draft.step == "audience" and args and args[0] in AUDIENCES:
-            kind = args[0]
-            draft.audience = {"kind": kind}
-            draft.updated_at = now
-            await query.answer()
-            if kind == "section":
-                draft.step = "section"
-                await session.commit()
-                sections = await plan_tree(session, plan_id=plan.id)
-                rows = [
-                    [
-                        InlineKeyboardButton(
-                            f"{s.number}. {s.title[:20]}",
-                            callback_data=callbacks.broadcast("s", s.number),
-                        )
-                    ]
-                    for s, _tasks in sections
-                ]
-                await edit_html(
-                    message,
-                    t(lang, "broadcast.pick_section"),
-                    InlineKeyboardMarkup([*rows, _cancel_row(lang)]),
-                )
-                return
-            draft.step = {"tasks": "tasks", "unit": "unit"}.get(kind, "text")
-            await session.commit()
-            key = {"tasks": "broadcast.ask_tasks", "unit": "broadcast.ask_unit"}.get(
-                kind, "broadcast.ask_text"
-            )
-            await edit_html(message, t(lang, key), InlineKeyboardMarkup([_cancel_row(lang)]))
-            return
-        if (
-            action == "s"
-            and draft.step == "section"
-            and args
-            and args[0].isascii()
-            and args[0].isdigit()
-            and len(args[0]) <= 3
-        ):
-            draft.audience = {"kind": "section", "section": int(args[0])}
-            draft.step = "text"
-            draft.updated_at = now
-            await session.commit()
-            await query.answer()
-            await edit_html(
-                message, t(lang, "broadcast.ask_text"), InlineKeyboardMarkup([_cancel_row(lang)])
-            )
-            return
-        if action in ("go", "at") and draft.step == "preview":
-            await query.answer()
-            if action == "at":
-                draft.step = "time"
-                await session.commit()
-                await edit_html(
-                    message,
-                    t(lang, "broadcast.ask_time"),
-                    InlineKeyboardMarkup([_cancel_row(lang)]),
-                )
-                return
-            reached = await reach(
-                session, plan=plan, moment=context.moment(plan), audience=draft.audience
-            )
-            draft.progress_message_id = message.message_id
-            total = await send(session, draft=draft, reached=reached, by=caller.contact, now=now)
-            await session.commit()
-            context.services.wake_outbox()
-            await edit_html(
-                message,
-                t(
-                    lang,
-                    "broadcast.progress",
-                    sent=0,
-                    total=total,
-                    failed=0,
-                    eta=math.ceil(total / context.settings.send_rate_per_s),
-                ),
-                None,
-            )
-            return
-        await query.answer(t(lang, "report.step_over"), show_alert=True)
+    parsed, message = req.data, req.pressed_on
+    draft = await active_draft(req.session, contact_id=req.contact.id)
+    if parsed is None or draft is None or message is None:
+        await req.refuse("report.step_over")
+        return
+    action, args = parsed.args[0], parsed.args[1:]
+    if action == "x":
+        draft.state = "cancelled"
+        await req.session.commit()
+        await req.query.answer()
+        await edit_html(message, req.t("broadcast.cancelled"), None)
+    elif action == "a" and draft.step == "audience" and args and args[0] in AUDIENCES:
+        await _audience(req, draft, kind=args[0], message=message)
+    elif action == "s" and draft.step == "section" and args and _small_number(args[0]):
+        _set_audience(
+            draft, {"kind": "section", "section": int(args[0])}, step="text", now=req.now()
+        )
+        await req.session.commit()
+        await req.query.answer()
+        await edit_html(message, req.t("broadcast.ask_text"), _only_cancel(req.lang))
+    elif action == "at" and draft.step == "preview":
+        await req.query.answer()
+        draft.step = "time"
+        await req.session.commit()
+        await edit_html(message, req.t("broadcast.ask_time"), _only_cancel(req.lang))
+    elif action == "go" and draft.step == "preview":
+        await req.query.answer()
+        await _send_now(req, draft, message=message)
+    else:
+        await req.refuse("report.step_over")
+
+
+def _small_number(arg: str) -> bool:
+    return arg.isascii() and arg.isdigit() and len(arg) <= 3
+
+
+def _set_audience(
+    draft: Broadcast, audience: dict[str, object], *, step: str, now: datetime
+) -> None:
+    draft.audience = audience
+    draft.step = step
+    draft.updated_at = now
+
+
+async def _audience(req: Member, draft: Broadcast, *, kind: str, message: Message) -> None:
+    """An audience button: sections to pick from, or what to type next."""
+    await req.query.answer()
+    if kind == "section":
+        _set_audience(draft, {"kind": kind}, step="section", now=req.now())
+        await req.session.commit()
+        sections = await plan_tree(req.session, plan_id=req.plan.id)
+        buttons = [
+            (f"{s.number}. {s.title[:20]}", callbacks.broadcast("s", s.number))
+            for s, _ in sections
+        ]
+        await edit_html(message, req.t("broadcast.pick_section"), _choices(req.lang, buttons))
+        return
+    step = {"tasks": "tasks", "unit": "unit"}.get(kind, "text")
+    _set_audience(draft, {"kind": kind}, step=step, now=req.now())
+    await req.session.commit()
+    key = {"tasks": "broadcast.ask_tasks", "unit": "broadcast.ask_unit"}.get(
+        kind, "broadcast.ask_text"
+    )
+    await edit_html(message, req.t(key), _only_cancel(req.lang))
+
+
+async def _send_now(req: Member, draft: Broadcast, *, message: Message) -> None:
+    """发送: queue every message now; the list's message becomes the progress message."""
+    moment = req.context.moment(req.plan)
+    reached = await reach(req.session, plan=req.plan, moment=moment, audience=draft.audience)
+    draft.progress_message_id = message.message_id
+    total = await send(req.session, draft=draft, reached=reached, by=req.contact, now=req.now())
+    await req.queued()
+    eta = math.ceil(total / req.context.settings.send_rate_per_s)
+    text = req.t("broadcast.progress", sent=0, total=total, failed=0, eta=eta)
+    await edit_html(message, text, None)
 
 
 def _parse_when(raw: str, context: DubanContext) -> datetime | None:
@@ -257,97 +198,77 @@ def _parse_when(raw: str, context: DubanContext) -> datetime | None:
     return when if when > now_local + timedelta(seconds=30) else None
 
 
-async def handle_text(
-    update: Update, context: DubanContext, session: AsyncSession, caller: Caller, raw: str
-) -> bool:
+async def take_text(req: Member, raw: str) -> bool:
     """A coordinator's typed text for a broadcast step; False when no broadcast is waiting."""
-    if caller.contact is None or not caller.coordinator:
+    if not req.caller.coordinator:
         return False
-    draft = await active_draft(session, contact_id=caller.contact.id)
+    draft = await active_draft(req.session, contact_id=req.contact.id)
     if draft is None or draft.step not in ("tasks", "unit", "text", "time"):
         return False
-    plan = await current_plan(session)
-    if plan is None:
-        return False
-    lang = caller.lang
-    now = context.now()
-    draft.updated_at = now
-    if draft.step == "tasks":
-        numbers = sorted({int(n) for n in re.findall(r"\d{1,4}", raw)})
-        if not numbers:
-            await reply(update, t(lang, "broadcast.bad_tasks", value=h(raw[:30])))
-            return True
-        draft.audience = {"kind": "tasks", "tasks": numbers}
-        draft.step = "text"
-        await session.commit()
-        await reply(
-            update, t(lang, "broadcast.ask_text"), InlineKeyboardMarkup([_cancel_row(lang)])
-        )
-        return True
-    if draft.step == "unit":
-        unit = await resolve_unit(session, name=raw.strip())
-        if unit is None:
-            await reply(update, t(lang, "broadcast.unknown_unit", unit=h(raw.strip()[:40])))
-            return True
-        draft.audience = {"kind": "unit", "unit": unit.name}
-        draft.step = "text"
-        await session.commit()
-        await reply(
-            update, t(lang, "broadcast.ask_text"), InlineKeyboardMarkup([_cancel_row(lang)])
-        )
-        return True
-    if draft.step == "text":
+    draft.updated_at = req.now()
+    if draft.step in ("tasks", "unit"):
+        audience = await _typed_audience(req, draft.step, raw)
+        if isinstance(audience, str):
+            await req.reply(audience)
+        else:
+            _set_audience(draft, audience, step="text", now=req.now())
+            await req.session.commit()
+            await req.reply(req.t("broadcast.ask_text"), _only_cancel(req.lang))
+    elif draft.step == "text":
         checked = check_text(raw)
         if isinstance(checked, TextProblem):
-            await refuse_text(update, lang, checked, raw)
-            return True
-        draft.text = checked
-        await _preview(update, context, session, caller, plan, draft, edit=None)
-        return True
-    when = _parse_when(raw, context)
-    if when is None:
-        await reply(update, t(lang, "broadcast.bad_time", value=h(raw[:30])))
-        return True
-    reached = await reach(session, plan=plan, moment=context.moment(plan), audience=draft.audience)
-    total = await send(session, draft=draft, reached=reached, by=caller.contact, now=now, at=when)
-    await session.commit()
-    sent = await reply(
-        update,
-        t(
-            lang,
-            "broadcast.scheduled",
-            people=total,
-            when=f"{full_date_text(lang, when.date())} {when:%H:%M}",
-        ),
-    )
-    if sent is not None:
-        draft.progress_message_id = sent.message_id
-        await session.commit()
+            await req.reply(text_refusal(req.lang, checked, raw))
+        else:
+            draft.text = checked
+            await _preview(req, draft)
+    else:
+        await _schedule(req, draft, raw)
     return True
 
 
+async def _typed_audience(req: Member, step: str, raw: str) -> dict[str, object] | str:
+    """Typed task numbers or a unit's name: the audience, or why the text names none."""
+    if step == "tasks":
+        numbers = sorted({int(n) for n in re.findall(r"\d{1,4}", raw)})
+        if numbers:
+            return {"kind": "tasks", "tasks": numbers}
+        return req.t("broadcast.bad_tasks", value=h(raw[:30]))
+    unit = await resolve_unit(req.session, name=raw.strip())
+    if unit is not None:
+        return {"kind": "unit", "unit": unit.name}
+    return req.t("broadcast.unknown_unit", unit=h(raw.strip()[:40]))
+
+
+async def _schedule(req: Member, draft: Broadcast, raw: str) -> None:
+    """A typed time: queue every message for then; the answer becomes the progress message."""
+    when = _parse_when(raw, req.context)
+    if when is None:
+        await req.reply(req.t("broadcast.bad_time", value=h(raw[:30])))
+        return
+    moment = req.context.moment(req.plan)
+    reached = await reach(req.session, plan=req.plan, moment=moment, audience=draft.audience)
+    total = await send(
+        req.session, draft=draft, reached=reached, by=req.contact, now=req.now(), at=when
+    )
+    await req.session.commit()
+    when_text = f"{full_date_text(req.lang, when.date())} {when:%H:%M}"
+    sent = await req.reply(req.t("broadcast.scheduled", people=total, when=when_text))
+    if sent is not None:
+        draft.progress_message_id = sent.message_id
+        await req.session.commit()
+
+
 def _progress_text(lang: Lang, done: Progress, rate: float) -> str:
+    """While sending: the counts and the time left; at the end: the counts and why some
+    failed."""
+    counts = {"sent": done.sent, "total": done.total, "failed": done.failed}
     if done.finished:
         reasons = ";".join(
             t(lang, f"broadcast.reason.{reason}", count=count)
             for reason, count in sorted(done.reasons.items())
         )
-        return t(
-            lang,
-            "broadcast.done",
-            total=done.total,
-            sent=done.sent,
-            failed=done.failed,
-            reasons=reasons,
-        ).strip()
-    return t(
-        lang,
-        "broadcast.progress",
-        sent=done.sent,
-        total=done.total,
-        failed=done.failed,
-        eta=math.ceil(done.pending / rate),
-    )
+        return t(lang, "broadcast.done", reasons=reasons, **counts).strip()
+    return t(lang, "broadcast.progress", eta=math.ceil(done.pending / rate), **counts)
 
 
 async def progress_tick(context: DubanContext) -> None:

@@ -1,67 +1,15 @@
-"""Shared handler plumbing: who is writing, in which language, and replying safely."""
+"""Replying safely (HTML, Telegram's length, edits that change nothing) and reading input."""
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot import callback_data
-from bot.context import DubanContext
-from bot.i18n import Lang, h, pick_language, t
-from bot.reporting import TextProblem
-from data.models import Contact, Plan
-from data.repo.contacts import get_contact, upsert_contact
-from data.repo.plans import get_plan
-
-MAX_MESSAGE = 4096
-
-
-@dataclass
-class Caller:
-    """The person behind an update, as far as the database knows them."""
-
-    contact: Contact | None
-    lang: Lang
-    coordinator: bool
-
-    @property
-    def linked(self) -> bool:
-        """Whether the person may see the plan (a liaison of some unit, or a coordinator)."""
-        return self.coordinator or bool(self.contact and self.contact.units)
-
-
-async def identify(
-    update: Update, context: DubanContext, session: AsyncSession, *, register: bool = False
-) -> Caller:
-    """Load (or, when asked or when configured as coordinator, create) the caller's contact."""
-    user = update.effective_user
-    chat = update.effective_chat
-    assert user is not None  # noqa: S101 - handlers are registered for user updates only
-    configured = user.id in context.settings.coordinators
-    contact = await get_contact(session, telegram_id=user.id)
-    if contact is not None or register or configured:
-        contact = await upsert_contact(
-            session,
-            telegram_id=user.id,
-            chat_id=chat.id if chat else user.id,
-            full_name=user.full_name,
-            username=user.username,
-            coordinator=configured,
-            known=contact,
-        )
-    coordinator = configured or bool(contact and contact.is_coordinator)
-    lang = pick_language(contact.language if contact else None, user.language_code)
-    return Caller(contact, lang, coordinator)
-
-
-async def current_plan(session: AsyncSession) -> Plan | None:
-    """The plan people work on (the latest imported)."""
-    return await get_plan(session)
+from bot.i18n import Lang, fit, h, t
+from bot.validation import TextProblem
 
 
 async def reply(
@@ -77,19 +25,6 @@ async def reply(
         reply_markup=markup,
         disable_web_page_preview=True,
     )
-
-
-def fit(text: str, limit: int = MAX_MESSAGE) -> str:
-    """Cut a message to Telegram's limit at a line break, never inside an HTML tag."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind("\n", 0, limit - 2)
-    return text[: cut if cut > 0 else limit - 2] + "\n…"
-
-
-def command_args(context: DubanContext) -> list[str]:
-    """The words after the command."""
-    return list(context.args or [])
 
 
 async def edit_html(
@@ -108,24 +43,25 @@ async def edit_html(
             raise
 
 
-def button_press(update: Update) -> tuple[CallbackQuery, callback_data.Parsed | None]:
-    """The pressed button's query and its parsed data (None when malformed)."""
-    query = update.callback_query
-    assert query is not None  # noqa: S101 - only registered as a CallbackQueryHandler
-    return query, callback_data.parse(query.data)
-
-
-async def refuse_text(update: Update, lang: Lang, problem: TextProblem, raw: str) -> None:
-    """Say why typed text cannot be taken (empty, too long: with the text to copy, or odd
-    characters)."""
-    if problem is TextProblem.TOO_LONG:
-        await reply(
-            update, t(lang, "report.text_too_long", length=len(raw.strip()), text=h(raw[:3000]))
-        )
-    elif problem is TextProblem.EMPTY:
-        await reply(update, t(lang, "report.text_empty"))
+async def show(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None, *, edit: Message | None
+) -> None:
+    """Put a text in place of a message (the one under a pressed button), or, with none to
+    edit, send it as a new one."""
+    if edit is not None:
+        await edit_html(edit, text, markup)
     else:
-        await reply(update, t(lang, "report.text_control"))
+        await reply(update, text, markup)
+
+
+def text_refusal(lang: Lang, problem: TextProblem, raw: str) -> str:
+    """Why typed text cannot be taken: empty, too long (with the text, to copy), odd
+    characters."""
+    if problem is TextProblem.TOO_LONG:
+        return t(lang, "report.text_too_long", length=len(raw.strip()), text=h(raw[:3000]))
+    if problem is TextProblem.EMPTY:
+        return t(lang, "report.text_empty")
+    return t(lang, "report.text_control")
 
 
 def typed_number(raw: str, *, max_digits: int = 6) -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -11,44 +11,33 @@ from bot import callback_data as callbacks
 from bot.delivery.queue import ButtonRows
 from bot.i18n import Lang, t
 
-ROW = 5
+Row = list[InlineKeyboardButton]
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def _pager(lang: Lang, page: int, pages: int, data: Callable[[int], str]) -> list[Row]:
+    """◀ ▶ on one row, each only where there is a page that way (no row for a single page)."""
+    nav = [
+        _button(t(lang, key), data(target))
+        for key, target, exists in (
+            ("button.prev", page - 1, page > 1),
+            ("button.next", page + 1, page < pages),
+        )
+        if exists
+    ]
+    return [nav] if nav else []
 
 
 def task_list(lang: Lang, numbers: Sequence[int], page: int, pages: int) -> InlineKeyboardMarkup:
     """Number buttons for the tasks on a page, then ◀ ▶ when there are several pages."""
     rows = [
-        [InlineKeyboardButton(str(n), callback_data=callbacks.task_open(n, page)) for n in chunk]
-        for chunk in (numbers[i : i + ROW] for i in range(0, len(numbers), ROW))
+        [_button(str(n), callbacks.task_open(n, page)) for n in numbers[i : i + buttons.ROW]]
+        for i in range(0, len(numbers), buttons.ROW)
     ]
-    nav = []
-    if page > 1:
-        nav.append(
-            InlineKeyboardButton(
-                t(lang, "button.prev"), callback_data=callbacks.mytasks_page(page - 1)
-            )
-        )
-    if page < pages:
-        nav.append(
-            InlineKeyboardButton(
-                t(lang, "button.next"), callback_data=callbacks.mytasks_page(page + 1)
-            )
-        )
-    if nav:
-        rows.append(nav)
-    return InlineKeyboardMarkup(rows)
-
-
-def back_to_list(lang: Lang, page: int) -> InlineKeyboardMarkup:
-    """A single button back to the task list page."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t(lang, "button.back_to_list"), callback_data=callbacks.mytasks_page(page)
-                )
-            ]
-        ]
-    )
+    return InlineKeyboardMarkup([*rows, *_pager(lang, page, pages, callbacks.mytasks_page)])
 
 
 def languages() -> InlineKeyboardMarkup:
@@ -56,76 +45,50 @@ def languages() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("中文", callback_data=callbacks.lang_pick("zh")),
-                InlineKeyboardButton("English", callback_data=callbacks.lang_pick("en")),
+                _button("中文", callbacks.lang_pick("zh")),
+                _button("English", callbacks.lang_pick("en")),
             ]
         ]
     )
 
 
+def _rows(plain: ButtonRows) -> list[Row]:
+    return [[_button(b.text, b.data) for b in row] for row in plain]
+
+
 def markup(rows: ButtonRows) -> InlineKeyboardMarkup:
     """Plain button rows (as services describe them) as Telegram's inline keyboard."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in rows]
-    )
+    return InlineKeyboardMarkup(_rows(rows))
 
 
-def report_button(lang: Lang, task_id: int, unit_id: int) -> InlineKeyboardButton:
-    """报送进展 under a task."""
-    button = buttons.report_button(lang, task_id, unit_id)
-    return InlineKeyboardButton(button.text, callback_data=button.data)
-
-
-def cancel_row(lang: Lang) -> list[InlineKeyboardButton]:
-    """取消 on its own row."""
-    return [
-        InlineKeyboardButton(t(lang, "button.cancel"), callback_data=callbacks.report_action("x"))
-    ]
+def cancel_row(lang: Lang, data: str = callbacks.report_action("x")) -> Row:
+    """取消 on its own row (of a report, unless another conversation's data is given)."""
+    return [_button(t(lang, "button.cancel"), data)]
 
 
 def report_picker(
     lang: Lang, items: Sequence[tuple[int, int, str]], page: int, pages: int
 ) -> InlineKeyboardMarkup:
     """One button per (task id, unit id, label), then paging and 取消."""
-    rows = [
-        [InlineKeyboardButton(label, callback_data=callbacks.report_task(task_id, unit_id))]
-        for task_id, unit_id, label in items
-    ]
-    nav = []
-    if page > 1:
-        nav.append(
-            InlineKeyboardButton(
-                t(lang, "button.prev"), callback_data=callbacks.report_page(page - 1)
-            )
-        )
-    if page < pages:
-        nav.append(
-            InlineKeyboardButton(
-                t(lang, "button.next"), callback_data=callbacks.report_page(page + 1)
-            )
-        )
-    if nav:
-        rows.append(nav)
-    rows.append(cancel_row(lang))
-    return InlineKeyboardMarkup(rows)
+    rows = [[_button(label, callbacks.report_task(task, unit))] for task, unit, label in items]
+    paging = _pager(lang, page, pages, callbacks.report_page)
+    return InlineKeyboardMarkup([*rows, *paging, cancel_row(lang)])
 
 
 def statuses(
     lang: Lang, codes: Sequence[tuple[str, str]], *, reply_to: int | None = None
 ) -> InlineKeyboardMarkup:
     """The five statuses, two per row; for a reply, bound to its report id."""
-    buttons = [
-        InlineKeyboardButton(
+    choices = [
+        _button(
             t(lang, f"status.{status}"),
-            callback_data=(
-                callbacks.reply_status(reply_to, code)
-                if reply_to is not None
-                else callbacks.report_status(code)
-            ),
+            callbacks.reply_status(reply_to, code)
+            if reply_to is not None
+            else callbacks.report_status(code),
         )
         for code, status in codes
     ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows = [choices[i : i + 2] for i in range(0, len(choices), 2)]
     if reply_to is None:
         rows.append(cancel_row(lang))
     return InlineKeyboardMarkup(rows)
@@ -133,52 +96,35 @@ def statuses(
 
 def percents(lang: Lang, values: Sequence[int]) -> InlineKeyboardMarkup:
     """0/25/50/75/100 and 取消."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(f"{v}%", callback_data=callbacks.report_percent(v))
-                for v in values
-            ],
-            cancel_row(lang),
-        ]
-    )
+    row = [_button(f"{v}%", callbacks.report_percent(v)) for v in values]
+    return InlineKeyboardMarkup([row, cancel_row(lang)])
 
 
 def text_step(lang: Lang, *, keep: bool) -> InlineKeyboardMarkup:
     """沿用上次内容 (when editing) and 取消."""
-    rows = []
-    if keep:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t(lang, "button.keep_text"), callback_data=callbacks.report_action("keep")
-                )
-            ]
-        )
-    rows.append(cancel_row(lang))
-    return InlineKeyboardMarkup(rows)
+    keeping = [[_button(t(lang, "button.keep_text"), callbacks.report_action("keep"))]]
+    return InlineKeyboardMarkup([*(keeping if keep else []), cancel_row(lang)])
 
 
 def preview(lang: Lang) -> InlineKeyboardMarkup:
     """提交 / 修改 / 取消."""
+    choices = (("button.submit", "ok"), ("button.edit", "ed"), ("button.cancel", "x"))
     return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t(lang, "button.submit"), callback_data=callbacks.report_action("ok")
-                ),
-                InlineKeyboardButton(
-                    t(lang, "button.edit"), callback_data=callbacks.report_action("ed")
-                ),
-                InlineKeyboardButton(
-                    t(lang, "button.cancel"), callback_data=callbacks.report_action("x")
-                ),
-            ]
-        ]
+        [[_button(t(lang, key), callbacks.report_action(action)) for key, action in choices]]
     )
 
 
-def review_buttons(lang: Lang, items: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup | None:
-    """采纳 / 退回 for each (report id, unit name) awaiting review."""
-    rows = buttons.review_rows(lang, items)
-    return markup(rows) if rows else None
+def task_buttons(
+    lang: Lang,
+    *,
+    report: tuple[int, int] | None,
+    pending: Sequence[tuple[int, str]],
+    back_page: int | None,
+) -> InlineKeyboardMarkup | None:
+    """Under a task's details: 报送进展 for (task id, unit id), 采纳 / 退回 for each (report
+    id, unit name) awaiting review, and the way back to the list page."""
+    rows = _rows([[buttons.report_button(lang, *report)]] if report is not None else [])
+    rows += _rows(buttons.review_rows(lang, pending))
+    if back_page is not None:
+        rows.append([_button(t(lang, "button.back_to_list"), callbacks.mytasks_page(back_page))])
+    return InlineKeyboardMarkup(rows) if rows else None

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Lang, date_text, full_date_text, h, t
 from bot.lights import Light
-from bot.tasks_view import MyTasks, TaskDetails, TaskLine
+from bot.reporting import Preview
+from bot.tasks_view import MyTasks, TaskDetails, TaskLine, short_title
 from data.models import Report
 
 PAGE_SIZE = 10
@@ -134,4 +135,43 @@ def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo) -> str:
                 text=h(text),
             )
         )
+    return "\n".join(parts)
+
+
+def percent_text(lang: Lang, value: int | None) -> str:
+    """A report's percent, or that none was given."""
+    return f"{value}%" if value is not None else t(lang, "report.percent_none")
+
+
+def report_preview(lang: Lang, shown: Preview) -> str:
+    """What a report will say, to confirm; a lead unit also sees the co-units' contributions."""
+    parts = [
+        t(
+            lang,
+            "report.preview",
+            number=shown.task.number,
+            title=h(short_title(shown.task.text)),
+            unit=h(shown.unit.name),
+            role=role_text(lang, shown.role),
+            status=t(lang, f"status.{shown.status.value}"),
+            percent=percent_text(lang, shown.percent),
+            text=h(shown.text),
+            attachments=shown.attachments,
+        )
+    ]
+    if shown.role == "lead":
+        parts += ["", t(lang, "report.contributions")]
+        for report, unit in shown.contributions:
+            parts.append(
+                t(
+                    lang,
+                    "report.contribution_item",
+                    unit=h(unit),
+                    status=t(lang, f"status.{report.status}"),
+                    percent=f" {report.percent}%" if report.percent is not None else "",
+                    text=h(report.text[:200]),
+                )
+            )
+        if not shown.contributions:
+            parts.append(t(lang, "report.contributions_none"))
     return "\n".join(parts)

@@ -2,137 +2,107 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup
 
-from bot.context import DubanContext
-from bot.i18n import h, t
+from bot.i18n import h
 from bot.tasks_view import Viewer, my_tasks, task_details
+from data.repo.reports import remember_message
 from handlers import keyboards, render
-from handlers.common import (
-    Caller,
-    button_press,
-    command_args,
-    current_plan,
-    edit_html,
-    identify,
-    reply,
-    typed_number,
-)
-from handlers.report import remember
+from handlers.access import Member, linked
+from handlers.common import edit_html, typed_number
 
 
-def _viewer(caller: Caller, context: DubanContext) -> Viewer:
-    assert caller.contact is not None  # noqa: S101 - only linked callers get here
-    services = context.services
+def _viewer(req: Member) -> Viewer:
+    services = req.context.services
     return Viewer(
-        contact=caller.contact,
-        now=context.now(),
+        contact=req.contact,
+        now=req.now(),
         calendar=services.calendar,
         thresholds=services.thresholds,
-        tz=context.settings.tz,
+        tz=req.context.settings.tz,
     )
 
 
-async def _page(
-    update: Update, context: DubanContext, page: int
-) -> tuple[str, InlineKeyboardMarkup | None] | None:
-    async with context.sessions() as session:
-        caller = await identify(update, context, session)
-        plan = await current_plan(session)
-        if not caller.linked or caller.contact is None or plan is None:
-            await session.commit()
-            await reply(update, t(caller.lang, "not_linked"))
-            return None
-        view = await my_tasks(session, plan=plan, viewer=_viewer(caller, context))
-        await session.commit()
+async def _page(req: Member, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of the person's tasks, with its number buttons and ◀ ▶."""
+    view = await my_tasks(req.session, plan=req.plan, viewer=_viewer(req))
+    await req.session.commit()
     if not view.lines:
-        return t(caller.lang, "mytasks.empty"), None
+        return req.t("mytasks.empty"), None
     pages = render.pages_of(len(view.lines))
     page = min(max(page, 1), pages)
-    text, lines = render.mytasks_page(caller.lang, view, page, context.settings.tz)
-    return text, keyboards.task_list(caller.lang, [ln.number for ln in lines], page, pages)
+    text, lines = render.mytasks_page(req.lang, view, page, req.context.settings.tz)
+    return text, keyboards.task_list(req.lang, [ln.number for ln in lines], page, pages)
 
 
-async def mytasks(update: Update, context: DubanContext) -> None:
+@linked
+async def mytasks(req: Member) -> None:
     """/mytasks: the tasks of the person's units, lead role first, ten per page."""
-    shown = await _page(update, context, 1)
-    if shown is not None:
-        await reply(update, *shown)
+    await req.reply(*await _page(req, 1))
 
 
-async def mytasks_page(update: Update, context: DubanContext) -> None:
+@linked
+async def mytasks_page(req: Member) -> None:
     """◀ ▶ under /mytasks: edit the list in place to another page."""
-    query, parsed = button_press(update)
-    page = parsed.int(0) if parsed else 1
-    shown = await _page(update, context, page)
-    await query.answer()
-    if shown is None:
-        return
-    if isinstance(query.message, Message):
-        await edit_html(query.message, *shown)
+    parsed = req.data
+    shown = await _page(req, parsed.int(0) if parsed else 1)
+    await req.query.answer()
+    if req.pressed_on is not None:
+        await edit_html(req.pressed_on, *shown)
 
 
-async def _details(
-    update: Update, context: DubanContext, number: int, back_page: int | None = None
-) -> None:
+async def _details(req: Member, number: int, *, back_page: int | None = None) -> None:
     """Send a task's details with 报送进展 (its units) or 采纳/退回 (coordinators)."""
-    async with context.sessions() as session:
-        caller = await identify(update, context, session)
-        plan = await current_plan(session)
-        if not caller.linked or caller.contact is None or plan is None:
-            await session.commit()
-            await reply(update, t(caller.lang, "not_linked"))
-            return
-        details = await task_details(
-            session, plan=plan, number=number, viewer=_viewer(caller, context)
-        )
-        await session.commit()
-    lang = caller.lang
+    details = await task_details(req.session, plan=req.plan, number=number, viewer=_viewer(req))
+    await req.session.commit()
     if isinstance(details, int):
-        await reply(update, t(lang, "task.not_found", number=number, total=details))
+        await req.reply(req.t("task.not_found", number=number, total=details))
         return
-    rows: list[list[InlineKeyboardButton]] = []
-    if details.my_unit_id is not None:
-        rows.append([keyboards.report_button(lang, details.task.id, details.my_unit_id)])
-    if caller.coordinator and details.history:
-        pending = [
-            (row.report.id, row.unit) for row in details.history if row.report.review == "pending"
-        ][:5]
-        review = keyboards.review_buttons(lang, pending)
-        if review is not None:
-            rows.extend(list(r) for r in review.inline_keyboard)
-    if back_page is not None:
-        rows.extend(list(r) for r in keyboards.back_to_list(lang, back_page).inline_keyboard)
-    sent = await reply(
-        update,
-        render.task_details(lang, details, context.settings.tz),
-        InlineKeyboardMarkup(rows) if rows else None,
+    task, unit_id = details.task, details.my_unit_id
+    pending = [
+        (row.report.id, row.unit)
+        for row in (details.history or [])
+        if req.caller.coordinator and row.report.review == "pending"
+    ][:5]
+    buttons = keyboards.task_buttons(
+        req.lang,
+        report=(task.id, unit_id) if unit_id is not None else None,
+        pending=pending,
+        back_page=back_page,
     )
-    # A Telegram reply to these details is filed as a report on the task.
-    await remember(context, sent, details.task.id, details.my_unit_id, "details")
+    sent = await req.reply(
+        render.task_details(req.lang, details, req.context.settings.tz), buttons
+    )
+    if sent is not None:
+        # A Telegram reply to these details is filed as a report on the task.
+        await remember_message(
+            req.session,
+            chat_id=sent.chat_id,
+            message_id=sent.message_id,
+            task_id=task.id,
+            unit_id=unit_id,
+            kind="details",
+            now=req.now(),
+        )
+        await req.session.commit()
 
 
-async def task_command(update: Update, context: DubanContext) -> None:
+@linked
+async def task_command(req: Member) -> None:
     """/task N: full text, units by role, targets, deadline and report history."""
-    args = command_args(context)
-    number = typed_number(args[0]) if args else None
+    number = typed_number(req.args[0]) if req.args else None
     if number is not None:
-        await _details(update, context, number)  # checks who is asking itself
-        return
-    async with context.sessions() as session:
-        caller = await identify(update, context, session)
-        await session.commit()
-    if not caller.linked:
-        await reply(update, t(caller.lang, "not_linked"))
-    elif not args:
-        await reply(update, t(caller.lang, "task.usage"))
+        await _details(req, number)
+    elif not req.args:
+        await req.reply(req.t("task.usage"))
     else:
-        await reply(update, t(caller.lang, "task.not_number", arg=h(args[0][:20])))
+        await req.reply(req.t("task.not_number", arg=h(req.args[0][:20])))
 
 
-async def task_open(update: Update, context: DubanContext) -> None:
+@linked
+async def task_open(req: Member) -> None:
     """A task's number button under /mytasks: its details, with a way back to the list."""
-    query, parsed = button_press(update)
+    parsed = req.data
     assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
-    await query.answer()
-    await _details(update, context, parsed.int(0), back_page=parsed.int(1))
+    await req.query.answer()
+    await _details(req, parsed.int(0), back_page=parsed.int(1))

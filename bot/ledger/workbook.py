@@ -19,7 +19,9 @@ from openpyxl.utils import get_column_letter
 
 from bot.i18n import Lang, t
 from bot.ledger.model import Ledger
+from bot.lights import ReportStatus
 
+STATUSES = tuple(status.value for status in ReportStatus)
 INVALID_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEADER_FONT = Font(bold=True)
@@ -77,6 +79,16 @@ class LedgerWorkbook:
         self.book = Workbook(write_only=True)
         self._used: set[str] = set()
         self.history_rows = 0
+        # The catalog's words for every role, status and review, looked up once.
+        self._labels = {
+            key: t(lang, key)
+            for key in (
+                *(f"role.{r}" for r in ("lead", "co")),
+                *(f"status.{s}" for s in STATUSES),
+                *(f"review.{r}" for r in ("pending", "accepted", "returned")),
+                "ledger.yes",
+            )
+        }
         self._section_sheets()
         self._history = self._sheet(t(lang, "ledger.sheet.reports"), HISTORY_COLUMNS)
         self._rates = self._sheet(t(lang, "ledger.sheet.rates"), RATE_COLUMNS)
@@ -144,24 +156,26 @@ class LedgerWorkbook:
 
     def add_history(self, row: Sequence[Any]) -> None:
         """One report version: (created at, task number, unit, role, status, percent, text,
-        sender, review, is current)."""
+        sender, review, is current). Plain values (no cell objects): the history can run to
+        hundreds of thousands of rows."""
         created, number, unit, role, status, percent, text, sender, review, current = row
-        lang = self.lang
-        self._append(
-            self._history,
-            [
-                _local(created, self.tz),
-                number,
-                unit,
-                t(lang, f"role.{role}"),
-                t(lang, f"status.{status}"),
-                percent if percent is not None else "",
-                text,
-                sender or "",
-                t(lang, f"review.{review}"),
-                t(lang, "ledger.yes") if current else "",
-            ],
-        )
+        labels = self._labels
+        values = [
+            _local(created, self.tz),
+            number,
+            unit,
+            labels[f"role.{role}"],
+            labels[f"status.{status}"],
+            percent if percent is not None else "",
+            text,
+            sender or "",
+            labels[f"review.{review}"],
+            labels["ledger.yes"] if current else "",
+        ]
+        if any(isinstance(v, str) and v.startswith("=") for v in values):
+            self._append(self._history, values)  # keeps formula-like text as text
+        else:
+            self._history.append(values)
         self.history_rows += 1
 
     def save(self, target: str | IO[bytes]) -> None:

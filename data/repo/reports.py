@@ -211,3 +211,8 @@ async def all_reports(
         .order_by(Report.created_at, Report.id)
     )
     return [(r, number, unit, sender) for r, number, unit, sender in rows.all()]
+
+
+async def get_report(session: AsyncSession, *, report_id: int) -> Report | None:
+    """A report version by id."""
+    return await session.get(Report, report_id)

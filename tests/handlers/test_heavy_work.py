@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import handlers.coordinator as oversight
+import handlers.oversight as oversight
 from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot
 from tests.factories.jobs import GATE_VARIABLE, gated_export
 from tests.factories.people import liaison, report_all

@@ -1,0 +1,38 @@
+"""Answering the scheduler's nudges: 稍后提醒 (snooze) until the next step of the period."""
+
+from __future__ import annotations
+
+from bot.calendar.steps import period_steps
+from bot.i18n import date_text
+from data.repo import audit
+from handlers.access import Member, linked
+
+
+@linked
+async def snooze(req: Member) -> None:
+    """稍后提醒 under a nudge: nothing more until the next step, and say when that is."""
+    parsed = req.data
+    assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
+    moment = req.context.moment(req.plan)
+    steps = period_steps(
+        start=moment.opens,
+        due=moment.due,
+        calendar=req.context.services.calendar,
+        warn=req.context.settings.warn_working_days,
+    )
+    later = [s for s in steps if s.day > moment.today]
+    audit.record(
+        req.session,
+        at=req.now(),
+        **audit.by(req.contact),
+        action="nudge.snooze",
+        entity="period",
+        entity_id=parsed.args[0],
+        detail={"step": parsed.args[1]},
+    )
+    await req.session.commit()
+    if later:
+        text = req.t("nudge.snoozed", next=date_text(req.lang, later[0].day))
+    else:
+        text = req.t("nudge.snoozed_last")
+    await req.query.answer(text, show_alert=True)
