@@ -108,14 +108,9 @@ async def chase(
     await queue_messages(session, messages, now=now)
     people = len(messages)
     if wanted:
-        audit.record(
-            session,
-            at=now,
-            **audit.by(by),
-            action="chase.send",
-            entity="period",
-            entity_id=late.period_id,
-            detail={"units": [e.unit.name for e in wanted], "people": people},
+        detail = {"units": [e.unit.name for e in wanted], "people": people}
+        audit.by_person(
+            session, by, "chase.send", ("period", late.period_id), at=now, detail=detail
         )
     return len(wanted), people
 
@@ -151,12 +146,5 @@ async def acknowledge(
         return None
     if record.acknowledged_at is None:
         record.acknowledged_at = now
-        audit.record(
-            session,
-            at=now,
-            **audit.by(contact),
-            action="chase.ack",
-            entity="chase",
-            entity_id=record.id,
-        )
+        audit.by_person(session, contact, "chase.ack", ("chase", record.id), at=now)
     return record

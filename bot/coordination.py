@@ -44,10 +44,8 @@ def _audit(
 ) -> None:
     """Audit a coordinator's change in its transaction; the entity is the action's first word
     (task.deadline → task, plan.due_day → plan)."""
-    entity, actor = action.partition(".")[0], audit.by(by)
-    audit.record(
-        session, at=now, action=action, entity=entity, entity_id=entity_id, detail=detail, **actor
-    )
+    target = (action.partition(".")[0], entity_id)
+    audit.by_person(session, by, action, target, at=now, detail=detail)
 
 
 async def set_deadline(

@@ -82,11 +82,10 @@ async def create_invite(
     )
     audit.record(
         session,
+        actor,
+        "invite.create",
+        ("invite", invite.id),
         at=now,
-        actor=actor,
-        action="invite.create",
-        entity="invite",
-        entity_id=invite.id,
         contact_id=created_by.id if created_by else None,
         detail={"unit": unit.name if unit else None, "coordinator": unit is None},
     )
@@ -109,14 +108,8 @@ async def revoke(
         unit_id=unit.id if unit else None,
     )
     if count:
-        audit.record(
-            session,
-            at=now,
-            actor=actor,
-            action="invite.revoke",
-            entity="invite",
-            detail={"unit": unit.name if unit else None, "count": count},
-        )
+        detail = {"unit": unit.name if unit else None, "count": count}
+        audit.record(session, actor, "invite.revoke", ("invite", None), at=now, detail=detail)
     return count
 
 
@@ -156,14 +149,9 @@ async def redeem(
     else:
         linked = link_unit(session, contact=contact, unit_id=unit.id, now=now)
         outcome = Outcome.LINKED_UNIT if linked else Outcome.ALREADY_LINKED
-    audit.record(
-        session,
-        at=now,
-        **audit.by(contact),
-        action="invite.redeem",
-        entity="contact",
-        entity_id=contact.id,
-        detail={"unit": name, "coordinator": unit is None},
+    detail = {"unit": name, "coordinator": unit is None}
+    audit.by_person(
+        session, contact, "invite.redeem", ("contact", contact.id), at=now, detail=detail
     )
     return Redemption(outcome, name)
 

@@ -148,15 +148,7 @@ async def _new_version(
 ) -> Report:
     """Every way a report changes: a new version, audited in the same transaction."""
     report = await add_report_version(session, **slot, **content, contact_id=contact.id, now=now)
-    audit.record(
-        session,
-        at=now,
-        **audit.by(contact),
-        action=action,
-        entity="report",
-        entity_id=report.id,
-        detail=detail,
-    )
+    audit.by_person(session, contact, action, ("report", report.id), at=now, detail=detail)
     return report
 
 

@@ -64,14 +64,9 @@ async def _decide(
         return closed
     accept = reason is None
     review_report(report, accepted=accept, reviewer_id=reviewer.id, reason=reason, now=now)
-    audit.record(
-        session,
-        at=now,
-        **audit.by(reviewer),
-        action="report.accept" if accept else "report.return",
-        entity="report",
-        entity_id=report.id,
-        detail={"reason": reason},
+    action = "report.accept" if accept else "report.return"
+    audit.by_person(
+        session, reviewer, action, ("report", report.id), at=now, detail={"reason": reason}
     )
     return ReviewOutcome.ACCEPTED if accept else ReviewOutcome.RETURNED
 

@@ -21,15 +21,8 @@ async def snooze(req: Member) -> None:
         warn=req.context.settings.warn_working_days,
     )
     later = [s for s in steps if s.day > moment.today]
-    audit.record(
-        req.session,
-        at=req.now(),
-        **audit.by(req.contact),
-        action="nudge.snooze",
-        entity="period",
-        entity_id=parsed.args[0],
-        detail={"step": parsed.args[1]},
-    )
+    target, detail = ("period", parsed.args[0]), {"step": parsed.args[1]}
+    audit.by_person(req.session, req.contact, "nudge.snooze", target, at=req.now(), detail=detail)
     await req.session.commit()
     if later:
         text = req.t("nudge.snoozed", next=date_text(req.lang, later[0].day))

@@ -146,13 +146,12 @@ async def send(
     draft.state = "scheduled" if at is not None else "sending"
     draft.scheduled_at = at
     draft.updated_at = now
-    audit.record(
+    audit.by_person(
         session,
+        by,
+        "broadcast.send",
+        ("broadcast", draft.id),
         at=now,
-        **audit.by(by),
-        action="broadcast.send",
-        entity="broadcast",
-        entity_id=draft.id,
         detail={
             "audience": draft.audience,
             "recipients": draft.recipients,

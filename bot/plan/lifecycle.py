@@ -50,9 +50,7 @@ async def close_finished(
     people = await coordinators(session, extra_ids=coordinator_ids)
     notices = []
     for plan in finished:
-        audit.record(
-            session, at=now, actor="clock", action="plan.close", entity="plan", entity_id=plan.id
-        )
+        audit.record(session, "clock", "plan.close", ("plan", plan.id), at=now)
         log.info("plan %s closed: its year and last period are over", plan.document)
         for person in people:
             lang = lang_of(person.language)

@@ -151,11 +151,10 @@ async def import_plan(
     if result.changed:
         audit.record(
             session,
+            actor,
+            "plan.import",
+            ("plan", result.plan.id),
             at=now,
-            actor=actor,
-            action="plan.import",
-            entity="plan",
-            entity_id=result.plan.id,
             detail={
                 "document": spec.document,
                 "created": result.created,
