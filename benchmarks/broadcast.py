@@ -67,7 +67,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.app import DubanApp, build_application
-from bot.delivery.queue import queue_message
+from bot.delivery.queue import Outgoing, queue_messages
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.models import Contact, ContactUnit, OutboxMessage, Unit
@@ -245,16 +245,17 @@ async def prepare_database(
             chats = [FIRST_RECIPIENT + i for i in range(recipients)]
             if queue:
                 now = clock()
-                for n, chat in enumerate(chats, start=1):
-                    await queue_message(
-                        session,
+                messages = [
+                    Outgoing(
                         chat_id=chat,
                         text=TEXT.format(n=n),
                         kind="broadcast",
-                        now=now,
                         contact_id=ids[chat],
                         batch=BATCH,
                     )
+                    for n, chat in enumerate(chats, start=1)
+                ]
+                await queue_messages(session, messages, now=now)
             await session.commit()
     finally:
         await engine.dispose()

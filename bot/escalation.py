@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import review_rows
-from bot.delivery.queue import queue_message
+from bot.delivery.queue import Outgoing, queue_message
 from bot.duties import Reportable
 from bot.i18n import fit, h, lang_of, t
 from bot.tasks_view import short_title
@@ -38,13 +38,12 @@ async def escalate(
             text=h(report.text),
             sender=h(sender.full_name),
         )
-        await queue_message(
-            session,
+        alert = Outgoing(
             chat_id=coordinator.chat_id,
             text=fit(text),
             kind="escalation",
-            now=now,
             buttons=review_rows(lang, [(report.id, duty.unit.name)]),
             contact_id=coordinator.id,
             dedupe_key=f"escalation:r{report.id}:c{coordinator.id}",
         )
+        await queue_message(session, alert, now=now)

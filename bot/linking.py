@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from data.models import Contact, Unit
+from data.models import Contact, Invite, Unit
 from data.repo import audit
 from data.repo.contacts import link_unit
 from data.repo.invites import (
@@ -71,15 +71,15 @@ async def create_invite(
     if unit is not None and unit.kind == "collective":
         raise ValueError("invites go to ordinary units, not collectives")
     code = secrets.token_urlsafe(CODE_BYTES)
-    invite = await add_invite(
-        session,
+    invite = Invite(
         code_hash=hash_code(code),
         unit_id=unit.id if unit else None,
         for_coordinator=unit is None,
         created_by=created_by.id if created_by else None,
-        now=now,
+        created_at=now,
         expires_at=now + timedelta(days=ttl_days),
     )
+    await add_invite(session, invite=invite)
     audit.record(
         session,
         actor,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.queue import queue_message
+from bot.delivery.queue import Outgoing, queue_message
 from bot.i18n import h, lang_of, t
 from data.repo.contacts import contact_with_units, coordinators
 from data.repo.units import units_by_ids
@@ -33,14 +33,13 @@ async def notify_blocked(
         if coordinator.id == contact.id:
             continue
         lang = lang_of(coordinator.language)
-        await queue_message(
-            session,
+        notice = Outgoing(
             chat_id=coordinator.chat_id,
             kind="system",
-            now=now,
             contact_id=coordinator.id,
             text=t(lang, "outbox.blocked", name=h(contact.full_name), units=h(names)),
             dedupe_key=f"blocked:{contact.id}:{now:%Y%m%d}:c{coordinator.id}",
         )
+        await queue_message(session, notice, now=now)
         count += 1
     return count

@@ -147,7 +147,10 @@ async def _new_version(
     now: datetime,
 ) -> Report:
     """Every way a report changes: a new version, audited in the same transaction."""
-    report = await add_report_version(session, **slot, **content, contact_id=contact.id, now=now)
+    words = {k: v for k, v in content.items() if k != "attachments"}
+    columns = {**slot, **words, "contact_id": contact.id}
+    evidence = content["attachments"]
+    report = await add_report_version(session, columns=columns, attachments=evidence, now=now)
     audit.by_person(session, contact, action, ("report", report.id), at=now, detail=detail)
     return report
 

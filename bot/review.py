@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import report_button
-from bot.delivery.queue import queue_message
+from bot.delivery.queue import Outgoing, queue_message
 from bot.i18n import fit, h, lang_of, t
 from bot.reporting import DraftStep
 from data.models import Contact, Report, ReportDraft
@@ -116,14 +116,13 @@ async def finish_return(
         for liaison in await liaisons_of(session, unit_id=report.unit_id):
             lang = lang_of(liaison.language)
             notice = t(lang, "review.returned_notice", number=number, reason=h(reason))
-            await queue_message(
-                session,
+            message = Outgoing(
                 chat_id=liaison.chat_id,
                 kind="returned",
-                now=now,
                 buttons=[[report_button(lang, report.task_id, report.unit_id)]],
                 text=fit(notice),
                 contact_id=liaison.id,
                 dedupe_key=f"returned:r{report.id}:c{liaison.id}",
             )
+            await queue_message(session, message, now=now)
     return Verdict(outcome, number, unit)

@@ -79,30 +79,6 @@ async def queue_messages(
     return await repo.enqueue(session, rows=[m.row(now) for m in messages])
 
 
-async def queue_message(
-    session: AsyncSession,
-    *,
-    chat_id: int,
-    text: str,
-    kind: str,
-    now: datetime,
-    buttons: ButtonRows | None = None,
-    contact_id: int | None = None,
-    dedupe_key: str | None = None,
-    batch: str | None = None,
-    not_before: datetime | None = None,
-    ref: dict[str, int] | None = None,
-) -> bool:
+async def queue_message(session: AsyncSession, message: Outgoing, *, now: datetime) -> bool:
     """Queue one message in the caller's transaction; False when its dedupe key was taken."""
-    message = Outgoing(
-        chat_id=chat_id,
-        text=text,
-        kind=kind,
-        buttons=buttons,
-        contact_id=contact_id,
-        dedupe_key=dedupe_key,
-        batch=batch,
-        not_before=not_before,
-        ref=ref,
-    )
     return await queue_messages(session, [message], now=now) == 1

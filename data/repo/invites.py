@@ -10,25 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from data.models import Invite, InviteFailure
 
 
-async def add_invite(
-    session: AsyncSession,
-    *,
-    code_hash: str,
-    unit_id: int | None,
-    for_coordinator: bool,
-    created_by: int | None,
-    now: datetime,
-    expires_at: datetime,
-) -> Invite:
-    """Store a new invite."""
-    invite = Invite(
-        code_hash=code_hash,
-        unit_id=unit_id,
-        for_coordinator=for_coordinator,
-        created_by=created_by,
-        created_at=now,
-        expires_at=expires_at,
-    )
+async def add_invite(session: AsyncSession, *, invite: Invite) -> Invite:
+    """Store a new invite (its id is known afterwards)."""
     session.add(invite)
     await session.flush()
     return invite

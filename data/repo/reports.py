@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -100,31 +100,23 @@ async def current_report(
 async def add_report_version(
     session: AsyncSession,
     *,
-    task_id: int,
-    unit_id: int,
-    period_id: int,
-    contact_id: int | None,
-    role: str,
-    status: str,
-    percent: int | None,
-    text: str,
+    columns: Mapping[str, Any],
     attachments: Sequence[dict[str, Any]],
     now: datetime,
 ) -> Report:
-    """Store a new version of a unit's report; the previous one stays, no longer current."""
-    previous = await current_report(session, task_id=task_id, unit_id=unit_id, period_id=period_id)
+    """Store a new version of a unit's report (`columns`: task_id, unit_id, period_id,
+    contact_id, role, status, percent, text); the previous one stays, no longer current."""
+    previous = await current_report(
+        session,
+        task_id=columns["task_id"],
+        unit_id=columns["unit_id"],
+        period_id=columns["period_id"],
+    )
     if previous is not None:
         previous.is_current = False
         await session.flush()
     report = Report(
-        task_id=task_id,
-        unit_id=unit_id,
-        period_id=period_id,
-        contact_id=contact_id,
-        role=role,
-        status=status,
-        percent=percent,
-        text=text,
+        **columns,
         supersedes_id=previous.id if previous else None,
         is_current=True,
         review="pending",

@@ -69,18 +69,18 @@ async def build_june(sessions: Sessions) -> None:
         stored = {}
         for unit, number, month, status, percent, text, minutes in REPORTS:
             at = (start if month == 5 else NOW - timedelta(days=8)) + timedelta(minutes=minutes)
+            columns = {
+                "task_id": tasks[number].id,
+                "unit_id": units[unit].id,
+                "period_id": periods[month].id,
+                "contact_id": people[unit],
+                "role": "co" if unit == "江宁区政府" else "lead",
+                "status": status,
+                "percent": percent,
+                "text": text,
+            }
             stored[(unit, number, month)] = await add_report_version(
-                session,
-                task_id=tasks[number].id,
-                unit_id=units[unit].id,
-                period_id=periods[month].id,
-                contact_id=people[unit],
-                role="co" if unit == "江宁区政府" else "lead",
-                status=status,
-                percent=percent,
-                text=text,
-                attachments=[],
-                now=at,
+                session, columns=columns, attachments=[], now=at
             )
         later = NOW - timedelta(days=1)
         review_report(

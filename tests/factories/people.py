@@ -64,19 +64,17 @@ async def report_all(
             session, plan_id=plan_id, kind="month", start=period_start, end=period_end, due=due
         )
         for task in tasks:
-            await add_report_version(
-                session,
-                task_id=task.id,
-                unit_id=unit.id,
-                period_id=period.id,
-                contact_id=contact_id,
-                role="lead",
-                status=status,
-                percent=50,
-                text=text,
-                attachments=[],
-                now=now,
-            )
+            columns = {
+                "task_id": task.id,
+                "unit_id": unit.id,
+                "period_id": period.id,
+                "contact_id": contact_id,
+                "role": "lead",
+                "status": status,
+                "percent": 50,
+                "text": text,
+            }
+            await add_report_version(session, columns=columns, attachments=[], now=now)
         await session.commit()
 
 

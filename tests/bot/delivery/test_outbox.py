@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.delivery.gate import RateGate
-from bot.delivery.queue import Button, queue_message
+from bot.delivery.queue import Button, Outgoing, queue_message
 from bot.delivery.sender import Limits, OutboxSender
 from bot.notices import notify_blocked
 from data.db import make_engine, make_sessionmaker
@@ -78,7 +78,8 @@ async def queue(
     sessions: Sessions, chat_id: int, text: str, clock: Callable[[], datetime], **kw: object
 ) -> None:
     async with sessions() as session:
-        await queue_message(session, chat_id=chat_id, text=text, kind="test", now=clock(), **kw)  # type: ignore[arg-type]
+        message = Outgoing(chat_id=chat_id, text=text, kind="test", **kw)  # type: ignore[arg-type]
+        await queue_message(session, message, now=clock())
         await session.commit()
 
 
@@ -104,12 +105,9 @@ async def test_queued_messages_are_sent_with_their_buttons(
 
 async def test_dedupe_key_queues_once(sessions: Sessions, clock: MovableClock) -> None:
     async with sessions() as session:
-        first = await queue_message(
-            session, chat_id=1, text="a", kind="t", now=clock(), dedupe_key="k1"
-        )
-        second = await queue_message(
-            session, chat_id=1, text="a", kind="t", now=clock(), dedupe_key="k1"
-        )
+        message = Outgoing(chat_id=1, text="a", kind="t", dedupe_key="k1")
+        first = await queue_message(session, message, now=clock())
+        second = await queue_message(session, message, now=clock())
         await session.commit()
     assert (first, second) == (True, False)
     assert len(await states(sessions)) == 1
