@@ -62,3 +62,19 @@ async def insert_ignoring(
     for chunk in _chunks(rows):
         statement = _insert(session, model).on_conflict_do_nothing(index_elements=[key.key])
         await session.execute(statement, list(chunk))
+
+
+async def upsert(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    *,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+) -> None:
+    """Insert a row, or update the one with the same unique `key` columns."""
+    statement = (
+        _insert(session, model)
+        .values({**key, **values})
+        .on_conflict_do_update(index_elements=list(key), set_=dict(values))
+    )
+    await session.execute(statement)

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from data.models import Contact, ContactUnit, Report, Section, Task, TaskUnit, Unit
 
 STREAM_ROWS = 2_000
+# What a report says, as the ledger shows it.
+_WORDS = (Report.status, Report.percent, Report.text)
 
 
 async def live_task_rows(session: AsyncSession, *, plan_id: int) -> list[Any]:
@@ -48,9 +50,7 @@ async def current_report_rows(session: AsyncSession, *, plan_id: int, period_id:
         select(
             Report.task_id,
             Report.unit_id,
-            Report.status,
-            Report.percent,
-            Report.text,
+            *_WORDS,
             Report.created_at,
             Report.first_submitted_at,
             Contact.full_name,
@@ -89,9 +89,7 @@ async def stream_history(
             Task.number,
             Unit.name,
             Report.role,
-            Report.status,
-            Report.percent,
-            Report.text,
+            *_WORDS,
             Contact.full_name,
             Report.review,
             Report.is_current,

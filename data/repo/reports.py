@@ -19,6 +19,7 @@ from data.models import (
     Task,
     Unit,
 )
+from data.repo.bulk import upsert
 
 # --- drafts -------------------------------------------------------------------------------
 
@@ -170,17 +171,12 @@ async def remember_message(
     kind: str,
     now: datetime,
 ) -> None:
-    """Note that a message the bot sent is about one task."""
-    session.add(
-        MessageRef(
-            chat_id=chat_id,
-            message_id=message_id,
-            task_id=task_id,
-            unit_id=unit_id,
-            kind=kind,
-            created_at=now,
-        )
-    )
+    """Note that a message the bot sent is about one task. A message id seen before (a chat
+    whose ids started over, as the terminal console's do on every visit) is about the new
+    message now."""
+    about = {"task_id": task_id, "unit_id": unit_id, "kind": kind, "created_at": now}
+    key = {"chat_id": chat_id, "message_id": message_id}
+    await upsert(session, MessageRef, key=key, values=about)
 
 
 async def message_ref(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -42,53 +43,34 @@ async def duties_of_units(
     ids = list(unit_ids) if unit_ids is not None else None
     live = and_(Task.id == TaskUnit.task_id, Task.plan_id == plan_id, Task.retired.is_(False))
     collective = aliased(Unit)
-    direct = (
-        select(
-            TaskUnit.task_id,
-            TaskUnit.unit_id.label("unit_id"),
-            TaskUnit.role,
-            literal(None, Unit.name.type).label("via"),
-        )
-        .join(Task, live)
-        .join(Unit, and_(Unit.id == TaskUnit.unit_id, Unit.kind == "ordinary"))
+
+    def holders(unit: Any, via: Any) -> Select[Any]:
+        """(task, unit, role, via) rows of the plan's live tasks, for the units asked about."""
+        query = select(TaskUnit.task_id, unit.label("unit_id"), TaskUnit.role, via.label("via"))
+        query = query.join(Task, live)
+        return query.where(unit.in_(ids)) if ids is not None else query
+
+    # Units named on a task hold their role on it.
+    direct = holders(TaskUnit.unit_id, literal(None, Unit.name.type)).join(
+        Unit, and_(Unit.id == TaskUnit.unit_id, Unit.kind == "ordinary")
     )
-    if ids is not None:
-        direct = direct.where(TaskUnit.unit_id.in_(ids))
     # Members of an ordinary collective (各区政府) hold its role on every one of its tasks.
     through_members = (
-        select(
-            TaskUnit.task_id,
-            CollectiveMember.member_id.label("unit_id"),
-            TaskUnit.role,
-            collective.name.label("via"),
-        )
-        .join(Task, live)
+        holders(CollectiveMember.member_id, collective.name)
         .join(CollectiveMember, CollectiveMember.collective_id == TaskUnit.unit_id)
         .join(collective, collective.id == TaskUnit.unit_id)
         .where(collective.relevant.is_(False))
     )
-    if ids is not None:
-        through_members = through_members.where(CollectiveMember.member_id.in_(ids))
     # Members of a "relevant" collective (相关区政府) only where a coordinator assigned them.
+    assigned = and_(
+        TaskAssignment.task_id == TaskUnit.task_id,
+        TaskAssignment.collective_id == TaskUnit.unit_id,
+    )
     through_assignment = (
-        select(
-            TaskUnit.task_id,
-            TaskAssignment.unit_id.label("unit_id"),
-            TaskUnit.role,
-            collective.name.label("via"),
-        )
-        .join(Task, live)
-        .join(
-            TaskAssignment,
-            and_(
-                TaskAssignment.task_id == TaskUnit.task_id,
-                TaskAssignment.collective_id == TaskUnit.unit_id,
-            ),
-        )
+        holders(TaskAssignment.unit_id, collective.name)
+        .join(TaskAssignment, assigned)
         .join(collective, collective.id == TaskUnit.unit_id)
     )
-    if ids is not None:
-        through_assignment = through_assignment.where(TaskAssignment.unit_id.in_(ids))
     rows = (await session.execute(union_all(direct, through_members, through_assignment))).all()
     best: dict[tuple[int, int], Duty] = {}
     for task_id, unit_id, role, via in rows:
