@@ -115,8 +115,8 @@ def register_handlers(application: DubanApp) -> None:
         (callbacks.ACK, oversight.ack_callback),
         (callbacks.BROADCAST, broadcast.broadcast_callback),
     )
-    for pattern, pressed in buttons:
-        add(CallbackQueryHandler(pressed, pattern=pattern))
+    for kind, pressed in buttons:
+        add(CallbackQueryHandler(pressed, pattern=kind.pattern))
 
     # Plain messages: text feeds a conversation step (or files a reply to a prompt); media are
     # evidence; anything else is told what is expected (handlers/messages.py routes them).

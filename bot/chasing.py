@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import callback_data
+from bot import callback_data as callbacks
 from bot.buttons import task_rows
 from bot.calendar.clock import PlanMoment
 from bot.delivery.queue import Button, Outgoing, queue_messages
@@ -132,7 +132,7 @@ def _chase_text(lang: Lang, entry: LateUnit, moment: PlanMoment) -> str:
 def _chase_buttons(lang: Lang, entry: LateUnit, chase_id: int) -> list[list[Button]]:
     tasks = ((task_id, entry.unit.id, number) for task_id, number, _title in entry.tasks)
     return [
-        [Button(t(lang, "button.ack"), callback_data.ack(chase_id))],
+        [Button(t(lang, "button.ack"), callbacks.ACK(chase_id))],
         *task_rows(tasks, limit=15),
     ]
 

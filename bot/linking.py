@@ -96,9 +96,9 @@ async def revoke(
     session: AsyncSession,
     *,
     now: datetime,
+    actor: str = "cli",
     code: str | None = None,
     unit: Unit | None = None,
-    actor: str = "cli",
 ) -> int:
     """Revoke an open invite by its code, or all open invites of a unit."""
     count = await revoke_invites(

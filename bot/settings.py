@@ -14,6 +14,13 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///duban.db"
 TELEGRAM_API_URL = "https://api.telegram.org"
 
 
+def _starting(value: str, *prefixes: str) -> str:
+    """The value, when it starts with one of the prefixes."""
+    if not value.startswith(prefixes):
+        raise ValueError("must start with " + " or ".join(prefixes))
+    return value
+
+
 class Settings(BaseSettings):
     """Every setting of the product; one instance is built at start-up and passed down."""
 
@@ -73,9 +80,7 @@ class Settings(BaseSettings):
     @field_validator("telegram_api_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+        return _starting(value, "http://", "https://").rstrip("/")
 
     @field_validator("timezone")
     @classmethod
@@ -89,9 +94,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url_is_async(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
-        return value
+        return _starting(value, "sqlite+aiosqlite://", "postgresql+asyncpg://")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -24,7 +24,7 @@ from handlers.common import edit_html, text_refusal
 from handlers.keyboards import cancel_row
 
 _TIME_ONLY = re.compile(r"^(\d{1,2})[:：](\d{2})$")
-_CANCEL = callbacks.broadcast("x")
+_CANCEL = callbacks.BROADCAST("x")
 
 
 def _only_cancel(lang: Lang) -> InlineKeyboardMarkup:
@@ -38,7 +38,7 @@ def _choices(lang: Lang, buttons: list[tuple[str, str]]) -> InlineKeyboardMarkup
 
 
 def _audience_keyboard(lang: Lang) -> InlineKeyboardMarkup:
-    kinds = [(t(lang, f"broadcast.audience.{k}"), callbacks.broadcast("a", k)) for k in AUDIENCES]
+    kinds = [(t(lang, f"broadcast.audience.{k}"), callbacks.BROADCAST("a", k)) for k in AUDIENCES]
     return _choices(lang, kinds)
 
 
@@ -91,10 +91,10 @@ async def _preview(req: Member, draft: Broadcast) -> None:
     )
     sending = [
         InlineKeyboardButton(
-            t(lang, "broadcast.send_now"), callback_data=callbacks.broadcast("go")
+            t(lang, "broadcast.send_now"), callback_data=callbacks.BROADCAST("go")
         ),
         InlineKeyboardButton(
-            t(lang, "broadcast.send_at"), callback_data=callbacks.broadcast("at")
+            t(lang, "broadcast.send_at"), callback_data=callbacks.BROADCAST("at")
         ),
     ]
     await req.reply(text, InlineKeyboardMarkup([sending, cancel_row(lang, _CANCEL)]))
@@ -155,7 +155,7 @@ async def _audience(req: Member, draft: Broadcast, *, kind: str, message: Messag
         await req.session.commit()
         sections = await plan_tree(req.session, plan_id=req.plan.id)
         buttons = [
-            (f"{s.number}. {s.title[:20]}", callbacks.broadcast("s", s.number))
+            (f"{s.number}. {s.title[:20]}", callbacks.BROADCAST("s", s.number))
             for s, _ in sections
         ]
         await edit_html(message, req.t("broadcast.pick_section"), _choices(req.lang, buttons))

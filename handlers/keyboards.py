@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -34,10 +35,10 @@ def _pager(lang: Lang, page: int, pages: int, data: Callable[[int], str]) -> lis
 def task_list(lang: Lang, numbers: Sequence[int], page: int, pages: int) -> InlineKeyboardMarkup:
     """Number buttons for the tasks on a page, then ◀ ▶ when there are several pages."""
     rows = [
-        [_button(str(n), callbacks.task_open(n, page)) for n in numbers[i : i + buttons.ROW]]
+        [_button(str(n), callbacks.TASK_OPEN(n, page)) for n in numbers[i : i + buttons.ROW]]
         for i in range(0, len(numbers), buttons.ROW)
     ]
-    return InlineKeyboardMarkup([*rows, *_pager(lang, page, pages, callbacks.mytasks_page)])
+    return InlineKeyboardMarkup([*rows, *_pager(lang, page, pages, callbacks.MYTASKS_PAGE)])
 
 
 def languages() -> InlineKeyboardMarkup:
@@ -45,8 +46,8 @@ def languages() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _button("中文", callbacks.lang_pick("zh")),
-                _button("English", callbacks.lang_pick("en")),
+                _button("中文", callbacks.LANG_PICK("zh")),
+                _button("English", callbacks.LANG_PICK("en")),
             ]
         ]
     )
@@ -61,7 +62,7 @@ def markup(rows: ButtonRows) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(_rows(rows))
 
 
-def cancel_row(lang: Lang, data: str = callbacks.report_action("x")) -> Row:
+def cancel_row(lang: Lang, data: str = callbacks.REPORT("x")) -> Row:
     """取消 on its own row (of a report, unless another conversation's data is given)."""
     return [_button(t(lang, "button.cancel"), data)]
 
@@ -70,8 +71,8 @@ def report_picker(
     lang: Lang, items: Sequence[tuple[int, int, str]], page: int, pages: int
 ) -> InlineKeyboardMarkup:
     """One button per (task id, unit id, label), then paging and 取消."""
-    rows = [[_button(label, callbacks.report_task(task, unit))] for task, unit, label in items]
-    paging = _pager(lang, page, pages, callbacks.report_page)
+    rows = [[_button(label, callbacks.REPORT("t", task, unit))] for task, unit, label in items]
+    paging = _pager(lang, page, pages, partial(callbacks.REPORT, "p"))
     return InlineKeyboardMarkup([*rows, *paging, cancel_row(lang)])
 
 
@@ -82,9 +83,9 @@ def statuses(
     choices = [
         _button(
             t(lang, f"status.{status}"),
-            callbacks.reply_status(reply_to, code)
+            callbacks.REPLY_STATUS(reply_to, code)
             if reply_to is not None
-            else callbacks.report_status(code),
+            else callbacks.REPORT("s", code),
         )
         for code, status in codes
     ]
@@ -96,13 +97,13 @@ def statuses(
 
 def percents(lang: Lang, values: Sequence[int]) -> InlineKeyboardMarkup:
     """0/25/50/75/100 and 取消."""
-    row = [_button(f"{v}%", callbacks.report_percent(v)) for v in values]
+    row = [_button(f"{v}%", callbacks.REPORT("c", v)) for v in values]
     return InlineKeyboardMarkup([row, cancel_row(lang)])
 
 
 def text_step(lang: Lang, *, keep: bool) -> InlineKeyboardMarkup:
     """沿用上次内容 (when editing) and 取消."""
-    keeping = [[_button(t(lang, "button.keep_text"), callbacks.report_action("keep"))]]
+    keeping = [[_button(t(lang, "button.keep_text"), callbacks.REPORT("keep"))]]
     return InlineKeyboardMarkup([*(keeping if keep else []), cancel_row(lang)])
 
 
@@ -110,7 +111,7 @@ def preview(lang: Lang) -> InlineKeyboardMarkup:
     """提交 / 修改 / 取消."""
     choices = (("button.submit", "ok"), ("button.edit", "ed"), ("button.cancel", "x"))
     return InlineKeyboardMarkup(
-        [[_button(t(lang, key), callbacks.report_action(action)) for key, action in choices]]
+        [[_button(t(lang, key), callbacks.REPORT(action)) for key, action in choices]]
     )
 
 
@@ -126,5 +127,5 @@ def task_buttons(
     rows = _rows([[buttons.report_button(lang, *report)]] if report is not None else [])
     rows += _rows(buttons.review_rows(lang, pending))
     if back_page is not None:
-        rows.append([_button(t(lang, "button.back_to_list"), callbacks.mytasks_page(back_page))])
+        rows.append([_button(t(lang, "button.back_to_list"), callbacks.MYTASKS_PAGE(back_page))])
     return InlineKeyboardMarkup(rows) if rows else None

@@ -44,11 +44,11 @@ def _late_view(lang: Lang, late: Late, tz: ZoneInfo) -> tuple[str, InlineKeyboar
             for e in late.unreachable[:40]
         ]
     rows = [
-        [Button(t(lang, "button.chase", unit=e.unit.name)[:60], callbacks.chase_unit(e.unit.id))]
+        [Button(t(lang, "button.chase", unit=e.unit.name)[:60], callbacks.LATE(e.unit.id))]
         for e in late.reachable[:20]
     ]
     if late.reachable:
-        rows.append([Button(t(lang, "button.chase_all"), callbacks.chase_all())])
+        rows.append([Button(t(lang, "button.chase_all"), callbacks.LATE("all"))])
     return "\n".join(lines), keyboards.markup(rows) if rows else None
 
 

@@ -338,7 +338,7 @@ def _is_picker(message: Message) -> bool:
     markup = message.reply_markup
     if markup is None:
         return False
-    cancel = callbacks.report_action("x")
+    cancel = callbacks.REPORT("x")
     return any(b.callback_data == cancel for row in markup.inline_keyboard for b in row)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot import callback_data
+from bot import callback_data as callbacks
 from bot.buttons import task_rows
 from bot.calendar.clock import PlanMoment
 from bot.delivery.queue import Button
@@ -69,7 +69,7 @@ def nudge_buttons(
     """A report button per task (at most MAX_BUTTONS), then 稍后提醒 when it may be snoozed."""
     rows = task_rows(((i.task_id, i.unit_id, i.number) for i in items), limit=MAX_BUTTONS)
     if snooze is not None:
-        rows.append([Button(t(lang, "button.snooze"), callback_data.snooze(*snooze))])
+        rows.append([Button(t(lang, "button.snooze"), callbacks.SNOOZE(*snooze))])
     return rows
 
 

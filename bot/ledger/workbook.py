@@ -155,10 +155,10 @@ class LedgerWorkbook:
                 self._append(sheet, values, wrap=True)
 
     def add_history(self, row: Sequence[Any]) -> None:
-        """One report version: (created at, task number, unit, role, status, percent, text,
-        sender, review, is current). Plain values (no cell objects): the history can run to
+        """One report version: (created at, role, status, percent, text, review, is current,
+        task number, unit, sender). Plain values (no cell objects): the history can run to
         hundreds of thousands of rows."""
-        created, number, unit, role, status, percent, text, sender, review, current = row
+        created, role, status, percent, text, review, current, number, unit, sender = row
         labels = self._labels
         values = [
             _local(created, self.tz),

@@ -10,14 +10,22 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.models import Contact, ContactUnit, Report, Section, Task, TaskUnit, Unit
 
 STREAM_ROWS = 2_000
-# What a report says, as the ledger shows it.
-_WORDS = (Report.status, Report.percent, Report.text)
+
+
+def _reports(columns: str, *more: Any) -> Select[Any]:
+    """Report versions with their task and sender joined: the report's `columns` (named, space
+    separated) and `more` columns."""
+    return (
+        select(*(getattr(Report, name) for name in columns.split()), *more)
+        .join(Task, Task.id == Report.task_id)
+        .outerjoin(Contact, Contact.id == Report.contact_id)
+    )
 
 
 async def live_task_rows(session: AsyncSession, *, plan_id: int) -> list[Any]:
@@ -46,18 +54,11 @@ async def task_unit_names(session: AsyncSession, *, plan_id: int) -> list[Any]:
 async def current_report_rows(session: AsyncSession, *, plan_id: int, period_id: int) -> list[Any]:
     """(task id, unit id, status, percent, text, created at, first submitted at, sender) of
     every current report of a plan's period."""
+    columns = "task_id unit_id status percent text created_at first_submitted_at"
     rows = await session.execute(
-        select(
-            Report.task_id,
-            Report.unit_id,
-            *_WORDS,
-            Report.created_at,
-            Report.first_submitted_at,
-            Contact.full_name,
+        _reports(columns, Contact.full_name).where(
+            Task.plan_id == plan_id, Report.period_id == period_id, Report.is_current.is_(True)
         )
-        .join(Task, Task.id == Report.task_id)
-        .outerjoin(Contact, Contact.id == Report.contact_id)
-        .where(Task.plan_id == plan_id, Report.period_id == period_id, Report.is_current.is_(True))
     )
     return list(rows.all())
 
@@ -81,22 +82,12 @@ async def unit_names(session: AsyncSession) -> dict[int, str]:
 async def stream_history(
     session: AsyncSession, *, plan_id: int, since: datetime | None, until: datetime | None
 ) -> AsyncIterator[Any]:
-    """Every report version of a plan, oldest first, as (created at, task number, unit name,
-    role, status, percent, text, sender, review, is current); streamed in chunks."""
+    """Every report version of a plan, oldest first, as (created at, role, status, percent,
+    text, review, is current, task number, unit name, sender); streamed in chunks."""
+    columns = "created_at role status percent text review is_current"
     query = (
-        select(
-            Report.created_at,
-            Task.number,
-            Unit.name,
-            Report.role,
-            *_WORDS,
-            Contact.full_name,
-            Report.review,
-            Report.is_current,
-        )
-        .join(Task, Task.id == Report.task_id)
+        _reports(columns, Task.number, Unit.name, Contact.full_name)
         .join(Unit, Unit.id == Report.unit_id)
-        .outerjoin(Contact, Contact.id == Report.contact_id)
         .where(Task.plan_id == plan_id)
         .order_by(Report.created_at, Report.id)
         .execution_options(yield_per=STREAM_ROWS)
