@@ -1,0 +1,39 @@
+"""SQLAlchemy 2 models: plans and units, people, reports, delivery and the audit log."""
+
+from data.models.base import CO, LEAD, NAMING, Base, UTCDateTime
+from data.models.delivery import AuditEntry, Broadcast, Chase, NudgeClaim, OutboxMessage
+from data.models.people import Contact, ContactUnit, Invite, InviteFailure
+from data.models.plans import Plan, Section, Task, TaskTarget
+from data.models.reports import Attachment, MessageRef, Period, Report, ReportDraft
+from data.models.units import CollectiveMember, TaskAssignment, TaskUnit, Unit, UnitAlias
+
+__all__ = [
+    "CO",
+    "LEAD",
+    "NAMING",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "Broadcast",
+    "Chase",
+    "CollectiveMember",
+    "Contact",
+    "ContactUnit",
+    "Invite",
+    "InviteFailure",
+    "MessageRef",
+    "NudgeClaim",
+    "OutboxMessage",
+    "Period",
+    "Plan",
+    "Report",
+    "ReportDraft",
+    "Section",
+    "Task",
+    "TaskAssignment",
+    "TaskTarget",
+    "TaskUnit",
+    "UTCDateTime",
+    "Unit",
+    "UnitAlias",
+]

@@ -1,0 +1,85 @@
+"""People (Telegram contacts), the units they serve, and the invites that link them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:  # for annotations; the mapper resolves the names by its registry
+    from data.models.units import Unit
+
+from data.models.base import Base, UTCDateTime, _now
+
+
+class Contact(Base):
+    """A Telegram user known to the bot: a liaison, a coordinator, or both."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Set when Telegram says the user blocked the bot; cleared when they write again.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
+
+    units: Mapped[list[ContactUnit]] = relationship(
+        back_populates="contact", cascade="all, delete-orphan"
+    )
+
+
+class ContactUnit(Base):
+    """A contact linked to a unit as its liaison."""
+
+    __tablename__ = "contact_units"
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
+
+    contact: Mapped[Contact] = relationship(back_populates="units")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class Invite(Base):
+    """A one-time, expiring invite code; only its SHA-256 is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # NULL unit with for_coordinator=True is a coordinator invite.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    for_coordinator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class InviteFailure(Base):
+    """A wrong invite code tried by a Telegram user, kept to throttle guessing."""
+
+    __tablename__ = "invite_failures"
+    __table_args__ = (Index("ix_invite_failures_user_at", "telegram_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
