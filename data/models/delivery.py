@@ -5,16 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from data.models.base import Base, UTCDateTime
@@ -25,24 +16,24 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("state IN ('queued', 'sending', 'sent', 'failed')", name="state"),
-        Index("ix_outbox_state_not_before", "state", "not_before"),
+        sa.CheckConstraint("state IN ('queued', 'sending', 'sent', 'failed')", name="state"),
+        sa.Index("ix_outbox_state_not_before", "state", "not_before"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # A unique key makes queueing idempotent (one nudge per unit, step and period).
-    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    batch: Mapped[str | None] = mapped_column(String(64), index=True)
-    state: Mapped[str] = mapped_column(String(10), default="queued", server_default="queued")
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    batch: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    state: Mapped[str] = mapped_column(sa.String(10), default="queued", server_default="queued")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_error: Mapped[str | None] = mapped_column(Text)
-    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    telegram_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -57,8 +48,8 @@ class NudgeClaim(Base):
 
     __tablename__ = "nudge_claims"
 
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -66,13 +57,13 @@ class Chase(Base):
     """A 催办 sent to a unit's liaison, and when they acknowledged it (收到)."""
 
     __tablename__ = "chases"
-    __table_args__ = (Index("ix_chases_period_unit", "period_id", "unit_id"),)
+    __table_args__ = (sa.Index("ix_chases_period_unit", "period_id", "unit_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
-    sent_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    period_id: Mapped[int] = mapped_column(sa.ForeignKey("periods.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
+    sent_by: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -82,22 +73,22 @@ class Broadcast(Base):
 
     __tablename__ = "broadcasts"
     __table_args__ = (
-        CheckConstraint(
+        sa.CheckConstraint(
             "state IN ('draft', 'scheduled', 'sending', 'done', 'cancelled')", name="state"
         ),
-        Index("ix_broadcasts_state", "state"),
+        sa.Index("ix_broadcasts_state", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_by: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    state: Mapped[str] = mapped_column(String(10), default="draft")
-    step: Mapped[str] = mapped_column(String(12), default="audience")
-    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    text: Mapped[str | None] = mapped_column(Text)
-    recipients: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    state: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    step: Mapped[str] = mapped_column(sa.String(12), default="audience")
+    audience: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    recipients: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -110,9 +101,9 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
-    actor: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(50))
-    entity: Mapped[str] = mapped_column(String(50))
-    entity_id: Mapped[str | None] = mapped_column(String(50))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(50))
+    entity: Mapped[str] = mapped_column(sa.String(50))
+    entity_id: Mapped[str | None] = mapped_column(sa.String(50))
+    detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)

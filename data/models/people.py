@@ -5,19 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    ForeignKey,
-    Index,
-    String,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from data.models.base import Base, UTCDateTime, _now
 
 if TYPE_CHECKING:  # for annotations; the mapper resolves the names by its registry
     from data.models.units import Unit
-
-from data.models.base import Base, UTCDateTime, _now
 
 
 class Contact(Base):
@@ -26,12 +20,12 @@ class Contact(Base):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    full_name: Mapped[str] = mapped_column(String(200), default="")
-    username: Mapped[str | None] = mapped_column(String(64))
-    language: Mapped[str | None] = mapped_column(String(8))
-    is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    telegram_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    full_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    username: Mapped[str | None] = mapped_column(sa.String(64))
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    is_coordinator: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default="0")
     # Set when Telegram says the user blocked the bot; cleared when they write again.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
@@ -47,9 +41,9 @@ class ContactUnit(Base):
     __tablename__ = "contact_units"
 
     contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
     )
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True, index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
 
     contact: Mapped[Contact] = relationship(back_populates="units")
@@ -62,15 +56,15 @@ class Invite(Base):
     __tablename__ = "invites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     # NULL unit with for_coordinator=True is a coordinator invite.
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    for_coordinator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    for_coordinator: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default="0")
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    used_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    used_by: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -78,8 +72,8 @@ class InviteFailure(Base):
     """A wrong invite code tried by a Telegram user, kept to throttle guessing."""
 
     __tablename__ = "invite_failures"
-    __table_args__ = (Index("ix_invite_failures_user_at", "telegram_id", "at"),)
+    __table_args__ = (sa.Index("ix_invite_failures_user_at", "telegram_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    telegram_id: Mapped[int] = mapped_column(sa.BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime())

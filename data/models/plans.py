@@ -5,46 +5,37 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from data.models.base import Base, UTCDateTime, _now
 
 if TYPE_CHECKING:  # for annotations; the mapper resolves the names by its registry
     from data.models.units import TaskUnit
-
-from data.models.base import Base, UTCDateTime, _now
 
 
 class Plan(Base):
     """One work-plan document, e.g. 宁政发〔2021〕16号; several run side by side."""
 
     __tablename__ = "plans"
-    __table_args__ = (CheckConstraint("state IN ('open', 'closed', 'archived')", name="state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document: Mapped[str] = mapped_column(String(100), unique=True)
+    document: Mapped[str] = mapped_column(sa.String(100), unique=True)
     # What people call it (简称): 政府工作报告, 民生实事; typed in /task 民生实事 2.
-    short_name: Mapped[str] = mapped_column(String(20), unique=True)
-    title: Mapped[str] = mapped_column(String(300), default="")
-    year: Mapped[int] = mapped_column(Integer)
+    short_name: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    year: Mapped[int] = mapped_column(sa.Integer)
     # open: reported on and nudged; closed: its year and last period are over (kept, read
     # only); archived: put away by the operator (hidden from people).
-    state: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
-    period_kind: Mapped[str] = mapped_column(String(10), default="month")
-    due_day: Mapped[int] = mapped_column(Integer, default=25)
+    state: Mapped[str] = mapped_column(sa.String(10), default="open", server_default="open")
+    period_kind: Mapped[str] = mapped_column(sa.String(10), default="month")
+    due_day: Mapped[int] = mapped_column(sa.Integer, default=25)
     # Months after a period's first month in which its due day falls: 0 for "by the 25th of
     # the month", 1 for "by the 10th of the following month" (a December report due in
     # January keeps last year's plan open until then).
-    due_month_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    due_month_offset: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    __table_args__ = (sa.CheckConstraint("state IN ('open', 'closed', 'archived')", name="state"),)
+    source_sha256: Mapped[str] = mapped_column(sa.String(64), default="")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
@@ -58,12 +49,12 @@ class Section(Base):
     """A numbered section of a plan (一、关于…)."""
 
     __tablename__ = "sections"
-    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+    __table_args__ = (sa.UniqueConstraint("plan_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
-    number: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(Text)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(sa.Integer)
+    title: Mapped[str] = mapped_column(sa.Text)
 
     plan: Mapped[Plan] = relationship(back_populates="sections")
     tasks: Mapped[list[Task]] = relationship(back_populates="section", order_by="Task.number")
@@ -73,18 +64,18 @@ class Task(Base):
     """A numbered task of a plan; its units hang off it through TaskUnit rows."""
 
     __tablename__ = "tasks"
-    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+    __table_args__ = (sa.UniqueConstraint("plan_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
-    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), index=True)
-    number: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(sa.ForeignKey("sections.id"), index=True)
+    number: Mapped[int] = mapped_column(sa.Integer)
+    text: Mapped[str] = mapped_column(sa.Text)
     # The whole line as published, to show the document's own wording on demand.
-    source_line: Mapped[int] = mapped_column(Integer, default=0)
-    deadline: Mapped[date | None] = mapped_column(Date)
+    source_line: Mapped[int] = mapped_column(sa.Integer, default=0)
+    deadline: Mapped[date | None] = mapped_column(sa.Date)
     # A task dropped by a corrected plan is retired, never deleted: its reports stay.
-    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    retired: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default="0")
 
     section: Mapped[Section] = relationship(back_populates="tasks")
     units: Mapped[list[TaskUnit]] = relationship(
@@ -101,12 +92,12 @@ class TaskTarget(Base):
     __tablename__ = "task_targets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    metric: Mapped[str] = mapped_column(String(200))
-    value: Mapped[str] = mapped_column(String(40))
-    unit: Mapped[str] = mapped_column(String(40), default="")
-    comparator: Mapped[str] = mapped_column(String(10), default="eq")
-    phrase: Mapped[str] = mapped_column(String(300), default="")
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer)
+    metric: Mapped[str] = mapped_column(sa.String(200))
+    value: Mapped[str] = mapped_column(sa.String(40))
+    unit: Mapped[str] = mapped_column(sa.String(40), default="")
+    comparator: Mapped[str] = mapped_column(sa.String(10), default="eq")
+    phrase: Mapped[str] = mapped_column(sa.String(300), default="")
 
     task: Mapped[Task] = relationship(back_populates="targets")

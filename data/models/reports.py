@@ -5,19 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from data.models.base import LEAD, Base, UTCDateTime
@@ -27,14 +15,14 @@ class Period(Base):
     """A reporting period of a plan (a month or a quarter) and its due day."""
 
     __tablename__ = "periods"
-    __table_args__ = (UniqueConstraint("plan_id", "start"),)
+    __table_args__ = (sa.UniqueConstraint("plan_id", "start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(10))
-    start: Mapped[date] = mapped_column(Date)
-    end: Mapped[date] = mapped_column(Date)
-    due_date: Mapped[date] = mapped_column(Date)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    start: Mapped[date] = mapped_column(sa.Date)
+    end: Mapped[date] = mapped_column(sa.Date)
+    due_date: Mapped[date] = mapped_column(sa.Date)
 
 
 class Report(Base):
@@ -42,31 +30,31 @@ class Report(Base):
 
     __tablename__ = "reports"
     __table_args__ = (
-        CheckConstraint(
+        sa.CheckConstraint(
             "status IN ('on_track', 'at_risk', 'blocked', 'needs_coordination', 'done')",
             name="status",
         ),
-        CheckConstraint("percent IS NULL OR (percent >= 0 AND percent <= 100)", name="percent"),
-        CheckConstraint("review IN ('pending', 'accepted', 'returned')", name="review"),
-        Index("ix_reports_task_unit_period", "task_id", "unit_id", "period_id"),
+        sa.CheckConstraint("percent IS NULL OR (percent >= 0 AND percent <= 100)", name="percent"),
+        sa.CheckConstraint("review IN ('pending', 'accepted', 'returned')", name="review"),
+        sa.Index("ix_reports_task_unit_period", "task_id", "unit_id", "period_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
-    role: Mapped[str] = mapped_column(String(4), default=LEAD)
-    status: Mapped[str] = mapped_column(String(20))
-    percent: Mapped[int | None] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text, default="")
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    period_id: Mapped[int] = mapped_column(sa.ForeignKey("periods.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(4), default=LEAD)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    percent: Mapped[int | None] = mapped_column(sa.Integer)
+    text: Mapped[str] = mapped_column(sa.Text, default="")
     # An edit is a new row pointing at the version it replaces.
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
-    is_current: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
-    review: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
-    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id"), index=True)
+    is_current: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default="1")
+    review: Mapped[str] = mapped_column(sa.String(10), default="pending", server_default="pending")
+    reviewed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    review_reason: Mapped[str | None] = mapped_column(Text)
+    review_reason: Mapped[str | None] = mapped_column(sa.Text)
     # When the first version of this period's report arrived (on-time accounting).
     first_submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -82,13 +70,13 @@ class Attachment(Base):
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10))
-    file_id: Mapped[str] = mapped_column(String(200))
-    file_unique_id: Mapped[str] = mapped_column(String(100))
-    file_name: Mapped[str | None] = mapped_column(String(255))
-    mime_type: Mapped[str | None] = mapped_column(String(100))
-    size: Mapped[int | None] = mapped_column(Integer)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    file_id: Mapped[str] = mapped_column(sa.String(200))
+    file_unique_id: Mapped[str] = mapped_column(sa.String(100))
+    file_name: Mapped[str | None] = mapped_column(sa.String(255))
+    mime_type: Mapped[str | None] = mapped_column(sa.String(100))
+    size: Mapped[int | None] = mapped_column(sa.Integer)
 
     report: Mapped[Report] = relationship(back_populates="attachments")
 
@@ -102,26 +90,26 @@ class ReportDraft(Base):
 
     __tablename__ = "report_drafts"
     __table_args__ = (
-        CheckConstraint("kind IN ('report', 'return')", name="kind"),
-        Index("ix_report_drafts_updated_at", "updated_at"),
+        sa.CheckConstraint("kind IN ('report', 'return')", name="kind"),
+        sa.Index("ix_report_drafts_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE"), unique=True
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), unique=True
     )
-    kind: Mapped[str] = mapped_column(String(10), default="report")
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), default="report")
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     # The report being edited (kind 'report') or returned (kind 'return').
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
-    step: Mapped[str] = mapped_column(String(12))
-    status: Mapped[str | None] = mapped_column(String(20))
-    percent: Mapped[int | None] = mapped_column(Integer)
-    text: Mapped[str | None] = mapped_column(Text)
-    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    page: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id"), index=True)
+    step: Mapped[str] = mapped_column(sa.String(12))
+    status: Mapped[str | None] = mapped_column(sa.String(20))
+    percent: Mapped[int | None] = mapped_column(sa.Integer)
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    page: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -131,9 +119,9 @@ class MessageRef(Base):
 
     __tablename__ = "message_refs"
 
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,36 +4,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-)
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from data.models.base import Base
 
 if TYPE_CHECKING:  # for annotations; the mapper resolves the names by its registry
     from data.models.plans import Task
-
-from data.models.base import Base
 
 
 class Unit(Base):
     """A responsible unit; collectives (各区政府) name groups of other units."""
 
     __tablename__ = "units"
-    __table_args__ = (CheckConstraint("kind IN ('ordinary', 'collective')", name="kind"),)
+    __table_args__ = (sa.CheckConstraint("kind IN ('ordinary', 'collective')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[str] = mapped_column(String(12), default="ordinary")
-    category: Mapped[str] = mapped_column(String(20), default="")
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(12), default="ordinary")
+    category: Mapped[str] = mapped_column(sa.String(20), default="")
     # A "relevant" collective (相关区政府) applies only to members a coordinator assigns per task.
-    relevant: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    relevant: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default="0")
     # False for names found in a plan but missing from the directory.
-    in_directory: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    in_directory: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default="1")
 
     members: Mapped[list[Unit]] = relationship(
         secondary="collective_members",
@@ -49,8 +42,8 @@ class UnitAlias(Base):
 
     __tablename__ = "unit_aliases"
 
-    alias: Mapped[str] = mapped_column(String(100), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), index=True)
 
 
 class CollectiveMember(Base):
@@ -59,10 +52,10 @@ class CollectiveMember(Base):
     __tablename__ = "collective_members"
 
     collective_id: Mapped[int] = mapped_column(
-        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
     )
     member_id: Mapped[int] = mapped_column(
-        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True
+        sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 
@@ -71,16 +64,16 @@ class TaskUnit(Base):
 
     __tablename__ = "task_units"
     __table_args__ = (
-        CheckConstraint("role IN ('lead', 'co')", name="role"),
-        Index("ix_task_units_unit_role", "unit_id", "role"),
+        sa.CheckConstraint("role IN ('lead', 'co')", name="role"),
+        sa.Index("ix_task_units_unit_role", "unit_id", "role"),
     )
 
     task_id: Mapped[int] = mapped_column(
-        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
     )
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(4))
-    position: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(4))
+    position: Mapped[int] = mapped_column(sa.Integer)
 
     task: Mapped[Task] = relationship(back_populates="units")
     unit: Mapped[Unit] = relationship(lazy="joined")
@@ -92,9 +85,9 @@ class TaskAssignment(Base):
     __tablename__ = "task_assignments"
 
     task_id: Mapped[int] = mapped_column(
-        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+        sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
     )
     collective_id: Mapped[int] = mapped_column(
-        ForeignKey("units.id"), primary_key=True, index=True
+        sa.ForeignKey("units.id"), primary_key=True, index=True
     )
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True, index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), primary_key=True, index=True)
