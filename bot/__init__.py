@@ -1,1 +1,2 @@
-"""Duban core: settings, domain rules, the plan importer, delivery, the catalog and the CLI."""
+"""Duban's core: domain rules (lights, reporting, review, chasing), the catalog, settings and
+the composition root; the importer, the clock, delivery, the ledger and the CLI in sub-packages."""
