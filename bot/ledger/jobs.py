@@ -109,15 +109,15 @@ async def _ledger(session: AsyncSession, job: LedgerJob) -> Ledger:
 
 async def _export(job: LedgerJob, all_years: bool) -> ExportFile:
     tz = ZoneInfo(job.timezone)
+    buffer = io.BytesIO()
     async with _session(job) as session:
         ledger = await _ledger(session, job)
-        book = LedgerWorkbook(ledger, lang=job.lang, tz=tz)
+        book = LedgerWorkbook(ledger, lang=job.lang, tz=tz, target=buffer)
         since, until = (None, None) if all_years else year_bounds(ledger.year, tz)
         history = stream_history(session, plan_id=ledger.plan_id, since=since, until=until)
         async for row in history:
             book.add_history(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
+    book.save()
     return ExportFile(
         buffer.getvalue(), len(ledger.tasks), book.history_rows, len(ledger.rates), ledger
     )

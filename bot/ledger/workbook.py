@@ -1,21 +1,20 @@
-"""The ledger as an .xlsx workbook, written row by row (openpyxl's write-only mode).
+"""The ledger as an .xlsx workbook, written row by row (XlsxWriter in constant-memory mode).
 
 Sheets: one per section (task, units, light, latest report), every report version, and unit
 reporting rates. Rows go to disk as they come, so the history can be streamed from the
-database without holding it in memory.
+database without holding it in memory. XlsxWriter rather than openpyxl's write-only mode: the
+history of a city (200,000 versions, two million cells) took 19 s to write with openpyxl and
+takes a third of that here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from bot.i18n import Lang, t
 from bot.ledger.model import Ledger
@@ -23,10 +22,14 @@ from bot.lights import ReportStatus
 
 STATUSES = tuple(status.value for status in ReportStatus)
 INVALID_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_HEADER_FONT = Font(bold=True)
-_HEADER_ALIGN = Alignment(vertical="center", wrap_text=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
+# Text is written as text: a report or a Telegram name such as =HYPERLINK(…) must never become
+# a formula in the coordinator's Excel (formula injection); the ledger has none of its own.
+OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
 
 TASK_COLUMNS = (
     ("number", 6),
@@ -71,13 +74,21 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> str:
 
 
 class LedgerWorkbook:
-    """A write-only workbook: the section sheets and rates from a Ledger, history appended as it
-    is read, then saved once."""
+    """The section sheets and rates from a Ledger, the history appended as it is read, then
+    saved once to `target` (a path or a binary file)."""
 
-    def __init__(self, ledger: Ledger, *, lang: Lang, tz: ZoneInfo) -> None:
+    def __init__(
+        self, ledger: Ledger, *, lang: Lang, tz: ZoneInfo, target: str | IO[bytes]
+    ) -> None:
         self.ledger, self.lang, self.tz = ledger, lang, tz
-        self.book = Workbook(write_only=True)
+        self.book = xlsxwriter.Workbook(target, OPTIONS)
+        self._header = self.book.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "vcenter"}
+        )
+        self._wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
+        self._percent = self.book.add_format({"num_format": "0.0%"})
         self._used: set[str] = set()
+        self._next_row: dict[str, int] = {}  # constant-memory mode writes rows in order
         self.history_rows = 0
         # The catalog's words for every role, status and review, looked up once.
         self._labels = {
@@ -91,7 +102,7 @@ class LedgerWorkbook:
         }
         self._section_sheets()
         self._history = self._sheet(t(lang, "ledger.sheet.reports"), HISTORY_COLUMNS)
-        self._rates = self._sheet(t(lang, "ledger.sheet.rates"), RATE_COLUMNS)
+        self._rates_sheet()
 
     def _sheet(self, title: str, columns: Sequence[tuple[str, int]]) -> Any:
         name = title.translate(INVALID_SHEET_CHARS)[:31]
@@ -100,39 +111,21 @@ class LedgerWorkbook:
             name = f"{base[:28]}({n})"
             n += 1
         self._used.add(name)
-        sheet = self.book.create_sheet(name)
-        for col, (_key, width) in enumerate(columns, start=1):
-            sheet.column_dimensions[get_column_letter(col)].width = width
-        sheet.freeze_panes = "A2"
-        header = []
-        for key, _width in columns:
-            cell = WriteOnlyCell(sheet, t(self.lang, f"ledger.col.{key}"))
-            cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN
-            header.append(cell)
-        sheet.append(header)
+        sheet = self.book.add_worksheet(name)
+        for col, (_key, width) in enumerate(columns):
+            sheet.set_column(col, col, width)
+        sheet.freeze_panes(1, 0)
+        headers = [t(self.lang, f"ledger.col.{key}") for key, _width in columns]
+        sheet.write_row(0, 0, headers, self._header)
+        self._next_row[name] = 1
         return sheet
 
-    def _append(
-        self,
-        sheet: Any,
-        values: Iterable[Any],
-        *,
-        wrap: bool = False,
-        formats: dict[int, str] | None = None,
-    ) -> None:
-        cells = []
-        for index, value in enumerate(values):
-            cell = WriteOnlyCell(sheet, value)
-            if formats and index in formats:
-                cell.number_format = formats[index]
-            if cell.data_type == "f":
-                # Text such as =HYPERLINK(…) from a report or a Telegram name would run in the
-                # coordinator's Excel (formula injection): the ledger has no formulas of its own.
-                cell.data_type = "s"
-            if wrap:
-                cell.alignment = _WRAP
-            cells.append(cell)
-        sheet.append(cells)
+    def _append(self, sheet: Any, values: Sequence[Any], cell_format: Any = None) -> int:
+        """Write the sheet's next row; returns its index."""
+        row = self._next_row[sheet.name]
+        sheet.write_row(row, 0, values, cell_format)
+        self._next_row[sheet.name] = row + 1
+        return row
 
     def _section_sheets(self) -> None:
         lang = self.lang
@@ -152,44 +145,44 @@ class LedgerWorkbook:
                     (latest.sender if latest else None) or "",
                     _local(latest.created_at if latest else None, self.tz),
                 ]
-                self._append(sheet, values, wrap=True)
+                self._append(sheet, values, self._wrap)
+
+    def _rates_sheet(self) -> None:
+        lang = self.lang
+        sheet = self._sheet(t(lang, "ledger.sheet.rates"), RATE_COLUMNS)
+        for rate in self.ledger.rates:
+            values = [rate.rank, rate.unit, rate.owed, rate.reported, rate.on_time]
+            row = self._append(sheet, values)
+            sheet.write_number(row, 5, round(rate.rate, 4), self._percent)
+            liaison = t(lang, "ledger.yes") if rate.has_liaison else t(lang, "ledger.no")
+            sheet.write_string(row, 6, liaison)
 
     def add_history(self, row: Sequence[Any]) -> None:
         """One report version: (created at, role, status, percent, text, review, is current,
-        task number, unit, sender). Plain values (no cell objects): the history can run to
-        hundreds of thousands of rows."""
+        task number, unit, sender). Written cell by cell with the writer of each cell's type
+        (no type sniffing, no empty cells): the history runs to millions of cells."""
         created, role, status, percent, text, review, current, number, unit, sender = row
-        labels = self._labels
-        values = [
-            _local(created, self.tz),
-            number,
-            unit,
-            labels[f"role.{role}"],
-            labels[f"status.{status}"],
-            percent if percent is not None else "",
-            text,
-            sender or "",
-            labels[f"review.{review}"],
-            labels["ledger.yes"] if current else "",
-        ]
-        if any(isinstance(v, str) and v.startswith("=") for v in values):
-            self._append(self._history, values)  # keeps formula-like text as text
-        else:
-            self._history.append(values)
+        labels, sheet = self._labels, self._history
+        index = self._next_row[sheet.name]
+        self._next_row[sheet.name] = index + 1
+        text_cells = (
+            (0, _local(created, self.tz)),
+            (2, unit),
+            (3, labels[f"role.{role}"]),
+            (4, labels[f"status.{status}"]),
+            (6, text),
+            (7, sender),
+            (8, labels[f"review.{review}"]),
+            (9, labels["ledger.yes"] if current else None),
+        )
+        for column, value in text_cells:
+            if value:
+                sheet.write_string(index, column, value)
+        sheet.write_number(index, 1, number)
+        if percent is not None:
+            sheet.write_number(index, 5, percent)
         self.history_rows += 1
 
-    def save(self, target: str | IO[bytes]) -> None:
-        """Write the rates sheet and the file; the workbook cannot be used afterwards."""
-        lang = self.lang
-        for rate in self.ledger.rates:
-            values = [
-                rate.rank,
-                rate.unit,
-                rate.owed,
-                rate.reported,
-                rate.on_time,
-                round(rate.rate, 4),
-                t(lang, "ledger.yes") if rate.has_liaison else t(lang, "ledger.no"),
-            ]
-            self._append(self._rates, values, formats={5: "0.0%"})
-        self.book.save(target)
+    def save(self) -> None:
+        """Write the file; the workbook cannot be used afterwards."""
+        self.book.close()

@@ -6,24 +6,24 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Result, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.models import OutboxMessage
-from data.repo.bulk import insert_new
+from data.repo.bulk import insert_ignoring, insert_new
 
 
 async def enqueue(session: AsyncSession, *, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Queue messages (each a dict of OutboxMessage columns) in one batch of statements; a row
-    whose dedupe key is already queued is skipped. Returns how many were queued."""
-    if not rows:
-        return 0
-    keyed = [r for r in rows if r.get("dedupe_key") is not None]
-    plain = [r for r in rows if r.get("dedupe_key") is None]
-    if plain:
-        await session.execute(insert(OutboxMessage), plain)
-    taken = await insert_new(session, OutboxMessage, keyed, key=OutboxMessage.dedupe_key)
-    return len(plain) + len(taken)
+    """Queue messages (each a dict of OutboxMessage columns); a row whose dedupe key is already
+    queued is skipped. Returns how many were queued (for a batch, how many were offered: one
+    compiled statement for many rows is what keeps a due day's 20,000 nudges quick)."""
+    if len(rows) == 1:
+        key = OutboxMessage.dedupe_key
+        return len(
+            await insert_new(session, OutboxMessage, rows, key=key, conflict=("dedupe_key",))
+        )
+    await insert_ignoring(session, OutboxMessage, rows, key=OutboxMessage.dedupe_key)
+    return len(rows)
 
 
 async def claim(
