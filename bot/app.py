@@ -27,6 +27,7 @@ from bot.calendar.workdays import Calendar, calendar_for
 from bot.context import DubanContext, Services
 from bot.delivery.gate import RateGate, SharedLimiter
 from bot.delivery.sender import Limits, OutboxSender
+from bot.ledger.jobs import warm_up
 from bot.lights import LightThresholds
 from bot.notices import notify_blocked
 from bot.sequencing import ChatSequencedProcessor
@@ -146,6 +147,8 @@ async def _post_init(application: DubanApp) -> None:
     if services.outbox is not None:
         # The sender runs beside update handling, so replies never queue behind a broadcast.
         application.bot_data["outbox_task"] = asyncio.create_task(services.outbox.run())
+    # The workers for charts and workbooks start now, not when the first coordinator asks.
+    services.offload.warm(warm_up)
     log.info("bot @%s ready", services.bot_username)
 
 

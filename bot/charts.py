@@ -18,11 +18,10 @@ matplotlib.use("Agg")  # no display: render to PNG in memory
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
 
-from bot.lights import Light
+from bot.lights import LIGHT_ORDER, Light
 
 FONT_PACKAGE = "pylopdf_fonts_zh_cn"
 FONT_FILE = "NotoSansSC-Regular.otf"
-LIGHT_ORDER = (Light.DONE, Light.GREEN, Light.PENDING, Light.YELLOW, Light.RED)
 LIGHT_COLOURS = {
     Light.DONE: "#2e7d32",
     Light.GREEN: "#66bb6a",

@@ -13,6 +13,7 @@ from bot.calendar.workdays import Calendar
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
+    "LIGHT_ORDER",
     "Light",
     "LightThresholds",
     "ReportStatus",
@@ -47,6 +48,9 @@ class Light(StrEnum):
         """Higher is worse; sort by it to list the tasks that need attention first."""
         return _SEVERITY[self]
 
+
+# The order lights are counted and charted in: finished first, late last.
+LIGHT_ORDER = (Light.DONE, Light.GREEN, Light.PENDING, Light.YELLOW, Light.RED)
 
 _EMOJI: dict[Light, str] = {
     Light.GREEN: "🟢",

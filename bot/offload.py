@@ -54,6 +54,12 @@ class Offload:
         result: T = await asyncio.shield(running)
         return result
 
+    def warm(self, job: Callable[[], None]) -> None:
+        """Start every worker now with `job` (imports, fonts), not when the first person asks."""
+        pool = self._executor()
+        for _ in range(self.workers):
+            pool.submit(job)
+
     def shutdown(self) -> None:
         """Stop the workers (jobs in hand are abandoned)."""
         if self._pool is not None:

@@ -8,12 +8,12 @@ from telegram import InlineKeyboardMarkup
 from telegram.constants import ChatAction, ParseMode
 
 from bot import callback_data as callbacks
-from bot.charts import LIGHT_ORDER
 from bot.chasing import Late, acknowledge, chase, late_units
 from bot.delivery.queue import Button
 from bot.i18n import Lang, date_text, full_date_text, h, t
 from bot.ledger.jobs import LedgerJob, export_workbook, ledger_job, status_figures
 from bot.ledger.model import section_label
+from bot.lights import LIGHT_ORDER
 from handlers import keyboards
 from handlers.access import Member, Request, anyone, coordinator
 from handlers.common import edit_html

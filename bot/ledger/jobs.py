@@ -1,7 +1,10 @@
 """The ledger's heavy jobs, run in a worker process: the workbook and the /status figures.
 
+matplotlib and the workbook writer are imported inside the jobs, so the bot's own process (which
+only names the jobs) never loads them.
+
 Each job opens its own database engine from the URL it is given and runs its own event loop,
-so neither the reading of tens of thousands of rows nor openpyxl or matplotlib ever runs on the
+so neither the reading of tens of thousands of rows nor the writer or matplotlib ever runs on the
 loop that answers users (a thread would not do: it holds the interpreter lock).
 """
 
@@ -21,12 +24,10 @@ from sqlalchemy.pool import NullPool
 
 from bot.calendar.clock import plan_moment
 from bot.calendar.workdays import calendar_for
-from bot.charts import LIGHT_ORDER, status_chart
 from bot.i18n import Lang, t
 from bot.ledger.build import read_ledger
 from bot.ledger.model import Ledger, Overview, overview, section_label
-from bot.ledger.workbook import LedgerWorkbook
-from bot.lights import LightThresholds
+from bot.lights import LIGHT_ORDER, LightThresholds
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.repo.ledger import stream_history, year_bounds
@@ -108,6 +109,8 @@ async def _ledger(session: AsyncSession, job: LedgerJob) -> Ledger:
 
 
 async def _export(job: LedgerJob, all_years: bool) -> ExportFile:
+    from bot.ledger.workbook import LedgerWorkbook  # the writer loads in the worker only
+
     tz = ZoneInfo(job.timezone)
     buffer = io.BytesIO()
     async with _session(job) as session:
@@ -129,6 +132,8 @@ def export_workbook(job: LedgerJob, all_years: bool = False) -> ExportFile:
 
 
 async def _status(job: LedgerJob) -> StatusFigures:
+    from bot.charts import status_chart  # matplotlib loads in the worker only
+
     async with _session(job) as session:
         ledger = await _ledger(session, job)
     numbers = overview(ledger)
@@ -148,3 +153,12 @@ async def _status(job: LedgerJob) -> StatusFigures:
 def status_figures(job: LedgerJob) -> StatusFigures:
     """The /status numbers of a plan and their chart."""
     return asyncio.run(_status(job))
+
+
+def warm_up() -> None:
+    """Load what the jobs need (matplotlib, its CJK font, the workbook writer) before the first
+    coordinator asks, so that /status answers in its usual time from the start."""
+    from bot.charts import cjk_font
+    from bot.ledger import workbook  # noqa: F401 - loaded for the first export
+
+    cjk_font()
