@@ -37,6 +37,7 @@ from telegram.ext import TypeHandler
 
 from benchmarks.handlers import BIG_UNITS, DISTRICTS, build_dataset, figures, fill
 from bot.calendar.workdays import WorkCalendar
+from bot.ledger.jobs import warm_up
 from data.db import is_sqlite, make_engine, make_sessionmaker
 from data.models import NudgeClaim, OutboxMessage
 from scheduler.nudges import tick
@@ -173,7 +174,9 @@ async def drive(url: str, liaisons: list[tuple[int, str]], seed: int) -> dict[st
     calendar = WorkCalendar()
     async with running_bot(url, clock) as bot:
         driver = Driver(bot, liaisons, seed)
-        sessions = bot.application.bot_data["services"].sessions
+        services = bot.application.bot_data["services"]
+        sessions = services.sessions
+        services.offload.warm(warm_up)  # as duban run does when it starts
         for _ in range(20):  # warm-up: pools, caches, prepared statements
             await driver.send(
                 bot.updates.command(bot.user(*liaisons[0]), "/mytasks"), queued=False

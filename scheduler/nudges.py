@@ -227,10 +227,12 @@ async def _fill_owing(
 
     lead_owing: dict[int, list[Item]] = defaultdict(list)
     co_owing: dict[int, list[Item]] = defaultdict(list)
-    for duty in duties:
+    for count, duty in enumerate(duties, start=1):
         if (duty.task_id, duty.unit_id) not in reported:
             bucket = lead_owing if duty.role == "lead" else co_owing
             bucket[duty.unit_id].append(item(duty.task_id, duty.unit_id, duty.role))
+        if not count % (YIELD_EVERY * 10):
+            await asyncio.sleep(0)  # a city's duties run to tens of thousands
     for batch in due.batches:
         if batch.kind == "nudge":
             batch.owing = dict(lead_owing)
