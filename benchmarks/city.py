@@ -2,8 +2,9 @@
 
 Run: .venv/bin/python benchmarks/city.py [--database-url URL] [--seed N]
 Fills a fresh database with benchmarks/handlers.py's synthetic city (10,000 tasks, 2,000
-units, 20,000 liaisons, 200,000 reports) and runs, one after the other: the nudge tick of a
-due day (2026-06-25 09:30, every lead unit still owing is nudged), the quiet tick after it,
+units, 20,000 liaisons, 200,000 reports) and runs, one after the other, at 2026-06-25 09:30:
+the due day's nudge tick (every lead unit still owing is nudged; the JobQueue's job, which
+runs the tick in a worker process as duban run does), the quiet tick a minute later,
 /status, /late and /export. While each runs, a liaison sends /mytasks every 100 ms, first
 straight to `process_update`, then through the application's update queue as `duban run`
 handles updates (the coordinator's command goes through the queue too). Prints one JSON line:
@@ -36,17 +37,16 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from benchmarks.handlers import BIG_UNITS, DISTRICTS, build_dataset, figures, fill
-from bot.calendar.workdays import WorkCalendar
+from bot.context import DubanContext
 from bot.ledger.jobs import warm_up
 from data.db import is_sqlite, make_engine, make_sessionmaker
 from data.models import NudgeClaim, OutboxMessage
-from scheduler.nudges import tick
-from tests.factories.bot import COORDINATOR_ID, MovableClock, running_bot, test_settings
+from scheduler import jobs
+from tests.factories.bot import COORDINATOR_ID, MovableClock, running_bot
 from tests.factories.database import fresh_database
 from tests.harness import BotHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 6, 10, 9, 30, tzinfo=SHANGHAI)
 DUE_DAY = datetime(2026, 6, 25, 9, 30, tzinfo=SHANGHAI)
 PING_EVERY_S = 0.1
 TARGETS = {
@@ -169,13 +169,10 @@ async def _reset_nudges(url: str) -> int:
 async def drive(url: str, liaisons: list[tuple[int, str]], seed: int) -> dict[str, Any]:
     """Every operation on both paths; returns the figures by operation and path."""
     out: dict[str, Any] = {}
-    clock = MovableClock(NOW)
-    settings = test_settings(url)
-    calendar = WorkCalendar()
+    clock = MovableClock(DUE_DAY)
     async with running_bot(url, clock) as bot:
         driver = Driver(bot, liaisons, seed)
         services = bot.application.bot_data["services"]
-        sessions = services.sessions
         services.offload.warm(warm_up)  # as duban run does when it starts
         for _ in range(20):  # warm-up: pools, caches, prepared statements
             await driver.send(
@@ -183,12 +180,12 @@ async def drive(url: str, liaisons: list[tuple[int, str]], seed: int) -> dict[st
             )
 
         async def due_tick() -> None:
-            await tick(sessions, settings=settings, calendar=calendar, now=DUE_DAY)
+            # As duban run ticks: the JobQueue's job, which runs the tick in a worker process.
+            await jobs.nudge_tick(DubanContext(bot.application))
 
         async def quiet_tick() -> None:
-            await tick(
-                sessions, settings=settings, calendar=calendar, now=DUE_DAY.replace(minute=31)
-            )
+            clock.advance(minutes=1)
+            await jobs.nudge_tick(DubanContext(bot.application))
 
         def command(text: str, *, queued: bool) -> Callable[[], Awaitable[None]]:
             async def run() -> None:

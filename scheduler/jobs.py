@@ -12,7 +12,7 @@ from bot.context import DubanContext
 from bot.delivery.queue import Outgoing, queue_messages
 from bot.i18n import lang_of, t
 from data.repo.reports import take_idle_drafts
-from scheduler.nudges import tick
+from scheduler.nudges import tick_in_worker
 
 log = logging.getLogger("duban.jobs")
 
@@ -20,16 +20,14 @@ TICK_SECONDS = 60
 
 
 async def nudge_tick(context: DubanContext) -> None:
-    """Queue whatever nudges are due now (computed from the database), then wake the sender."""
+    """Queue whatever nudges are due now (computed from the database, in a worker process: a
+    due day's tick is heavy work), then wake the sender. One tick at a time."""
     services = context.services
-    report = await tick(
-        services.sessions,
-        settings=services.settings,
-        calendar=services.calendar,
-        now=context.now(),
+    queued = await services.offload.run(
+        ("tick",), tick_in_worker, services.settings, context.now()
     )
-    if report.planned:
-        log.info("queued %d nudge message(s)", len(report.planned))
+    if queued:
+        log.info("queued %d nudge message(s)", queued)
         services.wake_outbox()
 
 

@@ -17,14 +17,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.pool import NullPool
 
 from bot.calendar.clock import PlanMoment, plan_moment
-from bot.calendar.workdays import Calendar
+from bot.calendar.workdays import Calendar, calendar_for
 from bot.delivery.queue import ButtonRows, Outgoing, queue_messages
 from bot.i18n import Lang, lang_of
 from bot.plan.lifecycle import close_finished, is_over
 from bot.settings import Settings
 from bot.tasks_view import short_title
+from data.db import make_engine, make_sessionmaker
 from data.models import Contact, Plan
 from data.repo.contacts import Recipient, coordinators, recipients_by_unit
 from data.repo.nudges import claim_keys, claimed
@@ -407,3 +409,24 @@ async def tick(
         if not dry_run:
             await session.commit()
     return report
+
+
+def tick_in_worker(settings: Settings, now: datetime) -> int:
+    """One tick in a worker process, on its own engine and event loop, so that a due day's
+    tens of thousands of nudges are worked out off the loop that answers people; returns how
+    many messages it queued."""
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url, poolclass=NullPool)
+        try:
+            report = await tick(
+                make_sessionmaker(engine),
+                settings=settings,
+                calendar=calendar_for(settings.calendar_file),
+                now=now,
+            )
+        finally:
+            await engine.dispose()
+        return len(report.planned)
+
+    return asyncio.run(run())
