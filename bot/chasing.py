@@ -17,7 +17,7 @@ from bot.tasks_view import short_title
 from data.models import Chase, Contact, Plan, Unit
 from data.repo import audit
 from data.repo.chases import add_chases, get_chase, latest_chases
-from data.repo.contacts import liaisons_by_unit
+from data.repo.contacts import Recipient, recipients_by_unit
 from data.repo.periods import ensure_period
 from data.repo.tasks import duties_of_units, live_task_briefs, reported_pairs
 from data.repo.units import units_by_ids
@@ -29,7 +29,7 @@ class LateUnit:
 
     unit: Unit
     tasks: list[tuple[int, int, str]]  # (task id, number, short title)
-    liaisons: list[Contact]
+    liaisons: list[Recipient]  # the reachable ones
     unreachable: bool
     chase: Chase | None = None
 
@@ -63,12 +63,11 @@ async def late_units(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -
             task = tasks[duty.task_id]
             owing[duty.unit_id].append((task.id, task.number, short_title(task.text)))
     units = await units_by_ids(session, ids=owing)
-    everyone = await liaisons_by_unit(session, unit_ids=list(owing), reachable=False)
+    reachable_by_unit = await recipients_by_unit(session, unit_ids=owing)
     chases = await latest_chases(session, period_id=period.id)
     late = Late(period_id=period.id, moment=moment)
     for unit_id, items in owing.items():
-        liaisons = everyone.get(unit_id, [])
-        reachable = [c for c in liaisons if c.unreachable_at is None]
+        reachable = reachable_by_unit.get(unit_id, [])
         entry = LateUnit(
             units[unit_id],
             sorted(items, key=lambda i: i[1]),
