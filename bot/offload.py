@@ -9,11 +9,11 @@ same thing at once (the same export) share one job instead of building it twice.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from typing import Any, TypeVar
 
 log = logging.getLogger("duban.offload")
@@ -45,14 +45,18 @@ class Offload:
         """Run `job(*args)` in a worker; a caller asking for the same `key` while it runs gets
         the same result."""
         running = self._running.get(key)
-        if running is None:
+        if running is None or running.done():  # a finished job is not shared, only one in hand
             loop = asyncio.get_running_loop()
-            running = loop.run_in_executor(self._executor(), partial(job, *args))
+            running = loop.run_in_executor(self._executor(), functools.partial(job, *args))
             self._running[key] = running
-            running.add_done_callback(lambda _done: self._running.pop(key, None))
+            running.add_done_callback(functools.partial(self._forget, key))
         # A caller that gives up (its update cancelled) must not cancel the others' job.
         result: T = await asyncio.shield(running)
         return result
+
+    def _forget(self, key: Hashable, done: asyncio.Future[Any]) -> None:
+        if self._running.get(key) is done:
+            del self._running[key]
 
     def warm(self, job: Callable[[], None]) -> None:
         """Start every worker now with `job` (imports, fonts), not when the first person asks."""

@@ -19,3 +19,9 @@ def gated_export(job: LedgerJob, all_years: bool = False) -> ExportFile:
     while not gate.exists() and time.monotonic() < deadline:
         time.sleep(0.05)  # blocking on purpose: see the docstring
     return export_workbook(job, all_years)
+
+
+def stamp(seconds: float) -> tuple[int, int]:
+    """Which process ran the job, and a moment unique to this run (after `seconds`)."""
+    time.sleep(seconds)
+    return os.getpid(), time.monotonic_ns()
