@@ -194,6 +194,11 @@ async def drive(url: str, liaisons: list[tuple[int, str]], seed: int) -> dict[st
             return run
 
         await bot.application.start()
+        # The benchmark ticks by itself: the JobQueue's own ticks would interleave with it.
+        job_queue = bot.application.job_queue
+        assert job_queue is not None
+        for job in job_queue.jobs():
+            job.schedule_removal()
         try:
             for queued in (False, True):
                 path = "queue" if queued else "direct"
