@@ -303,7 +303,6 @@ def build_dataset(
                 "full_name": name,
                 "username": None,
                 "language": None,
-                "is_coordinator": False,
                 "unreachable_at": None,
                 "created_at": created,
             }

@@ -34,7 +34,7 @@ from bot.sequencing import ChatSequencedProcessor
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage
-from data.repo.contacts import coordinators
+from data.repo.coordinators import coordinators
 from handlers import (
     admin,
     broadcast,

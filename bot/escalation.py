@@ -13,7 +13,7 @@ from bot.duties import Reportable
 from bot.i18n import fit, h, lang_of, t
 from bot.tasks_view import short_title
 from data.models import Contact, Report
-from data.repo.contacts import coordinators
+from data.repo.coordinators import coordinators
 
 
 async def escalate(

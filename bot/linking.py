@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from data.models import Contact, Invite, Unit
 from data.repo import audit
 from data.repo.contacts import link_unit
+from data.repo.coordinators import grant
 from data.repo.invites import (
     add_failure,
     add_invite,
@@ -66,8 +67,10 @@ async def create_invite(
     ttl_days: int,
     created_by: Contact | None = None,
     actor: str = "cli",
+    plan_id: int | None = None,
 ) -> str:
-    """A new code for a unit's liaison (or a coordinator when unit is None); returns the code."""
+    """A new code for a unit's liaison, or for a coordinator when unit is None (of every plan,
+    or only of `plan_id`); returns the code."""
     if unit is not None and unit.kind == "collective":
         raise ValueError("invites go to ordinary units, not collectives")
     code = secrets.token_urlsafe(CODE_BYTES)
@@ -75,6 +78,7 @@ async def create_invite(
         code_hash=hash_code(code),
         unit_id=unit.id if unit else None,
         for_coordinator=unit is None,
+        plan_id=plan_id if unit is None else None,
         created_by=created_by.id if created_by else None,
         created_at=now,
         expires_at=now + timedelta(days=ttl_days),
@@ -144,7 +148,9 @@ async def redeem(
     if not await claim_invite(session, invite_id=invite.id, contact_id=contact.id, now=now):
         return Redemption(Outcome.USED, name)
     if unit is None:
-        contact.is_coordinator = True
+        grant(
+            session, contact_id=contact.id, plan_id=invite.plan_id, by=invite.created_by, now=now
+        )
         outcome = Outcome.LINKED_COORDINATOR
     else:
         linked = link_unit(session, contact=contact, unit_id=unit.id, now=now)

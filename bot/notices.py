@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.queue import Outgoing, queue_message
 from bot.i18n import h, lang_of, t
-from data.repo.contacts import contact_with_units, coordinators
+from data.repo.contacts import contact_with_units
+from data.repo.coordinators import coordinators
 from data.repo.units import units_by_ids
 
 

@@ -38,6 +38,7 @@ class Viewer:
     calendar: Calendar
     thresholds: LightThresholds
     tz: ZoneInfo
+    coordinator: bool = False
 
     @property
     def unit_ids(self) -> list[int]:
@@ -163,7 +164,7 @@ async def task_details(
     duties.sort(key=lambda d: d.role != "lead")
     my_role = duties[0].role if duties else None
     my_unit_id = duties[0].unit_id if duties else None
-    may_see = bool(duties) or viewer.contact.is_coordinator
+    may_see = bool(duties) or viewer.coordinator
     history = await report_history(session, task_id=task.id) if may_see else None
     lead_ids = [tu.unit_id for tu in units if tu.role == "lead"]
     period = await period_at(session, plan_id=plan.id, start=moment.span.start)

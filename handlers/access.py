@@ -34,6 +34,7 @@ from bot.context import DubanContext
 from bot.i18n import Lang, pick_language, t
 from data.models import Contact, Plan
 from data.repo.contacts import get_contact, upsert_contact
+from data.repo.coordinators import EVERY_PLAN, NO_PLAN, Scope, scope_of
 from data.repo.plans import get_plan
 from handlers.common import reply
 
@@ -49,8 +50,13 @@ class Caller:
 
     contact: Contact | None
     lang: Lang
-    coordinator: bool
+    scope: Scope  # the plans they coordinate (none: not a coordinator)
     refreshed: bool = False  # the contact was created or changed and waits for a commit
+
+    @property
+    def coordinator(self) -> bool:
+        """Whether the person coordinates (every plan, or some)."""
+        return self.scope.any
 
     @property
     def linked(self) -> bool:
@@ -75,13 +81,15 @@ async def identify(
             chat_id=chat.id if chat else user.id,
             full_name=user.full_name,
             username=user.username,
-            coordinator=configured,
             known=known,
         )
     refreshed = contact is not None and (known is None or session.is_modified(contact))
-    coordinator = configured or bool(contact and contact.is_coordinator)
+    # The setting is read at every update (never copied); grants come from invites.
+    scope = EVERY_PLAN if configured else NO_PLAN
+    if contact is not None and not configured and contact.id is not None:
+        scope = await scope_of(session, contact_id=contact.id)
     lang = pick_language(contact.language if contact else None, user.language_code)
-    return Caller(contact, lang, coordinator, refreshed)
+    return Caller(contact, lang, scope, refreshed)
 
 
 def _present(part: T | None) -> T:

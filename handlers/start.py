@@ -42,7 +42,7 @@ async def start(req: Request) -> None:
         await req.reply(req.t(_REFUSALS[result.outcome]))
     elif result.outcome is Outcome.LINKED_COORDINATOR:
         await req.reply(req.t("start.linked_coordinator"))
-        await _coordinator_menu(req)
+        await _coordinator_menu(req, just_granted=True)
     elif result.outcome is Outcome.ALREADY_LINKED:
         await req.reply(req.t("start.already_linked", unit=h(result.unit or "")))
     else:
@@ -107,11 +107,12 @@ async def lang_pick(req: Request) -> None:
     await _coordinator_menu(req)
 
 
-async def _coordinator_menu(req: Request) -> None:
-    """A coordinator's chat gets the coordinator menu (set once per process and language).
-    The contact's flag, not caller.coordinator: a coordinator invite may have just set it."""
+async def _coordinator_menu(req: Request, *, just_granted: bool = False) -> None:
+    """A coordinator's chat gets the coordinator menu (set once per process and language);
+    `just_granted`: a coordinator invite has just made them one."""
     contact = req.caller.contact
-    if req.chat_id is not None and contact is not None and contact.is_coordinator:
+    coordinator = req.caller.coordinator or just_granted
+    if req.chat_id is not None and contact is not None and coordinator:
         await show_coordinator_menu(
             req.context.bot, req.context.bot_data, chat_id=req.chat_id, chosen=contact.language
         )

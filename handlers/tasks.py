@@ -20,6 +20,7 @@ def _viewer(req: Member) -> Viewer:
         calendar=services.calendar,
         thresholds=services.thresholds,
         tz=req.context.settings.tz,
+        coordinator=req.caller.coordinator,
     )
 
 

@@ -28,7 +28,8 @@ from bot.settings import Settings
 from bot.tasks_view import short_title
 from data.db import make_engine, make_sessionmaker
 from data.models import Contact, Plan
-from data.repo.contacts import Recipient, coordinators, recipients_by_unit
+from data.repo.contacts import Recipient, recipients_by_unit
+from data.repo.coordinators import coordinators
 from data.repo.nudges import claim_keys, claimed
 from data.repo.periods import ensure_period
 from data.repo.plans import open_plans

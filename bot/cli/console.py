@@ -18,6 +18,7 @@ from bot.cli.screen import CHROME, Screen
 from bot.i18n import Lang, pick_language
 from bot.settings import Settings
 from data.repo.contacts import CONSOLE_IDS_FROM, get_contact, link_unit, upsert_contact
+from data.repo.coordinators import grant, scope_of
 from data.repo.units import resolve_unit
 
 # A dummy token: the console never talks to Telegram, but PTB insists on having one.
@@ -92,8 +93,9 @@ async def _prepare_person(
             chat_id=telegram_id,
             full_name=CHROME[lang or "zh"]["user_name"],
             username=None,
-            coordinator=unit is None,
         )
+        if unit is None and not (await scope_of(session, contact_id=contact.id)).every_plan:
+            grant(session, contact_id=contact.id, plan_id=None, by=None, now=clock())
         if unit is not None:
             # The console liaison serves exactly the unit asked for, not every unit tried before.
             contact.units[:] = [cu for cu in contact.units if cu.unit_id == unit.id]

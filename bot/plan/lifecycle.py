@@ -15,7 +15,7 @@ from bot.delivery.queue import Outgoing, queue_messages
 from bot.i18n import h, lang_of, t
 from data.models import Plan
 from data.repo import audit
-from data.repo.contacts import coordinators
+from data.repo.coordinators import coordinators
 from data.repo.plans import close_plans
 
 log = logging.getLogger("duban.plans")

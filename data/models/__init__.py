@@ -2,7 +2,7 @@
 
 from data.models.base import CO, LEAD, NAMING, Base, UTCDateTime
 from data.models.delivery import AuditEntry, Broadcast, Chase, NudgeClaim, OutboxMessage
-from data.models.people import Contact, ContactUnit, Invite, InviteFailure
+from data.models.people import Contact, ContactUnit, CoordinatorGrant, Invite, InviteFailure
 from data.models.plans import Plan, Section, Task, TaskTarget
 from data.models.reports import Attachment, MessageRef, Period, Report, ReportDraft
 from data.models.units import CollectiveMember, TaskAssignment, TaskUnit, Unit, UnitAlias
@@ -19,6 +19,7 @@ __all__ = [
     "CollectiveMember",
     "Contact",
     "ContactUnit",
+    "CoordinatorGrant",
     "Invite",
     "InviteFailure",
     "MessageRef",

@@ -25,7 +25,6 @@ class Contact(Base):
     full_name: Mapped[str] = mapped_column(sa.String(200), default="")
     username: Mapped[str | None] = mapped_column(sa.String(64))
     language: Mapped[str | None] = mapped_column(sa.String(8))
-    is_coordinator: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default="0")
     # Set when Telegram says the user blocked the bot; cleared when they write again.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
@@ -57,9 +56,13 @@ class Invite(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    # NULL unit with for_coordinator=True is a coordinator invite.
+    # NULL unit with for_coordinator=True is a coordinator invite: for every plan, or for one
+    # (plan_id: a coordinator scoped to that plan, such as a district office's own plan).
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     for_coordinator: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default="0")
+    plan_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("plans.id", ondelete="CASCADE"), index=True
+    )
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -77,3 +80,22 @@ class InviteFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(sa.BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CoordinatorGrant(Base):
+    """A person's right to coordinate, given by a coordinator invite: every plan (plan_id NULL)
+    or one plan. Those in DUBAN_COORDINATORS have none: the setting is read at every update."""
+
+    __tablename__ = "coordinator_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    plan_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("plans.id", ondelete="CASCADE"), index=True
+    )
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    granted_by: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -47,7 +47,6 @@ async def upsert_contact(
     chat_id: int,
     full_name: str,
     username: str | None,
-    coordinator: bool = False,
     known: Contact | None = None,
 ) -> Contact:
     """The contact for a Telegram user, created or refreshed (name, chat, reachability).
@@ -61,7 +60,6 @@ async def upsert_contact(
             chat_id=chat_id,
             full_name=full_name[:200],
             username=username,
-            is_coordinator=coordinator,
             units=[],
         )
         session.add(contact)
@@ -69,8 +67,6 @@ async def upsert_contact(
         return contact
     if (contact.chat_id, contact.full_name, contact.username) != (chat_id, full_name, username):
         contact.chat_id, contact.full_name, contact.username = chat_id, full_name[:200], username
-    if coordinator and not contact.is_coordinator:
-        contact.is_coordinator = True
     # Writing to us again means they have unblocked the bot.
     if contact.unreachable_at is not None:
         contact.unreachable_at = None
@@ -135,14 +131,6 @@ async def linked_unit_count(session: AsyncSession) -> int:
 async def liaisons_of(session: AsyncSession, *, unit_id: int) -> list[Contact]:
     """The reachable liaisons of one unit."""
     return (await liaisons_by_unit(session, unit_ids=[unit_id])).get(unit_id, [])
-
-
-async def coordinators(session: AsyncSession, *, extra_ids: Sequence[int] = ()) -> list[Contact]:
-    """Every known coordinator contact (by flag or by configured Telegram id)."""
-    query = select(Contact).where(
-        (Contact.is_coordinator.is_(True)) | (Contact.telegram_id.in_(list(extra_ids)))
-    )
-    return list((await session.scalars(query)).all())
 
 
 async def mark_unreachable(session: AsyncSession, *, contact_id: int, now: datetime) -> None:

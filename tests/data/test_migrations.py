@@ -96,3 +96,39 @@ def test_0008_names_existing_plans_and_keeps_closed_ones_closed(tmp_path: Path) 
         ).fetchall()
     assert rows == [("政府工作报告", "closed", 0), ("政府工作报告2022", "open", 0)]
     command.downgrade(alembic_config(url), "0007")
+
+
+def test_0009_keeps_invited_coordinators_and_drops_flags_copied_from_the_setting(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    migrate_sync(url, "0008")
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executemany(
+            "INSERT INTO contacts (id, telegram_id, chat_id, full_name, is_coordinator)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (1, 501, 501, "邀请来的", 1),
+                (2, 502, 502, "配置里的", 1),
+                (3, 503, 503, "联络员", 0),
+            ],
+        )
+        db.execute(
+            "INSERT INTO invites (code_hash, for_coordinator, created_at, expires_at, used_at,"
+            " used_by) VALUES ('h', 1, '2026-01-01 00:00:00', '2026-01-08 00:00:00',"
+            " '2026-01-02 00:00:00', 1)"
+        )
+        db.commit()
+    migrate_sync(url)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        grants = db.execute(
+            "SELECT contact_id, plan_id, revoked_at FROM coordinator_grants"
+        ).fetchall()
+        columns = [row[1] for row in db.execute("PRAGMA table_info(contacts)")]
+    assert grants == [(1, None, None)]
+    assert "is_coordinator" not in columns
+    command.downgrade(alembic_config(url), "0008")
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        flags = db.execute("SELECT id, is_coordinator FROM contacts ORDER BY id").fetchall()
+    assert flags == [(1, 1), (2, 0), (3, 0)]

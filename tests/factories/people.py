@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from data.models import Contact, Task, Unit
 from data.repo.contacts import link_unit, upsert_contact
+from data.repo.coordinators import grant
 from data.repo.periods import ensure_period
 from data.repo.reports import add_report_version
 
@@ -31,8 +32,9 @@ async def liaison(
             chat_id=telegram_id,
             full_name=name or f"联络员{telegram_id}",
             username=None,
-            coordinator=coordinator,
         )
+        if coordinator:  # as a coordinator invite would: every plan
+            grant(session, contact_id=contact.id, plan_id=None, by=None, now=now)
         for unit_name in units:
             unit = await session.scalar(select(Unit).where(Unit.name == unit_name))
             assert unit is not None, unit_name
