@@ -113,6 +113,7 @@ def register_handlers(application: DubanApp) -> None:
         (callbacks.REVIEW, review.review_callback),
         (callbacks.SNOOZE, nudges.snooze),
         (callbacks.LATE, oversight.chase_callback),
+        (callbacks.STATUS, oversight.status_callback),
         (callbacks.ACK, oversight.ack_callback),
         (callbacks.BROADCAST, broadcast.broadcast_callback),
     )

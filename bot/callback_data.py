@@ -53,9 +53,11 @@ REPLY_STATUS = Callback("rq", f"{N}:[a-z]+")
 REVIEW = Callback("rv", f"[ar]:{N}")
 # 稍后提醒 under a nudge: <period>:<step>.
 SNOOZE = Callback("nz", f"{N}:[a-z]+")
-# 催办 from /late: one unit, or all; 收到 under a 催办.
-LATE = Callback("ch", f"all|{N}")
+# 催办 from /late: <plan>:<unit>, or <plan>:all; 收到 under a 催办.
+LATE = Callback("ch", f"{N}:(all|{N})")
 ACK = Callback("ack", N)
+# 📊 under /status with several plans: <plan>.
+STATUS = Callback("st", N)
 # /broadcast steps: a:<audience>, s:<section>, go, at, x.
 BROADCAST = Callback("bc", "[a-z]+(:[A-Za-z0-9_-]+)?")
 

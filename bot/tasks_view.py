@@ -1,9 +1,10 @@
-"""What a person sees of the plan: their units' tasks with lights, and one task's details."""
+"""What a person sees of the plans: their units' tasks with lights, and one task's details."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -17,11 +18,10 @@ from data.models import Contact, Plan, Report, Task
 from data.repo.periods import period_at
 from data.repo.tasks import (
     HistoryRow,
-    count_tasks,
     current_reports,
     duties_of_units,
     report_history,
-    task_by_number,
+    task_with_units,
     tasks_by_ids,
 )
 from data.repo.units import units_by_ids
@@ -57,20 +57,46 @@ class TaskLine:
     light: Light
     due: date
     last: Report | None
+    plan_id: int = 0
+    plan: str = ""  # the plan's short name
 
 
 @dataclass
 class MyTasks:
-    """A person's tasks, lead role first, and the period they are seen in."""
+    """A person's tasks in one plan, lead role first, and the period they are seen in."""
 
     units: list[str]
     moment: PlanMoment
     lines: list[TaskLine] = field(default_factory=list)
+    plan: str = ""  # the plan's short name
 
     @property
     def lead_count(self) -> int:
         """Tasks the person's units lead."""
         return sum(1 for line in self.lines if line.role == "lead")
+
+
+@dataclass
+class Desk:
+    """A person's whole desk: their units' tasks in every open plan, plan by plan."""
+
+    units: list[str]
+    parts: list[MyTasks]
+
+    @property
+    def lines(self) -> list[TaskLine]:
+        """Every task, plan by plan."""
+        return [line for part in self.parts for line in part.lines]
+
+    @property
+    def lead_count(self) -> int:
+        """Tasks the person's units lead."""
+        return sum(part.lead_count for part in self.parts)
+
+    @property
+    def several(self) -> bool:
+        """Whether tasks of more than one plan are on it."""
+        return len(self.parts) > 1
 
 
 def short_title(text: str, limit: int = TITLE_CHARS) -> str:
@@ -104,7 +130,8 @@ async def my_tasks(session: AsyncSession, *, plan: Plan, viewer: Viewer) -> MyTa
     moment = moment_of(plan, viewer)
     unit_ids = viewer.unit_ids
     units = await units_by_ids(session, ids=unit_ids)
-    view = MyTasks(units=[units[i].name for i in unit_ids if i in units], moment=moment)
+    names = [units[i].name for i in unit_ids if i in units]
+    view = MyTasks(units=names, moment=moment, plan=plan.short_name)
     duties = await duties_of_units(session, plan_id=plan.id, unit_ids=unit_ids)
     if not duties:
         return view
@@ -125,17 +152,27 @@ async def my_tasks(session: AsyncSession, *, plan: Plan, viewer: Viewer) -> MyTa
         light = aggregate_light(light_for(moment, task, rep, viewer) for rep in mine)
         latest = max((r for r in mine if r), key=lambda r: r.created_at, default=None)
         due = min(moment.due, task.deadline) if task.deadline else moment.due
+        title = short_title(task.text)
         view.lines.append(
-            TaskLine(task_id, task.number, short_title(task.text), role, light, due, latest)
+            TaskLine(task_id, task.number, title, role, light, due, latest, plan.id, view.plan)
         )
     view.lines.sort(key=lambda line: (line.role != "lead", line.number))
     return view
+
+
+async def my_desk(session: AsyncSession, *, plans: Sequence[Plan], viewer: Viewer) -> Desk:
+    """The viewer's tasks in every open plan (a handful of plans: one view each); plans where
+    their units owe nothing are left out, unless there is only one."""
+    parts = [await my_tasks(session, plan=plan, viewer=viewer) for plan in plans]
+    shown = [part for part in parts if part.lines] or parts[:1]
+    return Desk(units=parts[0].units if parts else [], parts=shown)
 
 
 @dataclass
 class TaskDetails:
     """Everything /task N shows."""
 
+    plan: Plan
     task: Task
     section: str
     lead: list[str]
@@ -148,12 +185,12 @@ class TaskDetails:
 
 
 async def task_details(
-    session: AsyncSession, *, plan: Plan, number: int, viewer: Viewer
-) -> TaskDetails | int:
-    """The task numbered N, or the plan's task count when there is no such task."""
-    task = await task_by_number(session, plan_id=plan.id, number=number)
+    session: AsyncSession, *, plan: Plan, task_id: int, viewer: Viewer
+) -> TaskDetails | None:
+    """A live task of the plan with everything /task shows; None when there is no such task."""
+    task = await task_with_units(session, plan_id=plan.id, task_id=task_id)
     if task is None:
-        return await count_tasks(session, plan_id=plan.id)
+        return None
     moment = moment_of(plan, viewer)
     units = sorted(task.units, key=lambda tu: tu.position)
     duties = [
@@ -177,6 +214,7 @@ async def task_details(
         light_for(moment, task, reports.get((task.id, u)), viewer) for u in lead_ids
     )
     return TaskDetails(
+        plan=plan,
         task=task,
         section=task.section.title,
         lead=[tu.unit.name for tu in units if tu.role == "lead"],

@@ -1,13 +1,14 @@
-"""The one way into a handler: a session per update, the caller, the plan, refusal by role.
+"""The one way into a handler: a session per update, the caller, the plans, refusal by role.
 
 Every callback registered in bot/app.py is wrapped by one of three decorators, which say who
 may use it and what the handler is given:
 
 - `anyone`: everybody, strangers too; the handler gets a `Request`.
-- `linked`: a unit's liaison or a coordinator, once a plan is imported; the handler gets a
-  `Member` (contact and plan certain). Anyone else hears `not_linked`.
-- `coordinator`: coordinators only, with the plan (a `Member`); `coordinator(plan=False)` for
-  what needs no plan (a `Known`). Anyone else hears `coordinator_only`.
+- `linked`: a unit's liaison or a coordinator, while a plan is open; the handler gets a
+  `Member` (contact certain, and every open plan). Anyone else hears `not_linked`.
+- `coordinator`: coordinators only, with the open plans they coordinate (a `Member`: a
+  coordinator scoped to some plans never sees the others); `coordinator(plan=False)` for what
+  needs no plan (a `Known`). Anyone else hears `coordinator_only`.
 
 A refusal is said the same way everywhere: a message gets a reply, a button press an alert.
 
@@ -35,7 +36,7 @@ from bot.i18n import Lang, pick_language, t
 from data.models import Contact, Plan
 from data.repo.contacts import get_contact, upsert_contact
 from data.repo.coordinators import EVERY_PLAN, NO_PLAN, Scope, scope_of
-from data.repo.plans import get_plan
+from data.repo.plans import open_plans
 from handlers.common import reply
 
 R = TypeVar("R", bound="Request")
@@ -188,9 +189,19 @@ class Known(Request):
 
 @dataclass(frozen=True)
 class Member(Known):
-    """A request from a liaison or a coordinator, with the plan they work on."""
+    """A request from a liaison or a coordinator, with the open plans they work on (a liaison:
+    every open plan; a coordinator: those they coordinate), oldest first, never none."""
 
-    plan: Plan
+    plans: tuple[Plan, ...]
+
+    @property
+    def several(self) -> bool:
+        """Whether more than one plan is in view (then plans are named wherever it matters)."""
+        return len(self.plans) > 1
+
+    def plan_of(self, plan_id: int) -> Plan | None:
+        """One of the plans in view by id (None: not one of theirs, or not open)."""
+        return next((p for p in self.plans if p.id == plan_id), None)
 
 
 def _entry(handler: Handler[R], admit: Callable[[Request], Awaitable[R | str]]) -> Callback:
@@ -216,23 +227,31 @@ async def _anyone(request: Request) -> Request:
     return request
 
 
-async def _with_plan(request: Request, *, allowed: bool, refusal: str) -> Member | str:
+async def _with_plan(
+    request: Request, *, allowed: bool, refusal: str, scope: Scope | None
+) -> Member | str:
     contact = request.caller.contact
     if not allowed or contact is None:
         return refusal
-    plan = await get_plan(request.session)
-    if plan is None:
+    plans = tuple(await open_plans(request.session))
+    if scope is not None:
+        plans = tuple(p for p in plans if scope.covers(p.id))
+    if not plans:
         return "not_linked"
-    return Member(request.update, request.context, request.session, request.caller, contact, plan)
+    return Member(request.update, request.context, request.session, request.caller, contact, plans)
 
 
 async def _linked(request: Request) -> Member | str:
-    return await _with_plan(request, allowed=request.caller.linked, refusal="not_linked")
+    return await _with_plan(
+        request, allowed=request.caller.linked, refusal="not_linked", scope=None
+    )
 
 
 async def _coordinator(request: Request) -> Member | str:
-    allowed = request.caller.coordinator
-    return await _with_plan(request, allowed=allowed, refusal="coordinator_only")
+    caller = request.caller
+    return await _with_plan(
+        request, allowed=caller.coordinator, refusal="coordinator_only", scope=caller.scope
+    )
 
 
 async def _coordinator_any_plan(request: Request) -> Known | str:

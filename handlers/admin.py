@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 
 from bot.coordination import assign as assign_units
-from bot.coordination import find_task, parse_day, set_deadline, set_due_day
+from bot.coordination import parse_day, set_deadline, set_due_day
 from bot.i18n import date_text, full_date_text, h
 from bot.linking import create_invite, deep_link
-from data.models import Task
-from data.repo.tasks import count_tasks
+from bot.plan.names import find_plan
+from data.models import Plan, Task
+from data.repo.plans import open_plans
+from data.repo.tasks import task_with_units
 from data.repo.units import resolve_unit
 from handlers.access import Known, Member, coordinator
-from handlers.common import typed_number
+from handlers.common import task_number, typed_number
+from handlers.tasks import which_task
 
 _COORDINATOR = ("coordinator", "协调人", "督查室")
 _RESET = ("-", "清除", "reset")
@@ -27,13 +30,28 @@ def _bot_username(req: Known) -> str:
 
 @coordinator(plan=False)
 async def invite(req: Known) -> None:
-    """/invite UNIT or /invite coordinator: a one-time, expiring deep link."""
+    """/invite UNIT or /invite coordinator [PLAN]: a one-time, expiring deep link (a
+    coordinator's for every plan, or only the plan named)."""
     if not req.args:
         await req.reply(req.t("invite.usage"))
         return
-    name = " ".join(req.args).strip()
-    unit = None
-    if name.lower() not in _COORDINATOR:
+    unit, plan_id = None, None
+    if req.args[0].lower() in _COORDINATOR:
+        scope = req.caller.scope
+        if len(req.args) > 1:
+            plans = [p for p in await open_plans(req.session) if scope.covers(p.id)]
+            plan = find_plan(" ".join(req.args[1:]), plans)
+            if plan is None:
+                names = "、".join(p.short_name for p in plans)
+                await req.reply(req.t("plan.unknown", ref=h(req.args[1][:20]), plans=h(names)))
+                return
+            plan_id = plan.id
+        elif not scope.every_plan:
+            # A coordinator of some plans hands on no more than they have.
+            await req.reply(req.t("invite.name_plan"))
+            return
+    else:
+        name = " ".join(req.args).strip()
         unit = await resolve_unit(req.session, name=name)
         if unit is None:
             await req.reply(req.t("invite.unknown_unit", unit=h(name[:50])))
@@ -49,6 +67,7 @@ async def invite(req: Known) -> None:
         ttl_days=days,
         created_by=req.contact,
         actor=f"tg:{req.contact.telegram_id}",
+        plan_id=plan_id,
     )
     await req.session.commit()
     key = "invite.created_unit" if unit else "invite.created_coordinator"
@@ -56,37 +75,48 @@ async def invite(req: Known) -> None:
     await req.reply(req.t(key, unit=h(unit.name if unit else ""), days=days, link=link))
 
 
-async def _task(req: Member, *, usage: str, fits: bool) -> tuple[int, Task] | None:
-    """For /deadline and /assign: task N of the first word, or the usage (arguments that do not
-    fit) or "no such task" said."""
-    number = typed_number(req.args[0]) if req.args else None
-    if number is None or not fits:
+async def _task(
+    req: Member, words: list[str], *, usage: str, fits: bool
+) -> tuple[Plan, Task, str] | None:
+    """For /deadline and /assign: the task the words name (2, 民生实事 2), with how to say its
+    number; or the usage (arguments that do not fit), no such task, or which plan, said."""
+    if not fits:
         await req.reply(req.t(usage))
         return None
-    task = await find_task(req.session, plan=req.plan, number=number)
-    if task is None:
-        total = await count_tasks(req.session, plan_id=req.plan.id)
-        await req.reply(req.t("task.not_found", number=number, total=total))
+    found = await which_task(req, words)
+    if found is None:
         return None
-    return number, task
+    plan, task_id = found
+    task = await task_with_units(req.session, plan_id=plan.id, task_id=task_id)
+    if task is None:
+        return None
+    return plan, task, task_number(plan.short_name, task.number, several=req.several)
+
+
+def _split_task_words(args: list[str]) -> tuple[list[str], list[str]]:
+    """The words naming a task (2, or 民生实事 2) and the rest."""
+    if len(args) > 1 and not args[0].strip().isdigit() and args[1].strip().isdigit():
+        return args[:2], args[2:]
+    return args[:1], args[1:]
 
 
 @coordinator
 async def deadline(req: Member) -> None:
-    """/deadline N DATE (or -): set or reset a task's deadline."""
-    found = await _task(req, usage="deadline.usage", fits=len(req.args) == 2)
+    """/deadline N DATE (or -): set or reset a task's deadline (/deadline 民生实事 N DATE when
+    several plans have a task N)."""
+    found = await _task(req, req.args[:-1], usage="deadline.usage", fits=len(req.args) >= 2)
     if found is None:
         return
-    number, task = found
-    raw = req.args[1]
-    day = None if raw in _RESET else parse_day(raw, default_year=req.plan.year)
+    plan, task, number = found
+    raw = req.args[-1]
+    day = None if raw in _RESET else parse_day(raw, default_year=plan.year)
     if day is None and raw not in _RESET:
         await req.reply(req.t("deadline.bad_date", value=h(raw[:20])))
         return
     await set_deadline(req.session, task=task, deadline=day, by=req.contact, now=req.now())
     await req.session.commit()
     if day is None:
-        year_end = req.context.moment(req.plan).year_end
+        year_end = req.context.moment(plan).year_end
         await req.reply(
             req.t("deadline.cleared", number=number, deadline=full_date_text(req.lang, year_end))
         )
@@ -99,14 +129,16 @@ async def deadline(req: Member) -> None:
 @coordinator
 async def assign(req: Member) -> None:
     """/assign N UNIT…: pick members of the task's "relevant" collectives."""
-    found = await _task(req, usage="assign.usage", fits=len(req.args) >= 2)
+    words, rest = _split_task_words(req.args)
+    found = await _task(req, words, usage="assign.usage", fits=bool(rest))
     if found is None:
         return
-    number, task = found
+    _plan, task, number = found
     if not any(tu.unit.kind == "collective" and tu.unit.relevant for tu in task.units):
         await req.reply(req.t("assign.no_relevant", number=number))
         return
-    names = [n for n in (re.sub(r"^[、,]+|[、,]+$", "", a) for a in req.args[1:]) if n][:30]
+    # Names as people write lists: 江宁区政府、浦口区政府 or 江宁区政府 浦口区政府.
+    names = [n for word in rest for n in re.split(r"[、,，;；]+", word) if n][:30]
     done = await assign_units(req.session, task=task, names=names, by=req.contact, now=req.now())
     await req.session.commit()
     lines = [
@@ -124,22 +156,40 @@ async def assign(req: Member) -> None:
 
 @coordinator
 async def period(req: Member) -> None:
-    """/period: show the period in force; /period DAY: change the due day."""
-    lang, plan = req.lang, req.plan
-    if req.args:
-        day = typed_number(req.args[0], max_digits=2)
-        if day is None or not 1 <= day <= 31:
-            await req.reply(req.t("period.bad_day", value=h(req.args[0][:10])))
+    """/period [PLAN]: show the period in force; /period [PLAN] DAY: change the due day (with
+    several plans the plan is named, or every plan's period is shown)."""
+    lang, args = req.lang, list(req.args)
+    day_word = args.pop() if args and args[-1].strip().isdigit() else None
+    plans = list(req.plans)
+    if args:
+        plan = find_plan(" ".join(args), plans)
+        if plan is None:
+            names = "、".join(p.short_name for p in plans)
+            await req.reply(req.t("plan.unknown", ref=h(" ".join(args)[:20]), plans=h(names)))
             return
+        plans = [plan]
+    elif req.args and day_word is None:
+        await req.reply(req.t("period.bad_day", value=h(req.args[0][:10])))
+        return
+    if day_word is not None:
+        day = typed_number(day_word, max_digits=2)
+        if day is None or not 1 <= day <= 31:
+            await req.reply(req.t("period.bad_day", value=h(day_word[:10])))
+            return
+        if len(plans) > 1:
+            await req.reply(req.t("period.name_plan", day=day))
+            return
+        plan = plans[0]
         await set_due_day(req.session, plan=plan, due_day=day, by=req.contact, now=req.now())
         await req.session.commit()
         due = full_date_text(lang, req.context.moment(plan).due)
         await req.reply(req.t("period.set", due_day=plan.due_day, due=due))
         return
-    moment = req.context.moment(plan)
-    span = moment.span
-    await req.reply(
-        req.t(
+    shown = []
+    for plan in plans:
+        moment = req.context.moment(plan)
+        span = moment.span
+        text = req.t(
             "period.show",
             period=span.label(lang),
             start=date_text(lang, span.start),
@@ -147,4 +197,5 @@ async def period(req: Member) -> None:
             due=full_date_text(lang, moment.due),
             due_day=plan.due_day,
         )
-    )
+        shown.append(f"<b>【{h(plan.short_name)}】</b>\n{text}" if req.several else text)
+    await req.reply("\n\n".join(shown))

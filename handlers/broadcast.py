@@ -12,10 +12,10 @@ from telegram.error import BadRequest
 
 from bot import callback_data as callbacks
 from bot.context import DubanContext
-from bot.delivery.broadcasting import AUDIENCES, Progress, progress, reach, send, start
+from bot.delivery.broadcasting import AUDIENCES, Progress, Reach, progress, reach, send, start
 from bot.i18n import Lang, full_date_text, h, lang_of, t
 from bot.validation import TextProblem, check_text
-from data.models import Broadcast
+from data.models import Broadcast, Plan
 from data.repo.broadcasts import active_draft, live_broadcasts
 from data.repo.plans import plan_tree
 from data.repo.units import resolve_unit
@@ -62,11 +62,18 @@ def _audience_label(lang: Lang, audience: dict[str, object]) -> str:
     return label
 
 
+async def _reach(req: Member, draft: Broadcast) -> Reach:
+    """Who the draft's audience reaches among the units of the plans this coordinator sees."""
+    scope = req.caller.scope  # typed text arrives as a liaison's would: every open plan
+    plans = [(plan, req.context.moment(plan)) for plan in req.plans if scope.covers(plan.id)]
+    every_plan = scope.every_plan
+    return await reach(req.session, plans=plans, every_plan=every_plan, audience=draft.audience)
+
+
 async def _preview(req: Member, draft: Broadcast) -> None:
     """Who the broadcast reaches (and who it cannot), how long it takes, and its text."""
     lang = req.lang
-    moment = req.context.moment(req.plan)
-    reached = await reach(req.session, plan=req.plan, moment=moment, audience=draft.audience)
+    reached = await _reach(req, draft)
     if not reached.contacts:
         draft.step = "audience"
         await req.session.commit()
@@ -116,10 +123,15 @@ async def broadcast_callback(req: Member) -> None:
         await edit_html(message, req.t("broadcast.cancelled"), None)
     elif action == "a" and draft.step == "audience" and args and args[0] in AUDIENCES:
         await _audience(req, draft, kind=args[0], message=message)
+    elif action == "p" and draft.step == "plan" and args and req.plan_of(_number(args[0])):
+        await req.query.answer()
+        plan = req.plan_of(_number(args[0]))
+        assert plan is not None  # noqa: S101 - checked just above
+        kind = str(draft.audience.get("kind"))
+        await _within_plan(req, draft, kind=kind, plan=plan, message=message)
     elif action == "s" and draft.step == "section" and args and _small_number(args[0]):
-        _set_audience(
-            draft, {"kind": "section", "section": int(args[0])}, step="text", now=req.now()
-        )
+        audience = {**draft.audience, "section": int(args[0])}
+        _set_audience(draft, audience, step="text", now=req.now())
         await req.session.commit()
         await req.query.answer()
         await edit_html(message, req.t("broadcast.ask_text"), _only_cancel(req.lang))
@@ -139,6 +151,10 @@ def _small_number(arg: str) -> bool:
     return arg.isascii() and arg.isdigit() and len(arg) <= 3
 
 
+def _number(arg: str) -> int:
+    return int(arg) if arg.isascii() and arg.isdigit() and len(arg) <= 9 else 0
+
+
 def _set_audience(
     draft: Broadcast, audience: dict[str, object], *, step: str, now: datetime
 ) -> None:
@@ -148,12 +164,26 @@ def _set_audience(
 
 
 async def _audience(req: Member, draft: Broadcast, *, kind: str, message: Message) -> None:
-    """An audience button: sections to pick from, or what to type next."""
+    """An audience button: the plan to pick from (a section or tasks, with several plans),
+    sections to pick from, or what to type next."""
     await req.query.answer()
-    if kind == "section":
-        _set_audience(draft, {"kind": kind}, step="section", now=req.now())
+    if kind in ("section", "tasks") and req.several:
+        _set_audience(draft, {"kind": kind}, step="plan", now=req.now())
         await req.session.commit()
-        sections = await plan_tree(req.session, plan_id=req.plan.id)
+        buttons = [(p.short_name, callbacks.BROADCAST("p", p.id)) for p in req.plans]
+        await edit_html(message, req.t("broadcast.pick_plan"), _choices(req.lang, buttons))
+        return
+    await _within_plan(req, draft, kind=kind, plan=req.plans[0], message=message)
+
+
+async def _within_plan(
+    req: Member, draft: Broadcast, *, kind: str, plan: Plan, message: Message
+) -> None:
+    """The audience's kind within a plan: its sections to pick from, or what to type next."""
+    if kind == "section":
+        _set_audience(draft, {"kind": kind, "plan": plan.id}, step="section", now=req.now())
+        await req.session.commit()
+        sections = await plan_tree(req.session, plan_id=plan.id)
         buttons = [
             (f"{s.number}. {s.title[:20]}", callbacks.BROADCAST("s", s.number))
             for s, _ in sections
@@ -161,7 +191,7 @@ async def _audience(req: Member, draft: Broadcast, *, kind: str, message: Messag
         await edit_html(message, req.t("broadcast.pick_section"), _choices(req.lang, buttons))
         return
     step = {"tasks": "tasks", "unit": "unit"}.get(kind, "text")
-    _set_audience(draft, {"kind": kind}, step=step, now=req.now())
+    _set_audience(draft, {"kind": kind, "plan": plan.id}, step=step, now=req.now())
     await req.session.commit()
     key = {"tasks": "broadcast.ask_tasks", "unit": "broadcast.ask_unit"}.get(
         kind, "broadcast.ask_text"
@@ -171,8 +201,7 @@ async def _audience(req: Member, draft: Broadcast, *, kind: str, message: Messag
 
 async def _send_now(req: Member, draft: Broadcast, *, message: Message) -> None:
     """发送: queue every message now; the list's message becomes the progress message."""
-    moment = req.context.moment(req.plan)
-    reached = await reach(req.session, plan=req.plan, moment=moment, audience=draft.audience)
+    reached = await _reach(req, draft)
     draft.progress_message_id = message.message_id
     total = await send(req.session, draft=draft, reached=reached, by=req.contact, now=req.now())
     await req.queued()
@@ -207,7 +236,7 @@ async def take_text(req: Member, raw: str) -> bool:
         return False
     draft.updated_at = req.now()
     if draft.step in ("tasks", "unit"):
-        audience = await _typed_audience(req, draft.step, raw)
+        audience = await _typed_audience(req, draft, raw)
         if isinstance(audience, str):
             await req.reply(audience)
         else:
@@ -226,12 +255,12 @@ async def take_text(req: Member, raw: str) -> bool:
     return True
 
 
-async def _typed_audience(req: Member, step: str, raw: str) -> dict[str, object] | str:
+async def _typed_audience(req: Member, draft: Broadcast, raw: str) -> dict[str, object] | str:
     """Typed task numbers or a unit's name: the audience, or why the text names none."""
-    if step == "tasks":
+    if draft.step == "tasks":
         numbers = sorted({int(n) for n in re.findall(r"\d{1,4}", raw)})
         if numbers:
-            return {"kind": "tasks", "tasks": numbers}
+            return {**draft.audience, "kind": "tasks", "tasks": numbers}
         return req.t("broadcast.bad_tasks", value=h(raw[:30]))
     unit = await resolve_unit(req.session, name=raw.strip())
     if unit is not None:
@@ -245,8 +274,7 @@ async def _schedule(req: Member, draft: Broadcast, raw: str) -> None:
     if when is None:
         await req.reply(req.t("broadcast.bad_time", value=h(raw[:30])))
         return
-    moment = req.context.moment(req.plan)
-    reached = await reach(req.session, plan=req.plan, moment=moment, audience=draft.audience)
+    reached = await _reach(req, draft)
     total = await send(
         req.session, draft=draft, reached=reached, by=req.contact, now=req.now(), at=when
     )

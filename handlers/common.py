@@ -71,3 +71,8 @@ def typed_number(raw: str, *, max_digits: int = 6) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= max_digits:
         return int(text)
     return None
+
+
+def task_number(plan: str, number: int, *, several: bool) -> str:
+    """How a task's number is said: 2, or 民生实事·2 when several plans are in view."""
+    return f"{plan}·{number}" if several else str(number)

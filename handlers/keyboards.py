@@ -32,13 +32,22 @@ def _pager(lang: Lang, page: int, pages: int, data: Callable[[int], str]) -> lis
     return [nav] if nav else []
 
 
-def task_list(lang: Lang, numbers: Sequence[int], page: int, pages: int) -> InlineKeyboardMarkup:
-    """Number buttons for the tasks on a page, then ◀ ▶ when there are several pages."""
+def task_list(
+    lang: Lang, tasks: Sequence[tuple[str, int]], page: int, pages: int
+) -> InlineKeyboardMarkup:
+    """A button per (label, task id) on a page, then ◀ ▶ when there are several pages."""
     rows = [
-        [_button(str(n), callbacks.TASK_OPEN(n, page)) for n in numbers[i : i + buttons.ROW]]
-        for i in range(0, len(numbers), buttons.ROW)
+        [_button(label, callbacks.TASK_OPEN(task_id, page)) for label, task_id in chunk]
+        for chunk in (tasks[i : i + buttons.ROW] for i in range(0, len(tasks), buttons.ROW))
     ]
     return InlineKeyboardMarkup([*rows, *_pager(lang, page, pages, callbacks.MYTASKS_PAGE)])
+
+
+def task_choices(tasks: Sequence[tuple[str, int]]) -> InlineKeyboardMarkup:
+    """A button per (label, task id), one a row: which plan's task N is meant."""
+    return InlineKeyboardMarkup(
+        [[_button(label, callbacks.TASK_OPEN(task_id, 0))] for label, task_id in tasks]
+    )
 
 
 def languages() -> InlineKeyboardMarkup:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.calendar.steps import period_steps
 from bot.i18n import date_text
 from data.repo import audit
+from data.repo.periods import plan_of_period
 from handlers.access import Member, linked
 
 
@@ -13,7 +14,12 @@ async def snooze(req: Member) -> None:
     """稍后提醒 under a nudge: nothing more until the next step, and say when that is."""
     parsed = req.data
     assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
-    moment = req.context.moment(req.plan)
+    plan_id = await plan_of_period(req.session, period_id=parsed.int(0))
+    plan = req.plan_of(plan_id) if plan_id is not None else None
+    if plan is None:
+        await req.refuse("callback.stale")
+        return
+    moment = req.context.moment(plan)
     steps = period_steps(
         start=moment.opens,
         due=moment.due,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Lang, date_text, full_date_text, h, t
 from bot.lights import Light
 from bot.reporting import Preview
-from bot.tasks_view import MyTasks, TaskDetails, TaskLine, short_title
+from bot.tasks_view import Desk, TaskDetails, TaskLine, short_title
 from data.models import Report
 
 PAGE_SIZE = 10
@@ -49,48 +49,52 @@ def _last(lang: Lang, report: Report | None, tz: ZoneInfo) -> str:
     )
 
 
-def mytasks_page(lang: Lang, view: MyTasks, page: int, tz: ZoneInfo) -> tuple[str, list[TaskLine]]:
-    """The text of one page of /mytasks and the lines on it."""
-    pages = pages_of(len(view.lines))
+def mytasks_page(lang: Lang, desk: Desk, page: int, tz: ZoneInfo) -> tuple[str, list[TaskLine]]:
+    """The text of one page of /mytasks and the lines on it; with several plans, each plan's
+    tasks under its name, period and due day."""
+    every = desk.lines
+    pages = pages_of(len(every))
     page = min(max(page, 1), pages)
-    lines = view.lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    span = view.moment.span
+    lines = every[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     parts = [
         t(
             lang,
             "mytasks.header",
-            units=h("、".join(view.units)),
-            total=len(view.lines),
-            lead=view.lead_count,
-            co=len(view.lines) - view.lead_count,
-        ),
-        t(
-            lang,
-            "mytasks.period",
-            period=span.label(lang),
-            due=date_text(lang, view.moment.due),
-        ),
-        "",
-    ]
-    for line in lines:
-        parts.append(
-            t(
-                lang,
-                "mytasks.item",
-                light=light_text(lang, line.light),
-                number=line.number,
-                title=h(line.title),
-                role=role_text(lang, line.role),
-                due=date_text(lang, line.due),
-                last=_last(lang, line.last, tz),
-            )
+            units=h("、".join(desk.units)),
+            total=len(every),
+            lead=desk.lead_count,
+            co=len(every) - desk.lead_count,
         )
+    ]
+    for part in desk.parts:
+        mine = [line for line in lines if line in part.lines]
+        if not mine and desk.several:
+            continue
+        period, due = part.moment.span.label(lang), date_text(lang, part.moment.due)
+        if desk.several:
+            parts += ["", t(lang, "mytasks.plan", plan=h(part.plan), period=period, due=due)]
+        else:
+            parts += [t(lang, "mytasks.period", period=period, due=due), ""]
+        parts += [_item(lang, line, tz) for line in mine]
     parts += ["", t(lang, "mytasks.page", page=page, pages=pages)]
     return "\n".join(parts), lines
 
 
-def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo) -> str:
-    """The text of /task N."""
+def _item(lang: Lang, line: TaskLine, tz: ZoneInfo) -> str:
+    return t(
+        lang,
+        "mytasks.item",
+        light=light_text(lang, line.light),
+        number=line.number,
+        title=h(line.title),
+        role=role_text(lang, line.role),
+        due=date_text(lang, line.due),
+        last=_last(lang, line.last, tz),
+    )
+
+
+def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo, *, name_plan: bool) -> str:
+    """The text of /task N (naming its plan when several are open)."""
     task = details.task
     parts = [
         t(
@@ -99,7 +103,12 @@ def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo) -> str:
             light=light_text(lang, details.light),
             number=task.number,
             section=h(details.section),
-        ),
+        )
+    ]
+    if name_plan:
+        plan = details.plan
+        parts.append(t(lang, "task.plan", plan=h(plan.short_name), document=h(plan.document)))
+    parts += [
         h(task.text),
         "",
         t(lang, "task.lead_units", units=h("、".join(details.lead))),

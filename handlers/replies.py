@@ -24,10 +24,10 @@ async def file_reply(req: Member) -> None:
         await req.reply(req.t("report.reply_not_task"))
         return
     # The unit the message was about; else the person's first unit holding the task.
-    session, plan, contact = req.session, req.plan, req.contact
+    session, plans, contact = req.session, req.plans, req.contact
     duty = await duty_for(
-        session, plan=plan, contact=contact, task_id=ref.task_id, unit_id=ref.unit_id
-    ) or await duty_for(session, plan=plan, contact=contact, task_id=ref.task_id)
+        session, plans=plans, contact=contact, task_id=ref.task_id, unit_id=ref.unit_id
+    ) or await duty_for(session, plans=plans, contact=contact, task_id=ref.task_id)
     if duty is None:
         await req.reply(req.t("report.reply_not_task"))
         return
@@ -59,7 +59,7 @@ async def reply_status(req: Member) -> None:
         return
     duty = await duty_for(
         req.session,
-        plan=req.plan,
+        plans=req.plans,
         contact=req.contact,
         task_id=report.task_id,
         unit_id=report.unit_id,
@@ -72,7 +72,9 @@ async def reply_status(req: Member) -> None:
         report=report,
         status=status,
         contact=req.contact,
-        period_id=await period_of(req.session, plan=req.plan, moment=req.context.moment(req.plan)),
+        period_id=await period_of(
+            req.session, plan=duty.plan, moment=req.context.moment(duty.plan)
+        ),
         now=req.now(),
     )
     await req.session.commit()

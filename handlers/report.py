@@ -35,7 +35,8 @@ from data.models import Report, ReportDraft
 from data.repo.reports import take_draft
 from handlers import keyboards, render
 from handlers.access import Member, Request, anyone, linked
-from handlers.common import show, text_refusal, typed_number
+from handlers.common import show, text_refusal
+from handlers.tasks import which_task
 
 STATUS_CHOICES = [(code, status.value) for code, status in STATUS_CODES.items()]
 
@@ -66,8 +67,8 @@ def step_prompt(
 
 def reporter(req: Member, duty: Reportable) -> Reporter:
     """The caller reporting on one of their duties, now."""
-    moment = req.context.moment(req.plan)
-    return Reporter(contact=req.contact, duty=duty, plan=req.plan, moment=moment, now=req.now())
+    moment = req.context.moment(duty.plan)
+    return Reporter(contact=req.contact, duty=duty, plan=duty.plan, moment=moment, now=req.now())
 
 
 async def _preview_text(req: Member, draft: ReportDraft, duty: Reportable) -> str:
@@ -95,7 +96,7 @@ async def _duty_of_draft(req: Member, draft: ReportDraft) -> Reportable | None:
         return None
     return await duty_for(
         req.session,
-        plan=req.plan,
+        plans=req.plans,
         contact=req.contact,
         task_id=draft.task_id,
         unit_id=draft.unit_id,
@@ -109,21 +110,20 @@ async def report_command(req: Member) -> None:
     if not req.args:
         await _picker(req, page=1, edit=None)
         return
-    number = typed_number(req.args[0])
-    if number is None:
-        await req.reply(req.t("task.not_number", arg=h(req.args[0][:20])))
+    found = await which_task(req, req.args)
+    if found is None:
         return
-    duties = await reportable(req.session, plan=req.plan, contact=req.contact)
-    duty = next((d for d in duties if d.task.number == number), None)
+    plan, task_id = found
+    duty = await duty_for(req.session, plans=[plan], contact=req.contact, task_id=task_id)
     if duty is None:
-        await req.reply(req.t("report.not_yours", number=number))
+        await req.reply(req.t("report.not_yours", number=req.args[-1][:10]))
         return
     await _begin(req, duty, edit=None)
 
 
 async def _picker(req: Member, *, page: int, edit: Message | None) -> None:
     """The tasks the person may report on, a page of buttons at a time."""
-    items = await reportable(req.session, plan=req.plan, contact=req.contact)
+    items = await reportable(req.session, plans=req.plans, contact=req.contact)
     if not items:
         await req.reply(req.t("report.none"))
         return
@@ -132,15 +132,23 @@ async def _picker(req: Member, *, page: int, edit: Message | None) -> None:
     shown = items[(page - 1) * render.PAGE_SIZE : page * render.PAGE_SIZE]
     several_units = len({r.unit.id for r in items}) > 1
     buttons = [
-        (r.task.id, r.unit.id, _picker_label(req.lang, r, with_unit=several_units)) for r in shown
+        (
+            r.task.id,
+            r.unit.id,
+            _picker_label(req.lang, r, with_unit=several_units, with_plan=req.several),
+        )
+        for r in shown
     ]
     markup = keyboards.report_picker(req.lang, buttons, page, pages)
     await show(req.update, req.t("report.pick", page=page, pages=pages), markup, edit=edit)
 
 
-def _picker_label(lang: Lang, duty: Reportable, *, with_unit: bool) -> str:
-    """A picker button: number, short title and role (and the unit, for several units)."""
+def _picker_label(lang: Lang, duty: Reportable, *, with_unit: bool, with_plan: bool) -> str:
+    """A picker button: number, short title and role (and the unit, for several units; the
+    plan, for several plans)."""
     label = f"{duty.task.number}. {short_title(duty.task.text, 16)}"
+    if with_plan:
+        label = f"{duty.plan.short_name[:4]} {label}"
     label += f" · {render.role_text(lang, duty.role)}"
     return label + (f" · {duty.unit.name}" if with_unit else "")
 
@@ -183,7 +191,7 @@ async def report_callback(req: Member) -> None:
 async def _pick_task(req: Member, *, task_id: int, unit_id: int, message: Message) -> None:
     """报送进展 (or a picker button): start the steps on that task for that unit."""
     duty = await duty_for(
-        req.session, plan=req.plan, contact=req.contact, task_id=task_id, unit_id=unit_id
+        req.session, plans=req.plans, contact=req.contact, task_id=task_id, unit_id=unit_id
     )
     await req.query.answer()
     if duty is None:

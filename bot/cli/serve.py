@@ -95,7 +95,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError("no plan imported yet: run 'duban import PLAN' first")
     job = ledger_job(
         settings,
-        plan_id=plan.id,
+        plan_ids=[plan.id],
         lang=lang_of(args.lang),
         now=datetime.now(UTC),
         thresholds=LightThresholds(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -56,15 +57,31 @@ async def start(session: AsyncSession, *, by: Contact, chat_id: int, now: dateti
 
 
 async def _unit_ids_for(
-    session: AsyncSession, *, plan: Plan, moment: PlanMoment, audience: dict[str, object]
+    session: AsyncSession,
+    *,
+    plans: Sequence[tuple[Plan, PlanMoment]],
+    every_plan: bool,
+    audience: dict[str, object],
 ) -> tuple[set[int] | None, list[str]]:
-    """The unit ids an audience names (None: every linked liaison), plus names nobody hears."""
+    """The unit ids an audience names (None: every linked liaison), plus names nobody hears.
+    `plans` are the sender's (a coordinator of some plans reaches only their units)."""
     kind = audience.get("kind")
-    if kind == "all":
+    chosen = [(p, m) for p, m in plans if p.id == audience.get("plan")] or list(plans)
+    if kind == "all" and every_plan:
         return None, []
-    if kind == "late":
-        late = await late_units(session, plan=plan, moment=moment)
-        return ({e.unit.id for e in late.reachable}, [e.unit.name for e in late.unreachable])
+    if kind in ("all", "late"):
+        units: set[int] = set()
+        unheard: list[str] = []
+        for plan, moment in plans:  # a handful of plans at most
+            if kind == "all":
+                duties = await duties_of_units(session, plan_id=plan.id, unit_ids=None)
+                units |= {d.unit_id for d in duties}
+                continue
+            late = await late_units(session, plan=plan, moment=moment)
+            units |= {e.unit.id for e in late.reachable}
+            unheard += [e.unit.name for e in late.unreachable if e.unit.name not in unheard]
+        return units, unheard
+    plan = chosen[0][0]
     duties = await duties_of_units(session, plan_id=plan.id, unit_ids=None)
     if kind == "section":
         section = int(str(audience.get("section")))
@@ -85,11 +102,15 @@ async def _unit_ids_for(
 
 
 async def reach(
-    session: AsyncSession, *, plan: Plan, moment: PlanMoment, audience: dict[str, object]
+    session: AsyncSession,
+    *,
+    plans: Sequence[tuple[Plan, PlanMoment]],
+    every_plan: bool,
+    audience: dict[str, object],
 ) -> Reach:
     """The reachable liaisons of an audience (each person once) and the units out of reach."""
     unit_ids, unreachable = await _unit_ids_for(
-        session, plan=plan, moment=moment, audience=audience
+        session, plans=plans, every_plan=every_plan, audience=audience
     )
     if unit_ids is None:
         contacts = await reachable_liaisons(session)

@@ -53,6 +53,7 @@ async def read_ledger(
         plan_id=plan.id,
         document=plan.document,
         year=plan.year,
+        short_name=plan.short_name,
         moment=moment,
         sections=await section_titles(session, plan_id=plan.id),
     )

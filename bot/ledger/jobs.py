@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,10 +38,10 @@ CHART_UNITS = 15
 
 @dataclass(frozen=True)
 class LedgerJob:
-    """What a worker needs to read one plan's ledger by itself."""
+    """What a worker needs to read plans' ledgers by itself (the first plan for /status)."""
 
     database_url: str
-    plan_id: int
+    plan_ids: tuple[int, ...]
     now: datetime
     timezone: str
     calendar_file: Path | None
@@ -50,12 +50,17 @@ class LedgerJob:
 
 
 def ledger_job(
-    settings: Settings, *, plan_id: int, lang: Lang, now: datetime, thresholds: LightThresholds
+    settings: Settings,
+    *,
+    plan_ids: Sequence[int],
+    lang: Lang,
+    now: datetime,
+    thresholds: LightThresholds,
 ) -> LedgerJob:
-    """The job for one plan's ledger as the bot's settings describe its database and calendar."""
+    """The job for plans' ledgers as the bot's settings describe its database and calendar."""
     return LedgerJob(
         database_url=settings.database_url,
-        plan_id=plan_id,
+        plan_ids=tuple(plan_ids),
         now=now,
         timezone=settings.timezone,
         calendar_file=settings.calendar_file,
@@ -72,7 +77,7 @@ class ExportFile:
     tasks: int
     reports: int
     units: int
-    ledger: Ledger
+    ledgers: list[Ledger]
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ class StatusFigures:
 
     ledger: Ledger
     overview: Overview
-    png: bytes
+    png: bytes | None  # no chart when only the numbers were asked for
 
 
 @asynccontextmanager
@@ -95,10 +100,10 @@ async def _session(job: LedgerJob) -> AsyncIterator[AsyncSession]:
         await engine.dispose()
 
 
-async def _ledger(session: AsyncSession, job: LedgerJob) -> Ledger:
-    plan = await get_plan_by_id(session, plan_id=job.plan_id)
+async def _ledger(session: AsyncSession, job: LedgerJob, plan_id: int) -> Ledger:
+    plan = await get_plan_by_id(session, plan_id=plan_id)
     if plan is None:
-        raise LookupError(f"no plan {job.plan_id}")
+        raise LookupError(f"no plan {plan_id}")
     calendar = calendar_for(job.calendar_file)
     moment = plan_moment(plan, now=job.now, tz=ZoneInfo(job.timezone), calendar=calendar)
     ledger = await read_ledger(
@@ -114,29 +119,32 @@ async def _export(job: LedgerJob, all_years: bool) -> ExportFile:
     tz = ZoneInfo(job.timezone)
     buffer = io.BytesIO()
     async with _session(job) as session:
-        ledger = await _ledger(session, job)
-        book = LedgerWorkbook(ledger, lang=job.lang, tz=tz, target=buffer)
-        since, until = (None, None) if all_years else year_bounds(ledger.year, tz)
-        history = stream_history(session, plan_id=ledger.plan_id, since=since, until=until)
-        async for row in history:
-            book.add_history(row)
+        ledgers = [await _ledger(session, job, plan_id) for plan_id in job.plan_ids]
+        book = LedgerWorkbook(ledgers, lang=job.lang, tz=tz, target=buffer)
+        for ledger in ledgers:
+            since, until = (None, None) if all_years else year_bounds(ledger.year, tz)
+            history = stream_history(session, plan_id=ledger.plan_id, since=since, until=until)
+            async for row in history:
+                book.add_history(row, ledger)
     book.save()
-    return ExportFile(
-        buffer.getvalue(), len(ledger.tasks), book.history_rows, len(ledger.rates), ledger
-    )
+    tasks = sum(len(ledger.tasks) for ledger in ledgers)
+    units = sum(len(ledger.rates) for ledger in ledgers)
+    return ExportFile(buffer.getvalue(), tasks, book.history_rows, units, ledgers)
 
 
 def export_workbook(job: LedgerJob, all_years: bool = False) -> ExportFile:
-    """The ledger workbook of a plan (history: the plan's year, or all of it)."""
+    """The ledger workbook of the job's plans (history: each plan's year, or all of it)."""
     return asyncio.run(_export(job, all_years))
 
 
-async def _status(job: LedgerJob) -> StatusFigures:
+async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
     from bot.charts import status_chart  # matplotlib loads in the worker only
 
     async with _session(job) as session:
-        ledger = await _ledger(session, job)
+        ledger = await _ledger(session, job, job.plan_ids[0])
     numbers = overview(ledger)
+    if not chart:
+        return StatusFigures(ledger, numbers, None)
     lang = job.lang
     top = numbers.ranking[:CHART_UNITS]
     png = status_chart(
@@ -150,9 +158,9 @@ async def _status(job: LedgerJob) -> StatusFigures:
     return StatusFigures(ledger, numbers, png)
 
 
-def status_figures(job: LedgerJob) -> StatusFigures:
-    """The /status numbers of a plan and their chart."""
-    return asyncio.run(_status(job))
+def status_figures(job: LedgerJob, chart: bool = True) -> StatusFigures:
+    """The /status numbers of the job's (first) plan, and their chart unless not wanted."""
+    return asyncio.run(_status(job, chart))
 
 
 def warm_up() -> None:

@@ -58,6 +58,7 @@ class Ledger:
     plan_id: int
     document: str
     year: int
+    short_name: str
     moment: PlanMoment
     sections: list[tuple[int, str]]
     tasks: list[TaskRow] = field(default_factory=list)

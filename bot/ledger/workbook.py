@@ -74,13 +74,16 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> str:
 
 
 class LedgerWorkbook:
-    """The section sheets and rates from a Ledger, the history appended as it is read, then
-    saved once to `target` (a path or a binary file)."""
+    """The section sheets and rates from plans' ledgers, the history appended as it is read,
+    then saved once to `target` (a path or a binary file). With several plans, section sheets
+    start with the plan's short name, and the history and rates have a plan column."""
 
     def __init__(
-        self, ledger: Ledger, *, lang: Lang, tz: ZoneInfo, target: str | IO[bytes]
+        self, ledgers: Sequence[Ledger], *, lang: Lang, tz: ZoneInfo, target: str | IO[bytes]
     ) -> None:
-        self.ledger, self.lang, self.tz = ledger, lang, tz
+        self.ledgers, self.lang, self.tz = list(ledgers), lang, tz
+        self.several = len(self.ledgers) > 1
+        plan_column = (("plan", 14),) if self.several else ()
         self.book = xlsxwriter.Workbook(target, OPTIONS)
         self._header = self.book.add_format(
             {"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "vcenter"}
@@ -101,7 +104,9 @@ class LedgerWorkbook:
             )
         }
         self._section_sheets()
-        self._history = self._sheet(t(lang, "ledger.sheet.reports"), HISTORY_COLUMNS)
+        history_columns = (*plan_column, *HISTORY_COLUMNS)
+        self._history = self._sheet(t(lang, "ledger.sheet.reports"), history_columns)
+        self._rate_columns = (*plan_column, *RATE_COLUMNS)
         self._rates_sheet()
 
     def _sheet(self, title: str, columns: Sequence[tuple[str, int]]) -> Any:
@@ -129,42 +134,51 @@ class LedgerWorkbook:
 
     def _section_sheets(self) -> None:
         lang = self.lang
-        for number, title in self.ledger.sections:
-            sheet = self._sheet(f"{number}.{title}", TASK_COLUMNS)
-            for row in (r for r in self.ledger.tasks if r.section == number):
-                latest = row.latest
-                values = [
-                    row.number,
-                    row.text,
-                    "、".join(row.lead),
-                    "、".join(row.co),
-                    f"{row.light.emoji} {t(lang, f'light.{row.light.value}')}",
-                    t(lang, f"status.{latest.status}") if latest else "",
-                    latest.percent if latest and latest.percent is not None else "",
-                    latest.text if latest else "",
-                    (latest.sender if latest else None) or "",
-                    _local(latest.created_at if latest else None, self.tz),
-                ]
-                self._append(sheet, values, self._wrap)
+        for ledger in self.ledgers:
+            prefix = f"{ledger.short_name}·" if self.several else ""
+            for number, title in ledger.sections:
+                sheet = self._sheet(f"{prefix}{number}.{title}", TASK_COLUMNS)
+                for row in (r for r in ledger.tasks if r.section == number):
+                    latest = row.latest
+                    values = [
+                        row.number,
+                        row.text,
+                        "、".join(row.lead),
+                        "、".join(row.co),
+                        f"{row.light.emoji} {t(lang, f'light.{row.light.value}')}",
+                        t(lang, f"status.{latest.status}") if latest else "",
+                        latest.percent if latest and latest.percent is not None else "",
+                        latest.text if latest else "",
+                        (latest.sender if latest else None) or "",
+                        _local(latest.created_at if latest else None, self.tz),
+                    ]
+                    self._append(sheet, values, self._wrap)
 
     def _rates_sheet(self) -> None:
         lang = self.lang
-        sheet = self._sheet(t(lang, "ledger.sheet.rates"), RATE_COLUMNS)
-        for rate in self.ledger.rates:
-            values = [rate.rank, rate.unit, rate.owed, rate.reported, rate.on_time]
-            row = self._append(sheet, values)
-            sheet.write_number(row, 5, round(rate.rate, 4), self._percent)
-            liaison = t(lang, "ledger.yes") if rate.has_liaison else t(lang, "ledger.no")
-            sheet.write_string(row, 6, liaison)
+        sheet = self._sheet(t(lang, "ledger.sheet.rates"), self._rate_columns)
+        first = 1 if self.several else 0
+        for ledger in self.ledgers:
+            plan = [ledger.short_name] if self.several else []
+            for rate in ledger.rates:
+                values = [*plan, rate.rank, rate.unit, rate.owed, rate.reported, rate.on_time]
+                row = self._append(sheet, values)
+                sheet.write_number(row, first + 5, round(rate.rate, 4), self._percent)
+                liaison = t(lang, "ledger.yes") if rate.has_liaison else t(lang, "ledger.no")
+                sheet.write_string(row, first + 6, liaison)
 
-    def add_history(self, row: Sequence[Any]) -> None:
-        """One report version: (created at, role, status, percent, text, review, is current,
-        task number, unit, sender). Written cell by cell with the writer of each cell's type
-        (no type sniffing, no empty cells): the history runs to millions of cells."""
+    def add_history(self, row: Sequence[Any], ledger: Ledger) -> None:
+        """One report version of a ledger's plan: (created at, role, status, percent, text,
+        review, is current, task number, unit, sender). Written cell by cell with the writer of
+        each cell's type (no type sniffing, no empty cells): the history runs to millions of
+        cells."""
         created, role, status, percent, text, review, current, number, unit, sender = row
         labels, sheet = self._labels, self._history
         index = self._next_row[sheet.name]
         self._next_row[sheet.name] = index + 1
+        first = 1 if self.several else 0
+        if self.several:
+            sheet.write_string(index, 0, ledger.short_name)
         text_cells = (
             (0, _local(created, self.tz)),
             (2, unit),
@@ -177,10 +191,10 @@ class LedgerWorkbook:
         )
         for column, value in text_cells:
             if value:
-                sheet.write_string(index, column, value)
-        sheet.write_number(index, 1, number)
+                sheet.write_string(index, first + column, value)
+        sheet.write_number(index, first + 1, number)
         if percent is not None:
-            sheet.write_number(index, 5, percent)
+            sheet.write_number(index, first + 5, percent)
         self.history_rows += 1
 
     def save(self) -> None:

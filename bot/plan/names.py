@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 MAX_LENGTH = 20
+
+
+class _Named(Protocol):
+    short_name: str
+    document: str
+
+
+PlanLike = TypeVar("PlanLike", bound=_Named)
 # Titles say it many ways; the office says it one way.
 KNOWN = (
     ("民生实事", "民生实事"),
@@ -39,3 +50,32 @@ def valid_short_name(name: str) -> str | None:
     if cleaned.isdigit():
         return None
     return cleaned
+
+
+def find_plan(ref: str, plans: Sequence[PlanLike]) -> PlanLike | None:
+    """The plan a person means by `ref`: its short name, its document number, or the start of
+    one short name only (民生 for 民生实事); None when none or several match."""
+    wanted = ref.strip()
+    exact = [p for p in plans if wanted in (p.short_name, p.document)]
+    if exact:
+        return exact[0]
+    starting = [p for p in plans if wanted and p.short_name.startswith(wanted)]
+    return starting[0] if len(starting) == 1 else None
+
+
+_TASK_REF = re.compile(r"^(?P<plan>\D*?)\s*#?(?P<number>\d{1,6})\.?$")
+
+
+def task_ref(words: Sequence[str]) -> tuple[str | None, int] | None:
+    """A task as people name it after /task or /report: `2`, `民生实事 2`, `2 民生实事` or
+    `民生2` → (plan reference or None, number); None when no number is there."""
+    text = unicodedata.normalize("NFKC", " ".join(words)).strip()
+    match = _TASK_REF.match(text)
+    if match is None:
+        parts = text.split()
+        if len(parts) == 2 and parts[0].isdigit():  # the number first: 2 民生实事
+            match = _TASK_REF.match(f"{parts[1]} {parts[0]}")
+    if match is None:
+        return None
+    plan = match.group("plan").strip() or None
+    return plan, int(match.group("number"))

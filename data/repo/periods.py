@@ -31,3 +31,8 @@ async def period_at(session: AsyncSession, *, plan_id: int, start: date) -> Peri
     return await session.scalar(
         select(Period).where(Period.plan_id == plan_id, Period.start == start)
     )
+
+
+async def plan_of_period(session: AsyncSession, *, period_id: int) -> int | None:
+    """The plan a stored period belongs to."""
+    return await session.scalar(select(Period.plan_id).where(Period.id == period_id))

@@ -91,6 +91,34 @@ async def tasks_by_ids(session: AsyncSession, *, task_ids: Collection[int]) -> d
     return {t.id: t for t in rows}
 
 
+async def task_with_units(session: AsyncSession, *, plan_id: int, task_id: int) -> Task | None:
+    """A live task of a plan by id, with its units, targets and section loaded."""
+    return await session.scalar(
+        select(Task)
+        .where(Task.plan_id == plan_id, Task.id == task_id, Task.retired.is_(False))
+        .options(selectinload(Task.units), selectinload(Task.targets), selectinload(Task.section))
+    )
+
+
+async def plan_of_task(session: AsyncSession, *, task_id: int) -> int | None:
+    """The plan a live task belongs to."""
+    return await session.scalar(
+        select(Task.plan_id).where(Task.id == task_id, Task.retired.is_(False))
+    )
+
+
+async def numbered(
+    session: AsyncSession, *, plan_ids: Collection[int], number: int
+) -> list[tuple[int, int]]:
+    """(plan id, task id) of the live tasks numbered N in these plans, oldest plan first."""
+    rows = await session.execute(
+        select(Task.plan_id, Task.id)
+        .where(Task.plan_id.in_(list(plan_ids)), Task.number == number, Task.retired.is_(False))
+        .order_by(Task.plan_id)
+    )
+    return [(plan_id, task_id) for plan_id, task_id in rows.all()]
+
+
 async def task_by_number(session: AsyncSession, *, plan_id: int, number: int) -> Task | None:
     """A live task with its units, targets and section loaded."""
     return await session.scalar(

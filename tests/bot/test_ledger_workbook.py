@@ -119,7 +119,7 @@ async def test_streamed_workbook_equals_the_ledger_as_it_was(
     await build_june(sessions)
     job = LedgerJob(
         database_url=database_url,
-        plan_id=1,
+        plan_ids=(1,),
         now=NOW,
         timezone="Asia/Shanghai",
         calendar_file=None,
@@ -145,7 +145,7 @@ async def test_history_is_the_plan_year_unless_all_years(
         await session.commit()
     job = LedgerJob(
         database_url=database_url,
-        plan_id=1,
+        plan_ids=(1,),
         now=NOW,
         timezone="Asia/Shanghai",
         calendar_file=None,
