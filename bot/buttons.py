@@ -16,8 +16,8 @@ def report_button(lang: Lang, task_id: int, unit_id: int) -> Button:
     return Button(t(lang, "button.report"), callbacks.REPORT("t", task_id, unit_id))
 
 
-def task_rows(tasks: Iterable[tuple[int, int, int]], *, limit: int) -> list[list[Button]]:
-    """A 📝 N button per (task id, unit id, number), five to a row, at most `limit`."""
+def task_rows(tasks: Iterable[tuple[int, int, int | str]], *, limit: int) -> list[list[Button]]:
+    """A 📝 N button per (task id, unit id, number or label), five to a row, at most `limit`."""
     buttons = [
         Button(f"📝 {number}", callbacks.REPORT("t", task_id, unit_id))
         for task_id, unit_id, number in list(tasks)[:limit]

@@ -26,7 +26,8 @@ async def escalate(
     now: datetime,
 ) -> None:
     """Queue the report's text with 采纳 / 退回 to every coordinator (the caller commits)."""
-    for coordinator in await coordinators(session, extra_ids=extra_coordinators):
+    plan_id = duty.plan.id
+    for coordinator in await coordinators(session, extra_ids=extra_coordinators, plan_id=plan_id):
         lang = lang_of(coordinator.language)
         text = t(
             lang,

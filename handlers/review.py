@@ -7,6 +7,7 @@ from bot.review import ReviewOutcome, accept, finish_return, report_names, start
 from bot.validation import TextProblem, check_text
 from data.models import ReportDraft
 from data.repo.reports import get_report
+from data.repo.tasks import plan_of_task
 from handlers.access import Known, Member, coordinator
 from handlers.common import text_refusal
 
@@ -24,6 +25,10 @@ async def review_callback(req: Known) -> None:
     report = await get_report(req.session, report_id=parsed.int(1))
     if report is None:
         await req.refuse("callback.stale")
+        return
+    plan_id = await plan_of_task(req.session, task_id=report.task_id)
+    if plan_id is None or not req.caller.scope.covers(plan_id):
+        await req.refuse("coordinator_only")  # a plan this coordinator does not coordinate
         return
     number, unit = await report_names(req.session, report=report)
     if parsed.args[0] == "r":

@@ -43,31 +43,48 @@ def headers(key: str, moment: PlanMoment, **values: object) -> dict[Lang, str]:
     return out
 
 
-def render(lang: Lang, header: str, items: Sequence[Item]) -> str:
-    """A nudge: its header, one line per task owed (at most MAX_ITEMS), and how to answer."""
-    lines = [header, ""]
-    for item in items[:MAX_ITEMS]:
-        lines.append(
-            t(
-                lang,
-                "nudge.item",
-                number=item.number,
-                title=h(item.title),
-                unit=h(item.unit),
-                role=t(lang, f"role.{item.role}"),
+Section = tuple[str | None, str, Sequence[Item]]
+
+
+def render(lang: Lang, sections: Sequence[Section]) -> str:
+    """A nudge: for each part (a plan's, named when several), its header and one line per task
+    owed (at most MAX_ITEMS), then how to answer."""
+    lines: list[str] = []
+    for plan, header, items in sections:
+        if lines:
+            lines.append("")
+        if plan is not None:
+            lines.append(f"<b>【{h(plan)}】</b>")
+        lines += [header, ""]
+        for item in items[:MAX_ITEMS]:
+            lines.append(
+                t(
+                    lang,
+                    "nudge.item",
+                    number=item.number,
+                    title=h(item.title),
+                    unit=h(item.unit),
+                    role=t(lang, f"role.{item.role}"),
+                )
             )
-        )
-    if len(items) > MAX_ITEMS:
-        lines.append(t(lang, "nudge.more", count=len(items) - MAX_ITEMS))
+        if len(items) > MAX_ITEMS:
+            lines.append(t(lang, "nudge.more", count=len(items) - MAX_ITEMS))
     lines += ["", t(lang, "nudge.footer")]
     return "\n".join(lines)
 
 
 def nudge_buttons(
-    lang: Lang, items: Sequence[Item], snooze: tuple[int, str] | None
+    lang: Lang, sections: Sequence[Section], snooze: tuple[int, str] | None
 ) -> list[list[Button]]:
-    """A report button per task (at most MAX_BUTTONS), then 稍后提醒 when it may be snoozed."""
-    rows = task_rows(((i.task_id, i.unit_id, i.number) for i in items), limit=MAX_BUTTONS)
+    """A report button per task (at most MAX_BUTTONS; 📝 民生2 when several plans are in the
+    message), then 稍后提醒 when it may be snoozed."""
+    each = max(1, MAX_BUTTONS // len(sections))  # every plan's part gets its share
+    tasks = [
+        (item.task_id, item.unit_id, f"{plan[:2]}{item.number}" if plan else item.number)
+        for plan, _header, items in sections
+        for item in items[:each]
+    ]
+    rows = task_rows(tasks, limit=MAX_BUTTONS)
     if snooze is not None:
         rows.append([Button(t(lang, "button.snooze"), callbacks.SNOOZE(*snooze))])
     return rows

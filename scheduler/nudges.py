@@ -86,6 +86,7 @@ class _Batch:
     step: str
     scope: str
     header: dict[Lang, str]
+    plan: str = ""  # the plan's short name, shown when a message covers several plans
     owing: dict[int, list[Item]] = field(default_factory=dict)
     snooze: tuple[int, str] | None = None
     deadline: date | None = None  # a deadline reminder's tasks (None: the year's end)
@@ -104,6 +105,7 @@ class _Digest:
 
     key: str
     period_id: int
+    plan_id: int
     moment: PlanMoment
     owing: dict[int, list[Item]]
     names: dict[int, str]
@@ -170,16 +172,18 @@ async def _plan_due(
                 step,
                 scope,
                 headers(f"nudge.{step}", moment, days=settings.warn_working_days),
+                plan=plan.short_name,
                 snooze=(period.id, step),
             )
         )
         if step == PeriodStep.OPEN:
             # Co-units are asked once a period for their contribution, never chased.
-            due.batches.append(
-                _Batch("contribution", step, f"p{period.id}:co", headers("nudge.co", moment))
-            )
+            header = headers("nudge.co", moment)
+            co = _Batch("contribution", step, f"p{period.id}:co", header, plan=plan.short_name)
+            due.batches.append(co)
         if step == PeriodStep.AFTER:
-            due.digests.append(_Digest(f"p{period.id}:after:digest", period.id, moment, {}, {}))
+            key = f"p{period.id}:after:digest"
+            due.digests.append(_Digest(key, period.id, plan.id, moment, {}, {}))
     reminders = await _deadline_batches(session, plan=plan, moment=moment, calendar=calendar)
     due.batches += reminders
 
@@ -206,8 +210,11 @@ async def _deadline_batches(
             if day == moment.today:
                 scope = f"d{plan.id}:{effective.isoformat()}:{days}"
                 header = headers("nudge.deadline", moment, days=days, deadline=effective)
+                step = f"deadline-{days}"
                 out.append(
-                    _Batch("deadline", f"deadline-{days}", scope, header, deadline=deadline)
+                    _Batch(
+                        "deadline", step, scope, header, plan=plan.short_name, deadline=deadline
+                    )
                 )
     return out
 
@@ -269,8 +276,9 @@ async def _queue(
     now: datetime,
     dry_run: bool,
 ) -> None:
-    """Claim every owing unit of every batch at once, then queue one message per liaison and
-    batch listing all their units owe, and the digests; all in the caller's transaction."""
+    """Claim every owing unit of every batch at once, then queue, for each liaison and kind of
+    nudge, one message listing all their units owe in every plan (each plan's part under its
+    own period and due day), and the digests; all in the caller's transaction."""
     batches = [b for d in due for b in d.batches]
     digests = [g for d in due for g in d.digests]
     keys = {b.unit_key(u): b.kind for b in batches for u in b.owing}
@@ -278,46 +286,61 @@ async def _queue(
     taken = await _take(session, keys, now, dry_run)
     units = {u for b in batches for u in b.owing if b.unit_key(u) in taken}
     liaisons = await recipients_by_unit(session, unit_ids=units)
-    outgoing: list[Outgoing] = []
-    for batch in batches:
-        per_contact: dict[int, tuple[Recipient, list[int]]] = {}
+    # (person, kind) -> the person and, per batch (a plan's step), the units they answer for.
+    per_contact: dict[tuple[int, str], tuple[Recipient, dict[int, list[int]]]] = {}
+    for index, batch in enumerate(batches):
         for unit_id in sorted(batch.owing):
             if batch.unit_key(unit_id) in taken:
                 for person in liaisons.get(unit_id, []):
-                    per_contact.setdefault(person.id, (person, []))[1].append(unit_id)
-        # Most liaisons serve one unit: its message is written once for all of them.
-        written: dict[tuple[Lang, tuple[int, ...]], tuple[list[Item], str, ButtonRows]] = {}
-        for count, (person, unit_ids) in enumerate(per_contact.values(), start=1):
-            lang = lang_of(person.language)
-            key = (lang, tuple(unit_ids))
-            if key not in written:
-                items = sorted(
-                    (item for u in unit_ids for item in batch.owing[u]),
-                    key=lambda i: (i.role != "lead", i.number, i.unit),
-                )
-                text = render(lang, batch.header[lang].format(count=len(items)), items)
-                written[key] = (items, text, nudge_buttons(lang, items, batch.snooze))
-            items, text, buttons = written[key]
-            report.planned.append(Planned(batch.kind, batch.step, person, text, items))
-            single = len({(i.task_id, i.unit_id) for i in items}) == 1
-            outgoing.append(
-                Outgoing(
-                    chat_id=person.chat_id,
-                    text=text,
-                    kind=batch.kind,
-                    buttons=buttons,
-                    contact_id=person.id,
-                    dedupe_key=f"{batch.kind}:{batch.scope}:u:c{person.id}",
-                    ref={"task_id": items[0].task_id, "unit_id": items[0].unit_id}
-                    if single
-                    else None,
-                )
+                    entry = per_contact.setdefault((person.id, batch.kind), (person, {}))
+                    entry[1].setdefault(index, []).append(unit_id)
+    # Most liaisons serve one unit: its message is written once for all of them.
+    written: dict[tuple[object, ...], tuple[list[Item], str, ButtonRows]] = {}
+    outgoing: list[Outgoing] = []
+    for count, ((_person_id, kind), (person, parts)) in enumerate(per_contact.items(), start=1):
+        lang = lang_of(person.language)
+        key = (lang, *((i, tuple(u)) for i, u in parts.items()))
+        if key not in written:
+            written[key] = _write(lang, [(batches[i], u) for i, u in parts.items()])
+        items, text, buttons = written[key]
+        first = batches[next(iter(parts))]
+        report.planned.append(Planned(kind, first.step, person, text, items))
+        single = len({(i.task_id, i.unit_id) for i in items}) == 1
+        scopes = "+".join(f"{batches[i].scope}:u" for i in parts)
+        outgoing.append(
+            Outgoing(
+                chat_id=person.chat_id,
+                text=text,
+                kind=kind,
+                buttons=buttons,
+                contact_id=person.id,
+                dedupe_key=f"{kind}:{scopes}:c{person.id}",
+                ref={"task_id": items[0].task_id, "unit_id": items[0].unit_id} if single else None,
             )
-            if not count % YIELD_EVERY:
-                await asyncio.sleep(0)  # let people's updates in between
+        )
+        if not count % YIELD_EVERY:
+            await asyncio.sleep(0)  # let people's updates in between
     outgoing += await _digests(session, report, digests, taken=taken, settings=settings)
     if not dry_run:
         await queue_messages(session, outgoing, now=now)
+
+
+def _write(
+    lang: Lang, parts: Sequence[tuple[_Batch, list[int]]]
+) -> tuple[list[Item], str, ButtonRows]:
+    """One person's nudge: each plan's part (its header, the tasks its units owe), the report
+    buttons (naming the plan when there are several) and 稍后提醒."""
+    sections = []
+    for batch, unit_ids in parts:
+        items = sorted(
+            (item for u in unit_ids for item in batch.owing[u]),
+            key=lambda i: (i.role != "lead", i.number, i.unit),
+        )
+        header = batch.header[lang].format(count=len(items))
+        sections.append((batch.plan if len(parts) > 1 else None, header, items))
+    every = [item for _plan, _header, items in sections for item in items]
+    snooze = parts[0][0].snooze
+    return every, render(lang, sections), nudge_buttons(lang, sections, snooze)
 
 
 async def _digests(
@@ -332,9 +355,11 @@ async def _digests(
     wanted = [g for g in digests if g.key in taken]
     if not wanted:
         return []
-    people = await coordinators(session, extra_ids=settings.coordinators)
     out = []
-    for digest in wanted:
+    for digest in wanted:  # a plan or two on a day
+        people = await coordinators(
+            session, extra_ids=settings.coordinators, plan_id=digest.plan_id
+        )
         reachable = await recipients_by_unit(session, unit_ids=list(digest.owing))
         orphans = [u for u in digest.owing if not reachable.get(u)]
         for coordinator in people:

@@ -47,9 +47,9 @@ async def close_finished(
     if not finished:
         return []
     await close_plans(session, plan_ids=[p.id for p in finished], now=now)
-    people = await coordinators(session, extra_ids=coordinator_ids)
     notices = []
-    for plan in finished:
+    for plan in finished:  # a plan or two at a year's turn
+        people = await coordinators(session, extra_ids=coordinator_ids, plan_id=plan.id)
         audit.record(session, "clock", "plan.close", ("plan", plan.id), at=now)
         log.info("plan %s closed: its year and last period are over", plan.document)
         for person in people:
