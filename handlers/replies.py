@@ -10,7 +10,7 @@ from data.repo.reports import get_report, message_ref
 from handlers import keyboards
 from handlers.access import Member, linked
 from handlers.common import edit_html, text_refusal
-from handlers.report import STATUS_CHOICES, escalate_report, reporter
+from handlers.report import STATUS_CHOICES, escalate_report, named, reporter
 
 
 async def file_reply(req: Member) -> None:
@@ -37,7 +37,7 @@ async def file_reply(req: Member) -> None:
         return
     stored = await record_reply(req.session, reporter=reporter(req, duty), text=checked)
     await req.session.commit()
-    number = duty.task.number
+    number = named(req, duty)
     if isinstance(stored, Refusal):
         await req.reply(req.t("report.accepted", number=number))
         return
@@ -78,7 +78,7 @@ async def reply_status(req: Member) -> None:
         now=req.now(),
     )
     await req.session.commit()
-    number = duty.task.number
+    number = named(req, duty)
     if isinstance(result, Refusal):
         key = "report.step_over" if result is Refusal.NOT_CURRENT else "report.accepted"
         await req.refuse(key, number=number)

@@ -35,18 +35,18 @@ from data.models import Report, ReportDraft
 from data.repo.reports import take_draft
 from handlers import keyboards, render
 from handlers.access import Member, Request, anyone, linked
-from handlers.common import show, text_refusal
+from handlers.common import show, task_number, text_refusal
 from handlers.tasks import which_task
 
 STATUS_CHOICES = [(code, status.value) for code, status in STATUS_CODES.items()]
 
 
 def step_prompt(
-    lang: Lang, draft: ReportDraft, duty: Reportable
+    lang: Lang, draft: ReportDraft, duty: Reportable, *, number: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The message (and buttons) that asks for the draft's current step."""
+    """The message (and buttons) that asks for the draft's current step; `number` is how the
+    task is named (民生实事·2 when several plans are open)."""
     status = t(lang, f"status.{draft.status}") if draft.status else ""
-    number = duty.task.number
     if draft.step == DraftStep.STATUS:
         text = t(
             lang,
@@ -63,6 +63,11 @@ def step_prompt(
     percent = render.percent_text(lang, draft.percent)
     text = t(lang, "report.ask_text", number=number, status=status, percent=percent)
     return text, keyboards.text_step(lang, keep=bool(draft.text))
+
+
+def named(req: Member, duty: Reportable) -> str:
+    """How a duty's task is named to the person: 2, or 民生实事·2 when several plans are open."""
+    return task_number(duty.plan.short_name, duty.task.number, several=req.several)
 
 
 def reporter(req: Member, duty: Reportable) -> Reporter:
@@ -159,9 +164,10 @@ async def _begin(req: Member, duty: Reportable, *, edit: Message | None) -> None
     started = await begin(req.session, reporter=reporter(req, duty), chat_id=chat_id)
     await req.session.commit()
     if isinstance(started, Refusal):
-        await req.reply(req.t("report.accepted", number=duty.task.number))
+        await req.reply(req.t("report.accepted", number=named(req, duty)))
         return
-    await show(req.update, *step_prompt(req.lang, started, duty), edit=edit)
+    prompt = step_prompt(req.lang, started, duty, number=named(req, duty))
+    await show(req.update, *prompt, edit=edit)
 
 
 @linked
@@ -251,7 +257,8 @@ async def _show_step(
         text = await _preview_text(req, draft, duty)
         await show(req.update, text, keyboards.preview(req.lang), edit=edit)
     else:
-        await show(req.update, *step_prompt(req.lang, draft, duty), edit=edit)
+        prompt = step_prompt(req.lang, draft, duty, number=named(req, duty))
+        await show(req.update, *prompt, edit=edit)
 
 
 async def _submit(req: Member, *, draft: ReportDraft, duty: Reportable, message: Message) -> None:
@@ -263,7 +270,7 @@ async def _submit(req: Member, *, draft: ReportDraft, duty: Reportable, message:
         return
     await req.query.answer()
     key = "report.accepted" if isinstance(result, Refusal) else "report.submitted"
-    await show(req.update, req.t(key, number=duty.task.number), None, edit=message)
+    await show(req.update, req.t(key, number=named(req, duty)), None, edit=message)
     if not isinstance(result, Refusal) and result.escalate:
         await escalate_report(req, report=result.report, duty=duty)
 

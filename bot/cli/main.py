@@ -13,8 +13,8 @@ from typing import NoReturn
 from bot import logs
 from bot.calendar.workdays import CalendarFileError
 from bot.cli.db import CliError, cmd_init, load_settings
-from bot.cli.people import cmd_invite
-from bot.cli.plans import cmd_import, cmd_plan, cmd_units
+from bot.cli.people import cmd_coordinators, cmd_invite
+from bot.cli.plans import cmd_import, cmd_plan, cmd_plans, cmd_units
 from bot.cli.serve import cmd_console, cmd_export, cmd_nudges, cmd_run
 from bot.plan.directory import DEFAULT_DIRECTORY
 
@@ -34,11 +34,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="the plan as a text file (UTF-8 or GB18030)")
     p.add_argument("--year", type=int, help="override the plan's year (rehearse a past plan)")
     p.add_argument("--directory", default=str(DEFAULT_DIRECTORY), help="unit directory YAML")
+    p.add_argument("--name", help="the plan's short name (default: from its title, e.g. 民生实事)")
+    p.add_argument("--period", choices=["month", "quarter"], help="reporting period")
+    p.add_argument("--due-day", type=int, choices=range(1, 32), metavar="DAY", help="due day")
+    p.add_argument(
+        "--due-next-month",
+        action="store_true",
+        help="reports fall due in the month after the period (e.g. by the 10th)",
+    )
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("plan", help="show the imported plan")
+    p = sub.add_parser("plans", help="list the plans, or close, reopen or archive one")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--document", help="document number (default: the latest plan)")
+    states = p.add_mutually_exclusive_group()
+    for verb in ("close", "reopen", "archive"):
+        states.add_argument(f"--{verb}", metavar="PLAN", help=f"{verb} a plan (number or name)")
+    p.set_defaults(func=cmd_plans)
+
+    p = sub.add_parser("plan", help="show a plan")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--document", "--plan", help="document number or short name (default: the latest)"
+    )
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("units", help="list units, their task counts and collectives")
@@ -48,9 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("invite", help="create a one-time invite link (or revoke invites)")
     p.add_argument("unit", nargs="?", help="the unit whose liaison is invited")
     p.add_argument("--coordinator", action="store_true", help="invite a coordinator")
+    p.add_argument("--plan", help="with --coordinator: of this plan only")
     p.add_argument("--revoke", metavar="CODE", help="revoke an unused invite code")
     p.add_argument("--revoke-unit", metavar="UNIT", help="revoke every open invite of a unit")
     p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("coordinators", help="list coordinators, or revoke one's rights")
+    p.add_argument("--revoke", metavar="TELEGRAM_ID", type=int, help="take a person's rights")
+    p.set_defaults(func=cmd_coordinators)
 
     p = sub.add_parser("console", help="try the bot in the terminal (no Telegram needed)")
     who = p.add_mutually_exclusive_group()
@@ -62,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the ledger workbook (.xlsx)")
     p.add_argument("file", help="the .xlsx file to write")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="headers' language")
+    p.add_argument("--plan", help="this plan only (default: every open plan)")
     p.add_argument(
         "--all-years", action="store_true", help="every report version, not only the plan year's"
     )

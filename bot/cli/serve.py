@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.workdays import calendar_for
 from bot.cli.db import CliError, check_schema, checked_engine, require_plan, unusable, with_session
+from bot.cli.plans import plan_named
 from bot.settings import Settings
 from data.db import make_sessionmaker
+from data.models import Plan
 from data.repo.contacts import set_aside_console_people
-from data.repo.plans import get_plan
+from data.repo.plans import open_plans
 
 log = logging.getLogger("duban")
 
@@ -90,12 +92,19 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"{target}: the file name must end in .xlsx")
     if not target.parent.resolve().is_dir():
         raise CliError(f"folder {target.parent} does not exist")
-    plan = await with_session(settings, lambda s: get_plan(s))
-    if plan is None:
-        raise CliError("no plan imported yet: run 'duban import PLAN' first")
+
+    async def chosen(session: AsyncSession) -> list[Plan]:
+        if args.plan:
+            return [await plan_named(session, args.plan)]
+        plans = await open_plans(session)
+        if not plans:
+            raise CliError("no open plan: import one, or name a closed one with --plan")
+        return plans
+
+    plans = await with_session(settings, chosen)
     job = ledger_job(
         settings,
-        plan_ids=[plan.id],
+        plan_ids=[plan.id for plan in plans],
         lang=lang_of(args.lang),
         now=datetime.now(UTC),
         thresholds=LightThresholds(),

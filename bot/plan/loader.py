@@ -13,7 +13,7 @@ from bot.plan.directory import Directory
 from bot.plan.names import short_name_of
 from bot.plan.parser import ParsedPlan, PlanParseError, PlanProblem, parse_plan
 from data.repo import audit
-from data.repo.plans import PlanSpec, TargetSpec, TaskSpec, upsert_plan
+from data.repo.plans import ClockRules, PlanSpec, TargetSpec, TaskSpec, upsert_plan
 from data.repo.units import UnitSpec, ensure_units, sync_directory
 
 
@@ -128,6 +128,8 @@ async def import_plan(
     now: datetime,
     year: int | None = None,
     name: str | None = None,
+    clock: ClockRules | None = None,
+    usual_clock: ClockRules | None = None,
     actor: str = "cli",
 ) -> ImportSummary:
     """Parse and store a plan in the session's transaction; the caller commits.
@@ -141,6 +143,8 @@ async def import_plan(
         short_name=name or short_name_of(parsed.title),
         rename=name is not None,
         year_given=year is not None,
+        clock=clock,
+        usual_clock=usual_clock,
     )
     known = await sync_directory(
         session, specs=directory_specs(directory), aliases=directory.aliases

@@ -6,11 +6,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from data.models import CO, LEAD, Plan, Section, Task, TaskTarget, TaskUnit, Unit
+from data.repo import audit
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,21 @@ class PlanSpec:
     # False when the year came from the document rather than the operator: a plan rehearsed
     # in another year (duban import --year) keeps that year when it is re-imported.
     year_given: bool = True
+    # How its periods run: set on a new plan (defaults when None), changed on a re-import only
+    # where given.
+    clock: ClockRules | None = None
+    # The office's usual rule (DUBAN_PERIOD_KIND, DUBAN_DUE_DAY), for a new plan only.
+    usual_clock: ClockRules | None = None
+
+
+@dataclass(frozen=True)
+class ClockRules:
+    """A plan's reporting rule: month or quarter, the due day, and in which month after the
+    period's first it falls (None: as it is, or the default for a new plan)."""
+
+    period_kind: str | None = None
+    due_day: int | None = None
+    due_month_offset: int | None = None
 
 
 class ShortNameTakenError(ValueError):
@@ -97,6 +113,7 @@ async def upsert_plan(
     plan = await session.scalar(
         select(Plan).where(Plan.document == spec.document).options(selectinload(Plan.sections))
     )
+    created_plan = plan is None
     if plan is None:
         plan = Plan(
             document=spec.document,
@@ -113,6 +130,10 @@ async def upsert_plan(
     elif spec.rename and plan.short_name != spec.short_name:
         await _check_free(session, spec.short_name, plan_id=plan.id)
         plan.short_name = spec.short_name
+    rules = [spec.usual_clock, spec.clock] if created_plan else [spec.clock]
+    for field_name, value in (kv for r in rules for kv in vars(r or ClockRules()).items()):
+        if value is not None and getattr(plan, field_name) != value:
+            setattr(plan, field_name, value)
     result = UpsertResult(plan=plan)
     year = spec.year if spec.year_given else plan.year
     header = (spec.title, year, spec.source_sha256)
@@ -272,3 +293,33 @@ async def section_titles(session: AsyncSession, *, plan_id: int) -> list[tuple[i
 async def get_plan_by_id(session: AsyncSession, *, plan_id: int) -> Plan | None:
     """A plan by id."""
     return await session.get(Plan, plan_id)
+
+
+async def all_plans(session: AsyncSession) -> list[Plan]:
+    """Every plan, whatever its state, oldest first."""
+    return list((await session.scalars(select(Plan).order_by(Plan.id))).all())
+
+
+async def plans_with_counts(session: AsyncSession) -> list[tuple[Plan, int]]:
+    """Every plan with its number of live tasks, oldest first."""
+    counts = (
+        select(Task.plan_id, func.count().label("tasks"))
+        .where(Task.retired.is_(False))
+        .group_by(Task.plan_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Plan, func.coalesce(counts.c.tasks, 0))
+        .outerjoin(counts, counts.c.plan_id == Plan.id)
+        .order_by(Plan.id)
+    )
+    return [(plan, int(tasks)) for plan, tasks in rows.all()]
+
+
+async def set_state(session: AsyncSession, *, plan: Plan, state: str, now: datetime) -> None:
+    """Open, close or archive a plan (closing keeps when; reopening clears it); audited."""
+    before = plan.state
+    plan.state = state
+    plan.closed_at = None if state == "open" else (plan.closed_at or now)
+    detail = {"from": before, "to": state}
+    audit.record(session, "cli", "plan.state", ("plan", plan.id), at=now, detail=detail)

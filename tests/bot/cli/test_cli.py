@@ -11,27 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.plan.directory import DEFAULT_PLAN
 from bot.plan.parser import parse_plan
+from tests.factories.cli import run
 from tests.factories.plans import SEED_TEXT, small_plan
-
-
-@pytest.fixture
-def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point the CLI at the test database (already migrated)."""
-    monkeypatch.setenv("DUBAN_DATABASE_URL", database_url)
-    monkeypatch.chdir(Path(__file__).parent)  # no stray .env is read from the repo root
-    return database_url
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_import_then_plan_json_matches_the_document(
@@ -41,7 +24,7 @@ def test_import_then_plan_json_matches_the_document(
     assert code == 0, err
     assert out.strip() == (
         "宁政发〔2021〕16号 (2021): 11 sections, 100 tasks, 86 units "
-        "(100 new, 0 updated, 0 unchanged)"
+        "(100 new, 0 updated, 0 unchanged); short name 政府工作报告"
     )
     code, out, _ = run(capsys, "plan", "--json")
     tree = json.loads(out)
