@@ -2,7 +2,14 @@
 
 from data.models.base import CO, LEAD, NAMING, Base, UTCDateTime
 from data.models.delivery import AuditEntry, Broadcast, Chase, NudgeClaim, OutboxMessage
-from data.models.people import Contact, ContactUnit, CoordinatorGrant, Invite, InviteFailure
+from data.models.people import (
+    Contact,
+    ContactUnit,
+    CoordinatorGrant,
+    Invite,
+    InviteFailure,
+    UnitLeader,
+)
 from data.models.plans import Plan, Section, Task, TaskTarget
 from data.models.reports import Attachment, MessageRef, Period, Report, ReportDraft
 from data.models.units import CollectiveMember, TaskAssignment, TaskUnit, Unit, UnitAlias
@@ -37,4 +44,5 @@ __all__ = [
     "UTCDateTime",
     "Unit",
     "UnitAlias",
+    "UnitLeader",
 ]

@@ -27,6 +27,8 @@ class Contact(Base):
     language: Mapped[str | None] = mapped_column(sa.String(8))
     # Set when Telegram says the user blocked the bot; cleared when they write again.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When they last wrote to the bot (kept to the hour: not a write per update).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=_now())
 
     units: Mapped[list[ContactUnit]] = relationship(
@@ -63,6 +65,10 @@ class Invite(Base):
     plan_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("plans.id", ondelete="CASCADE"), index=True
     )
+    # A unit's invite links a liaison, or its leader (分管领导: sees the unit's tasks, hears
+    # when they go wrong); a liaison's invite may hand the unit over from a predecessor.
+    role: Mapped[str] = mapped_column(sa.String(10), default="liaison", server_default="liaison")
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -99,3 +105,15 @@ class CoordinatorGrant(Base):
     granted_by: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_by: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
+
+
+class UnitLeader(Base):
+    """A unit's leader (分管领导 or its head): reads the unit's tasks, hears of escalations."""
+
+    __tablename__ = "unit_leaders"
+
+    contact_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
