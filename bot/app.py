@@ -42,6 +42,7 @@ from handlers import (
     messages,
     nudges,
     oversight,
+    people,
     private,
     replies,
     report,
@@ -99,6 +100,9 @@ def register_handlers(application: DubanApp) -> None:
         "late": oversight.late,
         "status": oversight.status,
         "broadcast": broadcast.broadcast_command,
+        "people": people.people,
+        "leave": people.leave,
+        "coordinators": people.coordinators_command,
     }
     for name, command in commands.items():
         add(CommandHandler(name, command))
@@ -116,6 +120,9 @@ def register_handlers(application: DubanApp) -> None:
         (callbacks.STATUS, oversight.status_callback),
         (callbacks.ACK, oversight.ack_callback),
         (callbacks.BROADCAST, broadcast.broadcast_callback),
+        (callbacks.PEOPLE, people.people_callback),
+        (callbacks.LEAVE, people.leave_callback),
+        (callbacks.REVOKE, people.coordinators_callback),
     )
     for kind, pressed in buttons:
         add(CallbackQueryHandler(pressed, pattern=kind.pattern))

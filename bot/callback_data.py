@@ -58,6 +58,12 @@ LATE = Callback("ch", f"{N}:(all|{N})")
 ACK = Callback("ack", N)
 # 📊 under /status with several plans: <plan>.
 STATUS = Callback("st", N)
+# /people: rm (ask to remove), ok (remove), ho (hand over) <contact>:<unit>, or x (keep).
+PEOPLE = Callback("pl", f"(rm|ok|ho):{N}:{N}|x")
+# /leave: the unit to leave, or x (stay).
+LEAVE = Callback("lv", f"{N}|x")
+# /coordinators: revoke the invited rights of <contact>.
+REVOKE = Callback("co", N)
 # /broadcast steps: a:<audience>, s:<section>, go, at, x.
 BROADCAST = Callback("bc", "[a-z]+(:[A-Za-z0-9_-]+)?")
 

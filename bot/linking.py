@@ -10,9 +10,10 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.people import unlink
 from data.models import Contact, Invite, Unit
 from data.repo import audit
-from data.repo.contacts import link_unit
+from data.repo.contacts import contact_with_units, link_unit
 from data.repo.coordinators import grant
 from data.repo.invites import (
     add_failure,
@@ -22,6 +23,7 @@ from data.repo.invites import (
     find_invite,
     revoke_invites,
 )
+from data.repo.people import make_leader
 
 # 24 random bytes = 192 bits, 32 URL-safe characters: fits Telegram's 64-character
 # deep-link payload and is far beyond guessing, even before throttling.
@@ -32,6 +34,7 @@ class Outcome(StrEnum):
     """What happened to a /start code."""
 
     LINKED_UNIT = "linked_unit"
+    LINKED_LEADER = "linked_leader"
     LINKED_COORDINATOR = "linked_coordinator"
     ALREADY_LINKED = "already_linked"
     USED = "used"
@@ -68,17 +71,24 @@ async def create_invite(
     created_by: Contact | None = None,
     actor: str = "cli",
     plan_id: int | None = None,
+    role: str = "liaison",
+    replaces: Contact | None = None,
 ) -> str:
-    """A new code for a unit's liaison, or for a coordinator when unit is None (of every plan,
-    or only of `plan_id`); returns the code."""
+    """A new code for a unit's liaison (taking over from `replaces` when given) or leader, or
+    for a coordinator when unit is None (of every plan, or only of `plan_id`); returns the
+    code."""
     if unit is not None and unit.kind == "collective":
         raise ValueError("invites go to ordinary units, not collectives")
+    if (role != "liaison" or replaces is not None) and unit is None:
+        raise ValueError("leaders and successors are invited to a unit")
     code = secrets.token_urlsafe(CODE_BYTES)
     invite = Invite(
         code_hash=hash_code(code),
         unit_id=unit.id if unit else None,
         for_coordinator=unit is None,
         plan_id=plan_id if unit is None else None,
+        role=role,
+        replaces_id=replaces.id if replaces else None,
         created_by=created_by.id if created_by else None,
         created_at=now,
         expires_at=now + timedelta(days=ttl_days),
@@ -91,7 +101,12 @@ async def create_invite(
         ("invite", invite.id),
         at=now,
         contact_id=created_by.id if created_by else None,
-        detail={"unit": unit.name if unit else None, "coordinator": unit is None},
+        detail={
+            "unit": unit.name if unit else None,
+            "coordinator": unit is None,
+            "role": role,
+            "replaces": replaces.telegram_id if replaces else None,
+        },
     )
     return code
 
@@ -152,14 +167,39 @@ async def redeem(
             session, contact_id=contact.id, plan_id=invite.plan_id, by=invite.created_by, now=now
         )
         outcome = Outcome.LINKED_COORDINATOR
+    elif invite.role == "leader":
+        linked = make_leader(session, contact=contact, unit_id=unit.id, now=now)
+        outcome = Outcome.LINKED_LEADER if linked else Outcome.ALREADY_LINKED
     else:
         linked = link_unit(session, contact=contact, unit_id=unit.id, now=now)
         outcome = Outcome.LINKED_UNIT if linked else Outcome.ALREADY_LINKED
-    detail = {"unit": name, "coordinator": unit is None}
+        if invite.replaces_id is not None and invite.replaces_id != contact.id:
+            await _hand_over(session, invite=invite, unit=unit, successor=contact, now=now)
+    detail = {"unit": name, "coordinator": unit is None, "role": invite.role}
     audit.by_person(
         session, contact, "invite.redeem", ("contact", contact.id), at=now, detail=detail
     )
     return Redemption(outcome, name)
+
+
+async def _hand_over(
+    session: AsyncSession, *, invite: Invite, unit: Unit, successor: Contact, now: datetime
+) -> None:
+    """The successor linked: their predecessor is taken off the unit (drafts are theirs and go
+    with them; the unit's history stays with the unit)."""
+    predecessor = await contact_with_units(session, contact_id=invite.replaces_id or 0)
+    if predecessor is None:
+        return
+    inviter = await session.get(Contact, invite.created_by) if invite.created_by else None
+    await unlink(
+        session,
+        person=predecessor,
+        unit_id=unit.id,
+        actor=f"tg:{inviter.telegram_id}" if inviter else "cli",
+        by=inviter,
+        now=now,
+        reason=f"handed over to {successor.telegram_id}",
+    )
 
 
 def _aware(moment: datetime) -> datetime:

@@ -224,6 +224,10 @@ def set_text(draft: ReportDraft, text: str, now: datetime) -> None:
     draft.updated_at = now
 
 
+# Evidence a report may carry (a phone's album is ten at most, too).
+MAX_ATTACHMENTS = 10
+
+
 def add_attachment(draft: ReportDraft, attachment: dict[str, Any], now: datetime) -> None:
     """Evidence: a photo or document sent during the text or preview step."""
     draft.attachments = [*draft.attachments, attachment]

@@ -26,7 +26,7 @@ class ReviewOutcome(StrEnum):
     ACCEPTED = "accepted"
     RETURNED = "returned"  # with a reason, told to the unit's liaisons
     NOT_CURRENT = "not_current"  # a newer version came in since the button was sent
-    ALREADY = "already"  # accepted before: final for its period
+    DECIDED = "decided"  # someone decided first (accepted or returned): see the report
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,28 @@ class Verdict:
 
 
 def _closed(report: Report) -> ReviewOutcome | None:
-    """Why a report can no longer be reviewed (superseded, or already accepted), if it can't."""
+    """Why a report can no longer be reviewed (superseded, or decided), if it can't."""
     if not report.is_current:
         return ReviewOutcome.NOT_CURRENT
-    if report.review == "accepted":
-        return ReviewOutcome.ALREADY
+    if report.review != "pending":
+        return ReviewOutcome.DECIDED
     return None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Who decided a report first, and what (for the coordinator who came second)."""
+
+    accepted: bool
+    by: str
+    at: datetime | None
+
+
+async def decision_on(session: AsyncSession, *, report: Report) -> Decision:
+    """The decision standing on a report, as the database has it now."""
+    await session.refresh(report)
+    by = await session.get(Contact, report.reviewed_by) if report.reviewed_by else None
+    return Decision(report.review == "accepted", by.full_name if by else "?", report.reviewed_at)
 
 
 async def report_names(session: AsyncSession, *, report: Report) -> tuple[int, str]:
@@ -63,7 +79,18 @@ async def _decide(
     if closed is not None:
         return closed
     accept = reason is None
-    review_report(report, accepted=accept, reviewer_id=reviewer.id, reason=reason, now=now)
+    if not await review_report(
+        session,
+        report_id=report.id,
+        accepted=accept,
+        reviewer_id=reviewer.id,
+        reason=reason,
+        now=now,
+    ):
+        # Someone decided (or the unit reported again) between reading and writing.
+        await session.refresh(report)
+        return _closed(report) or ReviewOutcome.DECIDED
+    await session.refresh(report)
     action = "report.accept" if accept else "report.return"
     audit.by_person(
         session, reviewer, action, ("report", report.id), at=now, detail={"reason": reason}

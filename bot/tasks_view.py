@@ -42,7 +42,13 @@ class Viewer:
 
     @property
     def unit_ids(self) -> list[int]:
-        """The units the person serves."""
+        """The units whose tasks the person sees: those they serve, then those they lead."""
+        serves = self.serves
+        return serves + [lead.unit_id for lead in self.contact.leads if lead.unit_id not in serves]
+
+    @property
+    def serves(self) -> list[int]:
+        """The units the person reports for (a leader only reads)."""
         return [cu.unit_id for cu in self.contact.units]
 
 
@@ -198,9 +204,10 @@ async def task_details(
         for d in await duties_of_units(session, plan_id=plan.id, unit_ids=viewer.unit_ids)
         if d.task_id == task.id
     ]
-    duties.sort(key=lambda d: d.role != "lead")
+    duties.sort(key=lambda d: (d.unit_id not in viewer.serves, d.role != "lead"))
     my_role = duties[0].role if duties else None
-    my_unit_id = duties[0].unit_id if duties else None
+    # A leader sees the task but reports nothing: no unit to report for.
+    my_unit_id = duties[0].unit_id if duties and duties[0].unit_id in viewer.serves else None
     may_see = bool(duties) or viewer.coordinator
     history = await report_history(session, task_id=task.id) if may_see else None
     lead_ids = [tu.unit_id for tu in units if tu.role == "lead"]

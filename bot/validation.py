@@ -22,8 +22,21 @@ class TextProblem(StrEnum):
 _ALLOWED_CONTROLS = {"\n", "\t"}
 
 
+# Characters that show nothing yet are not whitespace to str.strip(): zero-width spaces and
+# joiners, the byte-order mark, Hangul fillers (ㅤ), the braille blank. A text of only these
+# (and spaces) is empty; at its ends they are trimmed like spaces.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u3164\u115f\u1160\uffa0\u2800\u180e\u00ad"
+
+
+def _blank(ch: str) -> bool:
+    return ch.isspace() or ch in _INVISIBLE
+
+
 def _clean(text: str) -> str:
-    return unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
+    if all(_blank(ch) for ch in text):
+        return ""
+    return text.strip(_INVISIBLE + "".join(ch for ch in set(text) if ch.isspace()))
 
 
 class ReportText(BaseModel):

@@ -33,11 +33,12 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from bot import callback_data
 from bot.context import DubanContext
 from bot.i18n import Lang, pick_language, t
+from bot.validation import TextProblem
 from data.models import Contact, Plan
-from data.repo.contacts import get_contact, upsert_contact
+from data.repo.contacts import get_contact, seen, upsert_contact
 from data.repo.coordinators import EVERY_PLAN, NO_PLAN, Scope, scope_of
 from data.repo.plans import open_plans
-from handlers.common import reply
+from handlers.common import reply, text_refusal
 
 R = TypeVar("R", bound="Request")
 T = TypeVar("T")
@@ -61,8 +62,11 @@ class Caller:
 
     @property
     def linked(self) -> bool:
-        """Whether the person may see the plan (a liaison of some unit, or a coordinator)."""
-        return self.coordinator or bool(self.contact and self.contact.units)
+        """Whether the person may see the plan (a liaison or a leader of some unit, or a
+        coordinator)."""
+        return self.coordinator or bool(
+            self.contact and (self.contact.units or self.contact.leads)
+        )
 
 
 async def identify(
@@ -84,6 +88,7 @@ async def identify(
             username=user.username,
             known=known,
         )
+        seen(contact, now=context.now())
     refreshed = contact is not None and (known is None or session.is_modified(contact))
     # The setting is read at every update (never copied); grants come from invites.
     scope = EVERY_PLAN if configured else NO_PLAN
@@ -159,10 +164,18 @@ class Request:
 
     async def refuse(self, key: str, /, **values: object) -> None:
         """Say no with a catalog text: an alert for a button press, a reply to a message."""
-        text = self.t(key, **values)
+        await self.say_no(self.t(key, **values))
+
+    async def say_no(self, text: str) -> None:
+        """Say no with a text already written: an alert for a button press, else a reply."""
         if self.update.callback_query is not None:
             await self.update.callback_query.answer(text, show_alert=True)
         else:
+            await self.reply(text)
+
+    async def explain(self, problem: TextProblem, raw: str) -> None:
+        """Say why typed text was refused (a text too long comes back whole, to copy)."""
+        for text in text_refusal(self.lang, problem, raw):
             await self.reply(text)
 
     async def register(self) -> Contact:
@@ -198,6 +211,11 @@ class Member(Known):
     def several(self) -> bool:
         """Whether more than one plan is in view (then plans are named wherever it matters)."""
         return len(self.plans) > 1
+
+    @property
+    def reads_only(self) -> bool:
+        """A unit's leader who is no liaison: sees the unit's tasks, reports nothing."""
+        return not self.contact.units and not self.caller.coordinator
 
     def plan_of(self, plan_id: int) -> Plan | None:
         """One of the plans in view by id (None: not one of theirs, or not open)."""

@@ -19,9 +19,11 @@ from handlers.tasks import which_task
 
 _COORDINATOR = ("coordinator", "协调人", "督查室")
 _RESET = ("-", "清除", "reset")
+_LEADER = ("leader", "领导", "分管领导")
+_KEYS = {"liaison": "unit", "leader": "leader"}
 
 
-def _bot_username(req: Known) -> str:
+def bot_username(req: Known) -> str:
     """The bot's username for deep links: from getMe, else the setting."""
     context = req.context
     username = context.bot.username if context.bot.bot else None
@@ -30,13 +32,16 @@ def _bot_username(req: Known) -> str:
 
 @coordinator(plan=False)
 async def invite(req: Known) -> None:
-    """/invite UNIT or /invite coordinator [PLAN]: a one-time, expiring deep link (a
-    coordinator's for every plan, or only the plan named)."""
+    """/invite UNIT, /invite leader UNIT or /invite coordinator [PLAN]: a one-time, expiring
+    deep link (a coordinator's for every plan, or only the plan named)."""
     if not req.args:
         await req.reply(req.t("invite.usage"))
         return
-    unit, plan_id = None, None
-    if req.args[0].lower() in _COORDINATOR:
+    unit, plan_id, role = None, None, "liaison"
+    words = list(req.args)
+    if words[0].lower() in _LEADER and len(words) > 1:
+        role, words = "leader", words[1:]
+    if role == "liaison" and words[0].lower() in _COORDINATOR:
         scope = req.caller.scope
         if len(req.args) > 1:
             plans = [p for p in await open_plans(req.session) if scope.covers(p.id)]
@@ -51,7 +56,7 @@ async def invite(req: Known) -> None:
             await req.reply(req.t("invite.name_plan"))
             return
     else:
-        name = " ".join(req.args).strip()
+        name = " ".join(words).strip()
         unit = await resolve_unit(req.session, name=name)
         if unit is None:
             await req.reply(req.t("invite.unknown_unit", unit=h(name[:50])))
@@ -68,10 +73,11 @@ async def invite(req: Known) -> None:
         created_by=req.contact,
         actor=f"tg:{req.contact.telegram_id}",
         plan_id=plan_id,
+        role=role,
     )
     await req.session.commit()
-    key = "invite.created_unit" if unit else "invite.created_coordinator"
-    link = h(deep_link(_bot_username(req), code))
+    key = "invite.created_coordinator" if unit is None else f"invite.created_{_KEYS[role]}"
+    link = h(deep_link(bot_username(req), code))
     await req.reply(req.t(key, unit=h(unit.name if unit else ""), days=days, link=link))
 
 

@@ -20,7 +20,7 @@ from data.repo.broadcasts import active_draft, live_broadcasts
 from data.repo.plans import plan_tree
 from data.repo.units import resolve_unit
 from handlers.access import Known, Member, coordinator
-from handlers.common import edit_html, text_refusal
+from handlers.common import edit_html
 from handlers.keyboards import cancel_row
 
 _TIME_ONLY = re.compile(r"^(\d{1,2})[:：](\d{2})$")
@@ -246,7 +246,7 @@ async def take_text(req: Member, raw: str) -> bool:
     elif draft.step == "text":
         checked = check_text(raw)
         if isinstance(checked, TextProblem):
-            await req.reply(text_refusal(req.lang, checked, raw))
+            await req.explain(checked, raw)
         else:
             draft.text = checked
             await _preview(req, draft)

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.i18n import Lang, fit, h, t
+from bot.i18n import MAX_MESSAGE, Lang, fit, h, t
 from bot.validation import TextProblem
 
 
@@ -54,14 +54,37 @@ async def show(
         await reply(update, text, markup)
 
 
-def text_refusal(lang: Lang, problem: TextProblem, raw: str) -> str:
-    """Why typed text cannot be taken: empty, too long (with the text, to copy), odd
-    characters."""
-    if problem is TextProblem.TOO_LONG:
-        return t(lang, "report.text_too_long", length=len(raw.strip()), text=h(raw[:3000]))
+def text_refusal(lang: Lang, problem: TextProblem, raw: str) -> list[str]:
+    """Why typed text cannot be taken, as the messages to send: empty, odd characters, or too
+    long — then with the person's whole text to copy, in a second message (or more) when the
+    explanation and the escaped text would not fit in one."""
     if problem is TextProblem.EMPTY:
-        return t(lang, "report.text_empty")
-    return t(lang, "report.text_control")
+        return [t(lang, "report.text_empty")]
+    if problem is not TextProblem.TOO_LONG:
+        return [t(lang, "report.text_control")]
+    length = len(raw.strip())
+    whole = t(lang, "report.text_too_long", length=length, text=h(raw))
+    if len(whole) <= MAX_MESSAGE:
+        return [whole]
+    return [t(lang, "report.text_too_long", length=length, text=""), *escaped_chunks(raw)]
+
+
+def escaped_chunks(raw: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """A text escaped for HTML, cut into messages of at most `limit` characters (escaping
+    makes `<` four characters, so the cut is made on the escaped length)."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for ch in raw:
+        piece = h(ch)
+        if size + len(piece) > limit:
+            chunks.append("".join(current))
+            current, size = [], 0
+        current.append(piece)
+        size += len(piece)
+    if current:
+        chunks.append("".join(current))
+    return chunks
 
 
 def typed_number(raw: str, *, max_digits: int = 6) -> int | None:

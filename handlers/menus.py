@@ -27,6 +27,8 @@ COORDINATOR_MENU: Final = (
     "export",
     "task",
     "invite",
+    "people",
+    "coordinators",
     "deadline",
     "assign",
     "period",

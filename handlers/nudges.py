@@ -5,8 +5,12 @@ from __future__ import annotations
 from bot.calendar.steps import period_steps
 from bot.i18n import date_text
 from data.repo import audit
+from data.repo.outbox import was_sent_to
 from data.repo.periods import plan_of_period
 from handlers.access import Member, linked
+
+# The nudges that carry 稍后提醒.
+NUDGE_KINDS = ("nudge", "contribution", "deadline")
 
 
 @linked
@@ -16,8 +20,19 @@ async def snooze(req: Member) -> None:
     assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
     plan_id = await plan_of_period(req.session, period_id=parsed.int(0))
     plan = req.plan_of(plan_id) if plan_id is not None else None
-    if plan is None:
+    pressed_on = req.pressed_on
+    if plan is None or pressed_on is None:
         await req.refuse("callback.stale")
+        return
+    # Only under a nudge the bot sent this person (a forwarded one, or forged data: nothing).
+    if not await was_sent_to(
+        req.session,
+        contact_id=req.contact.id,
+        chat_id=pressed_on.chat_id,
+        message_id=pressed_on.message_id,
+        kinds=NUDGE_KINDS,
+    ):
+        await req.refuse("nudge.not_yours")
         return
     moment = req.context.moment(plan)
     steps = period_steps(

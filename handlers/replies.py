@@ -9,7 +9,7 @@ from bot.validation import TextProblem, check_text
 from data.repo.reports import get_report, message_ref
 from handlers import keyboards
 from handlers.access import Member, linked
-from handlers.common import edit_html, text_refusal
+from handlers.common import edit_html
 from handlers.report import STATUS_CHOICES, escalate_report, named, reporter
 
 
@@ -17,6 +17,9 @@ async def file_reply(req: Member) -> None:
     """A Telegram reply to a message about one task: the text becomes the period's report."""
     message = req.message
     assert message.reply_to_message is not None  # noqa: S101 - the router checked
+    if req.reads_only:
+        await req.refuse("leader.read_only")
+        return
     ref = await message_ref(
         req.session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id
     )
@@ -33,7 +36,7 @@ async def file_reply(req: Member) -> None:
         return
     checked = check_text(message.text or "")
     if isinstance(checked, TextProblem):
-        await req.reply(text_refusal(req.lang, checked, message.text or ""))
+        await req.explain(checked, message.text or "")
         return
     stored = await record_reply(req.session, reporter=reporter(req, duty), text=checked)
     await req.session.commit()

@@ -12,6 +12,7 @@ from bot.duties import Reportable, duty_for, reportable
 from bot.escalation import escalate
 from bot.i18n import Lang, h, t
 from bot.reporting import (
+    MAX_ATTACHMENTS,
     PERCENT_CHOICES,
     STATUS_CODES,
     DraftStep,
@@ -35,7 +36,7 @@ from data.models import Report, ReportDraft
 from data.repo.reports import take_draft
 from handlers import keyboards, render
 from handlers.access import Member, Request, anyone, linked
-from handlers.common import show, task_number, text_refusal
+from handlers.common import show, task_number
 from handlers.tasks import which_task
 
 STATUS_CHOICES = [(code, status.value) for code, status in STATUS_CODES.items()]
@@ -111,6 +112,9 @@ async def _duty_of_draft(req: Member, draft: ReportDraft) -> Reportable | None:
 @linked
 async def report_command(req: Member) -> None:
     """/report [N]: pick a task (or go straight to task N), then the steps."""
+    if req.reads_only:
+        await req.refuse("leader.read_only")
+        return
     await conversation(req)  # only to end an idle one, as every step does
     if not req.args:
         await _picker(req, page=1, edit=None)
@@ -176,6 +180,9 @@ async def report_callback(req: Member) -> None:
     parsed, message = req.data, req.pressed_on
     if parsed is None or message is None:
         await req.query.answer()
+        return
+    if req.reads_only:
+        await req.refuse("leader.read_only")
         return
     action = parsed.args[0] if parsed.args else ""
     draft = await conversation(req)
@@ -307,7 +314,7 @@ async def take_text(req: Member, draft: ReportDraft, raw: str) -> None:
     else:
         checked = check_text(raw)
         if isinstance(checked, TextProblem):
-            await req.reply(text_refusal(req.lang, checked, raw))
+            await req.explain(checked, raw)
             draft.updated_at = now
             await req.session.commit()
             return
@@ -317,10 +324,14 @@ async def take_text(req: Member, draft: ReportDraft, raw: str) -> None:
 
 
 async def take_attachment(req: Member, draft: ReportDraft) -> None:
-    """A photo or document at the text or preview step: evidence, within the size limit."""
+    """A photo or document at the text or preview step: evidence, within the size limit and
+    the number a report may carry; its caption, at the text step, is the report's text."""
     attachment = _attachment_of(req.message)
     if attachment is None:
         await req.reply(req.t("report.text_expected"))
+        return
+    if len(draft.attachments) >= MAX_ATTACHMENTS:
+        await req.reply(req.t("report.attachments_full", limit=MAX_ATTACHMENTS))
         return
     limit = req.context.settings.max_attachment_mb
     size = int(attachment.get("size") or 0)
@@ -328,9 +339,21 @@ async def take_attachment(req: Member, draft: ReportDraft) -> None:
         mb = f"{size / 1024 / 1024:.1f}"
         await req.reply(req.t("report.attachment_too_big", size=mb, limit=limit))
         return
-    add_attachment(draft, attachment, req.now())
+    now = req.now()
+    add_attachment(draft, attachment, now)
+    caption = req.message.caption
+    checked = check_text(caption) if caption and draft.step == DraftStep.TEXT else None
+    if isinstance(checked, str):
+        set_text(draft, checked, now)
     await req.session.commit()
-    await req.reply(req.t("report.attachment_added", count=len(draft.attachments)))
+    count = len(draft.attachments)
+    key = "report.attachment_added" if count < MAX_ATTACHMENTS else "report.attachment_last"
+    await req.reply(req.t(key, count=count, limit=MAX_ATTACHMENTS))
+    if isinstance(checked, TextProblem):
+        assert caption is not None  # noqa: S101 - checked only when there is one
+        await req.explain(checked, caption)
+    elif caption and checked is None:
+        await req.reply(req.t("report.caption_ignored"))
     if draft.step == DraftStep.PREVIEW:
         duty = await _duty_of_draft(req, draft)
         if duty is not None:

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from bot.i18n import h
-from bot.review import ReviewOutcome, accept, finish_return, report_names, start_return
+from bot.review import (
+    ReviewOutcome,
+    accept,
+    decision_on,
+    finish_return,
+    report_names,
+    start_return,
+)
 from bot.validation import TextProblem, check_text
-from data.models import ReportDraft
+from data.models import Report, ReportDraft
 from data.repo.reports import get_report
 from data.repo.tasks import plan_of_task
-from handlers.access import Known, Member, coordinator
-from handlers.common import text_refusal
+from handlers.access import Known, Member, Request, coordinator
 
 
-def _nothing_done(outcome: ReviewOutcome) -> str:
-    """The catalog key for a review that found the report superseded or already accepted."""
-    return "review.not_current" if outcome is ReviewOutcome.NOT_CURRENT else "review.already"
+async def _nothing_done(req: Request, outcome: ReviewOutcome, report: Report) -> str:
+    """What to tell a coordinator whose review found the report superseded, or decided by
+    someone first (who, what, when)."""
+    if outcome is ReviewOutcome.NOT_CURRENT:
+        return req.t("review.not_current")
+    decided = await decision_on(req.session, report=report)
+    when = decided.at.astimezone(req.context.settings.tz) if decided.at else None
+    return req.t(
+        "review.decided",
+        name=h(decided.by),
+        decision=req.t("review.accepted" if decided.accepted else "review.returned"),
+        time=f"{when:%m-%d %H:%M}" if when else "",
+    )
 
 
 @coordinator(plan=False)
@@ -40,7 +56,7 @@ async def review_callback(req: Known) -> None:
             now=req.now(),
         )
         if isinstance(started, ReviewOutcome):
-            await req.refuse(_nothing_done(started))
+            await req.say_no(await _nothing_done(req, started, report))
             return
         await req.session.commit()
         await req.query.answer()
@@ -49,7 +65,7 @@ async def review_callback(req: Known) -> None:
     outcome = await accept(req.session, report=report, reviewer=req.contact, now=req.now())
     await req.session.commit()
     if outcome is not ReviewOutcome.ACCEPTED:
-        await req.refuse(_nothing_done(outcome))
+        await req.say_no(await _nothing_done(req, outcome, report))
         return
     await req.query.answer(req.t("review.done_accept", unit=unit, number=number))
     if req.pressed_on is not None:
@@ -60,7 +76,7 @@ async def take_reason(req: Member, draft: ReportDraft, raw: str) -> None:
     """The coordinator's typed reason: return the report and tell the unit's liaisons."""
     reason = check_text(raw)
     if isinstance(reason, TextProblem):
-        await req.reply(text_refusal(req.lang, reason, raw))
+        await req.explain(reason, raw)
         return
     verdict = await finish_return(
         req.session, draft=draft, reviewer=req.contact, reason=reason, now=req.now()
@@ -71,7 +87,9 @@ async def take_reason(req: Member, draft: ReportDraft, raw: str) -> None:
         return
     if verdict.outcome is not ReviewOutcome.RETURNED:
         await req.session.commit()
-        await req.reply(req.t(_nothing_done(verdict.outcome)))
+        report = await get_report(req.session, report_id=draft.report_id or 0)
+        if report is not None:
+            await req.reply(await _nothing_done(req, verdict.outcome, report))
         return
     await req.queued()
     await req.reply(req.t("review.done_return", unit=h(verdict.unit), number=verdict.number))

@@ -43,6 +43,8 @@ async def start(req: Request) -> None:
     elif result.outcome is Outcome.LINKED_COORDINATOR:
         await req.reply(req.t("start.linked_coordinator"))
         await _coordinator_menu(req, just_granted=True)
+    elif result.outcome is Outcome.LINKED_LEADER:
+        await req.reply(req.t("start.linked_leader", unit=h(result.unit or "")))
     elif result.outcome is Outcome.ALREADY_LINKED:
         await req.reply(req.t("start.already_linked", unit=h(result.unit or "")))
     else:
@@ -55,7 +57,8 @@ async def _welcome(req: Request) -> None:
     if not req.caller.linked or contact is None:
         await req.reply(req.t("start.no_code"))
         return
-    units = await units_by_ids(req.session, ids=[cu.unit_id for cu in contact.units])
+    ids = [cu.unit_id for cu in contact.units] + [lead.unit_id for lead in contact.leads]
+    units = await units_by_ids(req.session, ids=ids)
     names = "、".join(u.name for u in units.values()) or req.t("whoami.coordinator")
     await req.reply(req.t("start.welcome_back", name=h(contact.full_name), units=h(names)))
     await _coordinator_menu(req)
@@ -79,10 +82,12 @@ async def whoami(req: Request) -> None:
     """/whoami: the person's units and role."""
     contact = req.caller.contact
     unit_ids = [cu.unit_id for cu in contact.units] if contact else []
-    units = await units_by_ids(req.session, ids=unit_ids)
+    led_ids = [lead.unit_id for lead in contact.leads] if contact else []
+    units = await units_by_ids(req.session, ids=unit_ids + led_ids)
     lines = []
-    if units:
-        lines.append(req.t("whoami.units", units=h("、".join(units[i].name for i in unit_ids))))
+    for key, ids in (("whoami.units", unit_ids), ("whoami.leader", led_ids)):
+        if ids:
+            lines.append(req.t(key, units=h("、".join(units[i].name for i in ids if i in units))))
     if req.caller.coordinator:
         lines.append(req.t("whoami.coordinator"))
     await req.reply("\n".join(lines) or req.t("whoami.none"))

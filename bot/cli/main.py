@@ -13,7 +13,7 @@ from typing import NoReturn
 from bot import logs
 from bot.calendar.workdays import CalendarFileError
 from bot.cli.db import CliError, cmd_init, load_settings
-from bot.cli.people import cmd_coordinators, cmd_invite
+from bot.cli.people import cmd_coordinators, cmd_invite, cmd_people, cmd_unlink
 from bot.cli.plans import cmd_import, cmd_plan, cmd_plans, cmd_units
 from bot.cli.serve import cmd_console, cmd_export, cmd_nudges, cmd_run
 from bot.plan.directory import DEFAULT_DIRECTORY
@@ -68,7 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", help="with --coordinator: of this plan only")
     p.add_argument("--revoke", metavar="CODE", help="revoke an unused invite code")
     p.add_argument("--revoke-unit", metavar="UNIT", help="revoke every open invite of a unit")
+    p.add_argument("--leader", action="store_true", help="invite the unit's leader (read only)")
+    p.add_argument(
+        "--replaces",
+        metavar="TELEGRAM_ID",
+        type=int,
+        help="hand the unit over: this liaison is unlinked when the invite is used",
+    )
     p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("people", help="each unit's liaisons and leaders (unreachable first)")
+    p.add_argument("unit", nargs="?", help="only this unit")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_people)
+
+    p = sub.add_parser("unlink", help="take a person off their unit(s) at once")
+    p.add_argument("telegram_id", metavar="TELEGRAM_ID", type=int, help="the person's user id")
+    p.add_argument("--unit", help="only this unit (default: every unit)")
+    p.set_defaults(func=cmd_unlink)
 
     p = sub.add_parser("coordinators", help="list coordinators, or revoke one's rights")
     p.add_argument("--revoke", metavar="TELEGRAM_ID", type=int, help="take a person's rights")

@@ -8,6 +8,7 @@ reports, by line number, anything it cannot place instead of guessing.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -148,8 +149,21 @@ class _State:
     seen: dict[int, int] = field(default_factory=dict)
 
 
+# Tabs, line ends and page breaks (PDF extractions) are layout; any other control character
+# (a NUL, an escape) is damage: refused with its line (as an editor numbers them), never stored.
+def _control_characters(text: str) -> list[PlanProblem]:
+    return [
+        PlanProblem(number, f"control character U+{ord(bad[0]):04X} (a damaged file?)")
+        for number, line in enumerate(text.split("\n"), start=1)
+        if (bad := [c for c in line if c not in "\t\r\f" and unicodedata.category(c) == "Cc"])
+    ]
+
+
 def parse_plan(text: str, *, year: int | None = None) -> ParsedPlan:
     """Parse a plan document; raise PlanParseError listing every line it cannot place."""
+    damaged = _control_characters(text)
+    if damaged:
+        raise PlanParseError(damaged)
     lines = [line.translate(_FOLD).strip() for line in text.splitlines()]
     state = _State()
     document, doc_year = _find_document(lines)

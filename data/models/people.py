@@ -34,6 +34,8 @@ class Contact(Base):
     units: Mapped[list[ContactUnit]] = relationship(
         back_populates="contact", cascade="all, delete-orphan"
     )
+    # The units they lead (分管领导): read-only, and told of escalations.
+    leads: Mapped[list[UnitLeader]] = relationship(cascade="all, delete-orphan")
 
 
 class ContactUnit(Base):

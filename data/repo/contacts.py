@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from sqlalchemy import CursorResult, select, update
@@ -32,11 +32,11 @@ async def set_aside_console_people(session: AsyncSession, *, now: datetime) -> i
 
 
 async def get_contact(session: AsyncSession, *, telegram_id: int) -> Contact | None:
-    """A contact by Telegram user id, with its units loaded."""
+    """A contact by Telegram user id, with the units they serve and lead loaded."""
     return await session.scalar(
         select(Contact)
         .where(Contact.telegram_id == telegram_id)
-        .options(selectinload(Contact.units))
+        .options(selectinload(Contact.units), selectinload(Contact.leads))
     )
 
 
@@ -61,6 +61,7 @@ async def upsert_contact(
             full_name=full_name[:200],
             username=username,
             units=[],
+            leads=[],
         )
         session.add(contact)
         await session.flush()
@@ -71,6 +72,20 @@ async def upsert_contact(
     if contact.unreachable_at is not None:
         contact.unreachable_at = None
     return contact
+
+
+# Last seen is kept to this precision: a roster needs the day, not a write on every update.
+SEEN_EVERY = timedelta(hours=1)
+
+
+def seen(contact: Contact, *, now: datetime) -> None:
+    """Note that the person wrote to the bot (at most once an hour, so most updates write
+    nothing)."""
+    last = contact.last_seen_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+    if last is None or now - last >= SEEN_EVERY:
+        contact.last_seen_at = now
 
 
 def link_unit(session: AsyncSession, *, contact: Contact, unit_id: int, now: datetime) -> bool:
@@ -141,8 +156,10 @@ async def mark_unreachable(session: AsyncSession, *, contact_id: int, now: datet
 
 
 async def contact_with_units(session: AsyncSession, *, contact_id: int) -> Contact | None:
-    """A contact by id, with its units loaded."""
-    return await session.get(Contact, contact_id, options=[selectinload(Contact.units)])
+    """A contact by id, with the units they serve and lead loaded."""
+    return await session.get(
+        Contact, contact_id, options=[selectinload(Contact.units), selectinload(Contact.leads)]
+    )
 
 
 @dataclass(frozen=True)

@@ -153,3 +153,26 @@ async def next_due(session: AsyncSession) -> datetime | None:
     return await session.scalar(
         select(func.min(OutboxMessage.not_before)).where(OutboxMessage.state == "queued")
     )
+
+
+async def was_sent_to(
+    session: AsyncSession,
+    *,
+    contact_id: int,
+    chat_id: int,
+    message_id: int,
+    kinds: Collection[str],
+) -> bool:
+    """Whether the outbox sent this message (by its Telegram id) to this person, as one of
+    these kinds: a button under it was meant for them."""
+    found = await session.scalar(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.contact_id == contact_id,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.telegram_message_id == message_id,
+            OutboxMessage.kind.in_(list(kinds)),
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -148,14 +148,30 @@ async def contributions(
     return [(r, name) for r, name in rows.all()]
 
 
-def review_report(
-    report: Report, *, accepted: bool, reviewer_id: int | None, reason: str | None, now: datetime
-) -> None:
-    """Record a coordinator's decision on a report."""
-    report.review = "accepted" if accepted else "returned"
-    report.reviewed_by = reviewer_id
-    report.reviewed_at = now
-    report.review_reason = reason
+async def review_report(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    accepted: bool,
+    reviewer_id: int | None,
+    reason: str | None,
+    now: datetime,
+) -> bool:
+    """Record a coordinator's decision on a report still waiting for one: a conditional update,
+    so that of two coordinators deciding at once (in two processes) exactly one succeeds.
+    False when the report was decided or superseded first."""
+    result = await session.execute(
+        update(Report)
+        .where(Report.id == report_id, Report.is_current.is_(True), Report.review == "pending")
+        .values(
+            review="accepted" if accepted else "returned",
+            reviewed_by=reviewer_id,
+            reviewed_at=now,
+            review_reason=reason,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return isinstance(result, CursorResult) and result.rowcount == 1
 
 
 # --- message refs -------------------------------------------------------------------------

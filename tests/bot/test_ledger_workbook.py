@@ -83,11 +83,17 @@ async def build_june(sessions: Sessions) -> None:
                 session, columns=columns, attachments=[], now=at
             )
         later = NOW - timedelta(days=1)
-        review_report(
-            stored[("市发改委", 5, 6)], accepted=True, reviewer_id=None, reason=None, now=later
+        await review_report(
+            session,
+            report_id=stored[("市发改委", 5, 6)].id,
+            accepted=True,
+            reviewer_id=None,
+            reason=None,
+            now=later,
         )
-        review_report(
-            stored[("市发改委", 7, 6)],
+        await review_report(
+            session,
+            report_id=stored[("市发改委", 7, 6)].id,
             accepted=False,
             reviewer_id=None,
             reason="请补充",
