@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     # Nudges go out from this local time on working days (never in quiet hours).
     nudge_time: time = time(9, 0)
     warn_working_days: int = Field(default=3, ge=1, le=20)
+    # 逐级督办: a unit's leaders hear when a task stays red this many periods in a row (0: never)
+    # and when a 催办 goes unacknowledged this many working days (0: never).
+    leader_red_periods: int = Field(default=2, ge=0, le=12)
+    leader_chase_working_days: int = Field(default=2, ge=0, le=20)
+    # Coordinators hear this many working days before each due day which units owe a report
+    # but have nobody reachable (0: never).
+    coverage_working_days: int = Field(default=5, ge=0, le=20)
     # Days off and make-up working days for years the chinese-calendar package does not know
     # yet (a YAML file; see bot/calendar/workdays.py load_calendar_file).
     calendar_file: Path | None = None

@@ -20,10 +20,6 @@ from handlers.access import Known, Member, coordinator, linked
 from handlers.admin import bot_username
 from handlers.common import edit_html
 
-# /people without a unit shows this many units (nobody-reachable first); a unit's own page
-# has the buttons.
-SHOWN_UNITS = 40
-
 
 def _button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data)
@@ -50,16 +46,20 @@ def _person_line(lang: Lang, person: Person, tz: tzinfo) -> str:
 
 
 def _overview(lang: Lang, units: list[UnitRoster]) -> str:
-    """Every unit in one line each, those nobody can be reached at first."""
+    """Units nobody can be reached at, named together first; then each reachable unit with
+    its liaisons."""
     lines = [t(lang, "people.title", count=len(units))]
-    for unit in units[:SHOWN_UNITS]:
-        names = "、".join(
-            h(p.name) + ("" if p.reachable else "🚫") for p in unit.people if p.role == "liaison"
-        )
-        mark = "✅" if unit.reachable else "⚠️"
-        lines.append(f"{mark} {h(unit.name)}:{names or t(lang, 'people.nobody')}")
-    if len(units) > SHOWN_UNITS:
-        lines.append(t(lang, "people.more", count=len(units) - SHOWN_UNITS))
+    gaps = [u.name for u in units if not u.reachable]
+    if gaps:
+        lines.append(t(lang, "people.gaps", count=len(gaps), units=h("、".join(gaps))))
+    for unit in units:
+        if unit.reachable:
+            names = "、".join(
+                h(p.name) + ("" if p.reachable else "🚫")
+                for p in unit.people
+                if p.role == "liaison"
+            )
+            lines.append(f"✅ {h(unit.name)}:{names}")
     return "\n".join(lines)
 
 

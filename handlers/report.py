@@ -343,7 +343,7 @@ async def take_attachment(req: Member, draft: ReportDraft) -> None:
     add_attachment(draft, attachment, now)
     caption = req.message.caption
     checked = check_text(caption) if caption and draft.step == DraftStep.TEXT else None
-    if isinstance(checked, str):
+    if checked is not None and not isinstance(checked, TextProblem):
         set_text(draft, checked, now)
     await req.session.commit()
     count = len(draft.attachments)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot import callback_data as callbacks
@@ -11,6 +11,8 @@ from bot.buttons import task_rows
 from bot.calendar.clock import PlanMoment
 from bot.delivery.queue import Button
 from bot.i18n import LANGUAGES, Lang, date_text, h, t
+from data.models import Contact
+from data.repo.contacts import Recipient
 
 MAX_ITEMS = 25
 MAX_BUTTONS = 20
@@ -27,6 +29,26 @@ class Item:
     unit_id: int
     unit: str
     role: str
+
+
+@dataclass
+class Planned:
+    """A message a tick queues (or, in a dry run, would queue)."""
+
+    kind: str
+    step: str
+    contact: Contact | Recipient
+    text: str
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class TickReport:
+    """What a tick did."""
+
+    planned: list[Planned] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
 
 
 def headers(key: str, moment: PlanMoment, **values: object) -> dict[Lang, str]:

@@ -27,7 +27,7 @@ from bot.plan.lifecycle import close_finished, is_over
 from bot.settings import Settings
 from bot.tasks_view import short_title
 from data.db import make_engine, make_sessionmaker
-from data.models import Contact, Plan
+from data.models import Plan
 from data.repo.contacts import Recipient, recipients_by_unit
 from data.repo.coordinators import coordinators
 from data.repo.nudges import claim_keys, claimed
@@ -41,7 +41,15 @@ from data.repo.tasks import (
     reported_pairs,
 )
 from data.repo.units import units_by_ids
-from scheduler.messages import Item, digest_text, headers, nudge_buttons, render
+from scheduler.messages import (
+    Item,
+    Planned,
+    TickReport,
+    digest_text,
+    headers,
+    nudge_buttons,
+    render,
+)
 from scheduler.policy import (
     PeriodStep,
     deadline_days,
@@ -50,31 +58,12 @@ from scheduler.policy import (
     missed,
     period_steps,
 )
+from scheduler.watch import watch
 
 log = logging.getLogger("duban.nudges")
 
 # Messages written between two chances for the loop to answer people.
 YIELD_EVERY = 500
-
-
-@dataclass
-class Planned:
-    """A message a tick queues (or, in a dry run, would queue)."""
-
-    kind: str
-    step: str
-    contact: Contact | Recipient
-    text: str
-    items: list[Item] = field(default_factory=list)
-
-
-@dataclass
-class TickReport:
-    """What a tick did."""
-
-    planned: list[Planned] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    closed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -430,6 +419,17 @@ async def tick(
                 for plan, moment in running
             ]
             await _queue(session, report, due, settings=settings, now=now, dry_run=dry_run)
+            watched = await watch(
+                session,
+                report,
+                running,
+                settings=settings,
+                calendar=calendar,
+                now=now,
+                dry_run=dry_run,
+            )
+            if watched and not dry_run:
+                await queue_messages(session, watched, now=now)
         # A dry run leaves without committing: closing the session discards what
         # ensure_period wrote, and keeps the loaded contacts readable for the report.
         if not dry_run:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from data.models import Chase
+from data.models import Chase, Period
 
 
 async def add_chases(
@@ -54,3 +55,35 @@ async def latest_chases(session: AsyncSession, *, period_id: int) -> dict[int, C
 async def get_chase(session: AsyncSession, *, chase_id: int) -> Chase | None:
     """A chase by id."""
     return await session.get(Chase, chase_id)
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """One 催办 (to all of a unit's liaisons at one moment) nobody acknowledged."""
+
+    first_id: int
+    unit_id: int
+    period_id: int
+    plan_id: int
+    sent_at: datetime
+
+
+async def unanswered_chases(
+    session: AsyncSession, *, since: datetime, before: datetime
+) -> list[Unanswered]:
+    """催办 sent in [since, before) that no liaison of the unit acknowledged (收到)."""
+    rows = await session.execute(
+        select(
+            func.min(Chase.id),
+            Chase.unit_id,
+            Chase.period_id,
+            Period.plan_id,
+            Chase.created_at,
+        )
+        .join(Period, Period.id == Chase.period_id)
+        .where(Chase.created_at >= since, Chase.created_at < before)
+        .group_by(Chase.unit_id, Chase.period_id, Period.plan_id, Chase.created_at)
+        .having(func.count(Chase.acknowledged_at) == 0)
+        .order_by(func.min(Chase.id))
+    )
+    return [Unanswered(*row) for row in rows.all()]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from data.models import Period
+from data.models import Period, Report
 from data.repo.bulk import insert_new
 
 
@@ -36,3 +37,30 @@ async def period_at(session: AsyncSession, *, plan_id: int, start: date) -> Peri
 async def plan_of_period(session: AsyncSession, *, period_id: int) -> int | None:
     """The plan a stored period belongs to."""
     return await session.scalar(select(Period.plan_id).where(Period.id == period_id))
+
+
+async def finished_periods(
+    session: AsyncSession, *, plan_id: int, before: date, count: int
+) -> list[Period]:
+    """The plan's last `count` stored periods whose due day is before a day, latest first."""
+    rows = await session.scalars(
+        select(Period)
+        .where(Period.plan_id == plan_id, Period.due_date < before)
+        .order_by(Period.start.desc())
+        .limit(count)
+    )
+    return list(rows.all())
+
+
+async def report_states(
+    session: AsyncSession, *, period_ids: Collection[int]
+) -> dict[tuple[int, int, int], tuple[str, int | None]]:
+    """(period, task, unit) -> (status, percent) of every current report in these periods."""
+    if not period_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            Report.period_id, Report.task_id, Report.unit_id, Report.status, Report.percent
+        ).where(Report.period_id.in_(list(period_ids)), Report.is_current.is_(True))
+    )
+    return {(p, t, u): (status, percent) for p, t, u, status, percent in rows.all()}

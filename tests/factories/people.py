@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from data.models import Contact, Task, Unit
 from data.repo.contacts import link_unit, upsert_contact
 from data.repo.coordinators import grant
+from data.repo.people import make_leader
 from data.repo.periods import ensure_period
 from data.repo.reports import add_report_version
 
@@ -84,3 +85,20 @@ async def contact_ids(sessions: Sessions) -> dict[int, int]:
     """Telegram id -> contact id."""
     async with sessions() as session:
         return {c.telegram_id: c.id for c in (await session.scalars(select(Contact))).all()}
+
+
+async def leader(sessions: Sessions, telegram_id: int, unit_name: str, *, now: datetime) -> int:
+    """A contact linked as a unit's leader (as a leader invite links them); returns its id."""
+    async with sessions() as session:
+        contact = await upsert_contact(
+            session,
+            telegram_id=telegram_id,
+            chat_id=telegram_id,
+            full_name=f"领导{telegram_id}",
+            username=None,
+        )
+        unit = await session.scalar(select(Unit).where(Unit.name == unit_name))
+        assert unit is not None, unit_name
+        make_leader(session, contact=contact, unit_id=unit.id, now=now)
+        await session.commit()
+        return contact.id

@@ -90,6 +90,9 @@ EXPECTED_JUNE = [
     ("contribution", JIANGNING, "06-01 09:00"),
     ("contribution", HEALTH, "06-01 09:00"),
     # 市财政局 reported everything it leads on June 10: it hears nothing more this period.
+    # Five working days before the due day (June 19 is the Dragon Boat holiday), the
+    # coordinator hears of the units that owe a report with nobody to nudge.
+    ("coverage", COORD, "06-17 09:00"),
     ("nudge:before", NDRC, "06-22 09:00"),
     ("nudge:before", HEALTH, "06-22 09:00"),
     ("nudge:due", NDRC, "06-25 09:00"),
