@@ -195,7 +195,6 @@ async def _hand_over(
         session,
         person=predecessor,
         unit_id=unit.id,
-        actor=f"tg:{inviter.telegram_id}" if inviter else "cli",
         by=inviter,
         now=now,
         reason=f"handed over to {successor.telegram_id}",

@@ -38,14 +38,14 @@ async def unlink(
     *,
     person: Contact,
     unit_id: int | None,
-    actor: str,
     by: Contact | None,
     now: datetime,
     reason: str,
 ) -> Unlinked:
     """Take a person off one unit (or all of them): their access goes with the link at their
     next update, their report in progress on it is discarded, and when no unit is left their
-    queued unit messages are cancelled; audited as `actor` (the caller commits)."""
+    queued unit messages are cancelled; audited as done by `by` (None: the command line; the
+    caller commits)."""
     dropped = await drop_links(session, contact_id=person.id, unit_id=unit_id)
     if not dropped:
         return Unlinked([], 0, 0)
@@ -54,15 +54,7 @@ async def unlink(
     cancelled = 0 if left else await cancel_unit_messages(session, contact_id=person.id, now=now)
     names = [u.name for u in (await units_by_ids(session, ids=dropped)).values()]
     detail = {"units": names, "drafts": drafts, "cancelled": cancelled, "reason": reason}
-    audit.record(
-        session,
-        actor,
-        "contact.unlink",
-        ("contact", person.id),
-        at=now,
-        contact_id=by.id if by else None,
-        detail=detail,
-    )
+    _audit(session, by, "contact.unlink", person, now=now, detail=detail)
     # The loaded person must not keep the links just deleted in SQL.
     await session.refresh(person, ["units", "leads"])
     return Unlinked(sorted(names), drafts, cancelled)
@@ -87,19 +79,27 @@ async def plan_roster(
 
 
 async def revoke_coordinator(
-    session: AsyncSession, *, person: Contact, actor: str, by: Contact | None, now: datetime
+    session: AsyncSession, *, person: Contact, by: Contact | None, now: datetime
 ) -> int:
     """Take away the coordinator rights a person got from invites (the setting's people are
     changed in the setting); audited. Returns how many grants there were."""
     count = await revoke_grants(session, contact_id=person.id, by=by.id if by else None, now=now)
     if count:
-        audit.record(
-            session,
-            actor,
-            "coordinator.revoke",
-            ("contact", person.id),
-            at=now,
-            contact_id=by.id if by else None,
-            detail={"grants": count},
-        )
+        _audit(session, by, "coordinator.revoke", person, now=now, detail={"grants": count})
     return count
+
+
+def _audit(
+    session: AsyncSession,
+    by: Contact | None,
+    action: str,
+    person: Contact,
+    *,
+    now: datetime,
+    detail: dict[str, object],
+) -> None:
+    """Audit a change to a person, made by someone in chat or (None) from the command line."""
+    if by is None:
+        audit.record(session, "cli", action, ("contact", person.id), at=now, detail=detail)
+    else:
+        audit.by_person(session, by, action, ("contact", person.id), at=now, detail=detail)

@@ -9,7 +9,7 @@ from bot.coordination import parse_day, set_deadline, set_due_day
 from bot.i18n import date_text, full_date_text, h
 from bot.linking import create_invite, deep_link
 from bot.plan.names import find_plan
-from data.models import Plan, Task
+from data.models import Contact, Plan, Task, Unit
 from data.repo.plans import open_plans
 from data.repo.tasks import task_with_units
 from data.repo.units import resolve_unit
@@ -64,6 +64,23 @@ async def invite(req: Known) -> None:
         if unit.kind == "collective":
             await req.reply(req.t("invite.collective", unit=h(unit.name)))
             return
+    key = "invite.created_coordinator" if unit is None else f"invite.created_{_KEYS[role]}"
+    values = {"unit": h(unit.name if unit else "")}
+    await send_invite(req, key, unit=unit, plan_id=plan_id, role=role, values=values)
+
+
+async def send_invite(
+    req: Known,
+    key: str,
+    *,
+    unit: Unit | None,
+    values: dict[str, str],
+    plan_id: int | None = None,
+    role: str = "liaison",
+    replaces: Contact | None = None,
+) -> None:
+    """Make an invite as the coordinator asked, commit it, and answer with the catalog text
+    `key` carrying its link and how long it lasts."""
     days = req.context.settings.invite_ttl_days
     code = await create_invite(
         req.session,
@@ -74,11 +91,11 @@ async def invite(req: Known) -> None:
         actor=f"tg:{req.contact.telegram_id}",
         plan_id=plan_id,
         role=role,
+        replaces=replaces,
     )
     await req.session.commit()
-    key = "invite.created_coordinator" if unit is None else f"invite.created_{_KEYS[role]}"
     link = h(deep_link(bot_username(req), code))
-    await req.reply(req.t(key, unit=h(unit.name if unit else ""), days=days, link=link))
+    await req.reply(req.t(key, days=days, link=link, **values))
 
 
 async def _task(

@@ -9,7 +9,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as callbacks
 from bot.i18n import Lang, date_text, h, t
-from bot.linking import create_invite, deep_link
 from bot.people import plan_roster, revoke_coordinator, units_in_play, unlink
 from data.models import Contact, Unit
 from data.repo.contacts import contact_with_units
@@ -17,7 +16,7 @@ from data.repo.coordinators import grant_rows
 from data.repo.people import Person, UnitRoster
 from data.repo.units import resolve_unit, units_by_ids
 from handlers.access import Known, Member, coordinator, linked
-from handlers.admin import bot_username
+from handlers.admin import send_invite
 from handlers.common import edit_html
 
 
@@ -151,7 +150,6 @@ async def _remove(req: Member, person: Contact, unit_id: int, values: dict[str, 
         req.session,
         person=person,
         unit_id=unit_id,
-        actor=f"tg:{req.contact.telegram_id}",
         by=req.contact,
         now=req.now(),
         reason="removed by a coordinator",
@@ -164,20 +162,8 @@ async def _remove(req: Member, person: Contact, unit_id: int, values: dict[str, 
 
 
 async def _hand_over(req: Member, person: Contact, unit: Unit, values: dict[str, str]) -> None:
-    days = req.context.settings.invite_ttl_days
-    code = await create_invite(
-        req.session,
-        unit=unit,
-        now=req.now(),
-        ttl_days=days,
-        created_by=req.contact,
-        actor=f"tg:{req.contact.telegram_id}",
-        replaces=person,
-    )
-    await req.session.commit()
     await req.query.answer()
-    link = h(deep_link(bot_username(req), code))
-    await req.reply(req.t("people.hand_over_link", days=days, link=link, **values))
+    await send_invite(req, "people.hand_over_link", unit=unit, replaces=person, values=values)
 
 
 @linked
@@ -210,7 +196,6 @@ async def leave_callback(req: Member) -> None:
             req.session,
             person=req.contact,
             unit_id=parsed.int(0),
-            actor=f"tg:{req.contact.telegram_id}",
             by=req.contact,
             now=req.now(),
             reason="left",
@@ -277,7 +262,6 @@ async def coordinators_callback(req: Known) -> None:
     count = await revoke_coordinator(
         req.session,
         person=person,
-        actor=f"tg:{req.contact.telegram_id}",
         by=req.contact,
         now=req.now(),
     )

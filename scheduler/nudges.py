@@ -30,7 +30,7 @@ from data.db import make_engine, make_sessionmaker
 from data.models import Plan
 from data.repo.contacts import Recipient, recipients_by_unit
 from data.repo.coordinators import coordinators
-from data.repo.nudges import claim_keys, claimed
+from data.repo.nudges import claimed, take
 from data.repo.periods import ensure_period
 from data.repo.plans import open_plans
 from data.repo.tasks import (
@@ -108,15 +108,6 @@ class _Due:
     digests: list[_Digest] = field(default_factory=list)
 
 
-async def _take(
-    session: AsyncSession, keys: dict[str, str], now: datetime, dry_run: bool
-) -> set[str]:
-    """Claim keys (key -> kind); a dry run only says which are still free."""
-    if dry_run:
-        return set(keys) - await claimed(session, keys=keys)
-    return await claim_keys(session, keys=keys, now=now)
-
-
 async def _plan_due(
     session: AsyncSession,
     report: TickReport,
@@ -143,7 +134,9 @@ async def _plan_due(
         fresh = {key: s for key, s in gone.items() if key not in already}
         done = {f"p{period.id}:{s.step}:done" for s in fresh.values()}
         handled = await claimed(session, keys=done)
-        for key in await _take(session, dict.fromkeys(fresh, "closed"), now, dry_run):
+        for key in await take(
+            session, keys=dict.fromkeys(fresh, "closed"), now=now, dry_run=dry_run
+        ):
             gone_step = fresh[key]
             if f"p{period.id}:{gone_step.step}:done" in handled:
                 continue
@@ -272,7 +265,7 @@ async def _queue(
     digests = [g for d in due for g in d.digests]
     keys = {b.unit_key(u): b.kind for b in batches for u in b.owing}
     keys |= {b.done_key: "done" for b in batches} | {g.key: "digest" for g in digests}
-    taken = await _take(session, keys, now, dry_run)
+    taken = await take(session, keys=keys, now=now, dry_run=dry_run)
     units = {u for b in batches for u in b.owing if b.unit_key(u) in taken}
     liaisons = await recipients_by_unit(session, unit_ids=units)
     # (person, kind) -> the person and, per batch (a plan's step), the units they answer for.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
@@ -26,7 +27,7 @@ from data.models import Contact, Period, Plan
 from data.repo.chases import unanswered_chases
 from data.repo.contacts import recipients_by_unit
 from data.repo.coordinators import coordinators
-from data.repo.nudges import claim_keys, claimed
+from data.repo.nudges import claimed, take
 from data.repo.people import leaders_by_unit
 from data.repo.periods import ensure_period, finished_periods, report_states
 from data.repo.tasks import duties_of_units, live_task_briefs, reported_pairs
@@ -40,12 +41,25 @@ CHASE_HORIZON = timedelta(days=30)
 Running = Sequence[tuple[Plan, PlanMoment]]
 
 
-async def _take(
-    session: AsyncSession, keys: dict[str, str], now: datetime, dry_run: bool
-) -> set[str]:
-    if dry_run:
-        return set(keys) - await claimed(session, keys=keys)
-    return await claim_keys(session, keys=keys, now=now)
+@dataclass
+class _Tick:
+    """The tick being watched for: its transaction, what it did so far, and its clock."""
+
+    session: AsyncSession
+    report: TickReport
+    settings: Settings
+    calendar: Calendar
+    now: datetime
+    dry_run: bool
+
+    async def take(self, keys: dict[str, str]) -> set[str]:
+        return await take(self.session, keys=keys, now=self.now, dry_run=self.dry_run)
+
+    def message(self, person: Contact, kind: str, text: str, key: str) -> Outgoing:
+        self.report.planned.append(Planned(kind, kind, person, text))
+        return Outgoing(
+            chat_id=person.chat_id, text=text, kind=kind, contact_id=person.id, dedupe_key=key
+        )
 
 
 async def watch(
@@ -60,35 +74,16 @@ async def watch(
 ) -> list[Outgoing]:
     """Everything watched at this tick, as messages for the outbox (the caller queues them
     in its transaction)."""
+    tick = _Tick(session, report, settings, calendar, now, dry_run)
     out: list[Outgoing] = []
     for plan, moment in running:
         if settings.leader_red_periods:
-            out += await _red_streaks(
-                session,
-                report,
-                plan,
-                moment,
-                settings=settings,
-                calendar=calendar,
-                now=now,
-                dry_run=dry_run,
-            )
+            out += await _red_streaks(tick, plan, moment)
         if settings.coverage_working_days:
-            out += await _coverage(
-                session,
-                report,
-                plan,
-                moment,
-                settings=settings,
-                calendar=calendar,
-                now=now,
-                dry_run=dry_run,
-            )
+            out += await _coverage(tick, plan, moment)
     if settings.leader_chase_working_days:
         today = running[0][1].today if running else now.astimezone(settings.tz).date()
-        out += await _unanswered(
-            session, report, today, settings=settings, calendar=calendar, now=now, dry_run=dry_run
-        )
+        out += await _unanswered(tick, today)
     return out
 
 
@@ -122,19 +117,10 @@ def _consecutive(periods: Sequence[Period]) -> bool:
     )
 
 
-async def _red_streaks(
-    session: AsyncSession,
-    report: TickReport,
-    plan: Plan,
-    moment: PlanMoment,
-    *,
-    settings: Settings,
-    calendar: Calendar,
-    now: datetime,
-    dry_run: bool,
-) -> list[Outgoing]:
+async def _red_streaks(tick: _Tick, plan: Plan, moment: PlanMoment) -> list[Outgoing]:
     """After a period's due day: each unit's tasks red in it and the periods before it (as many
     as the setting says), to the unit's leaders, once per unit and period."""
+    session, settings, calendar = tick.session, tick.settings, tick.calendar
     count = settings.leader_red_periods
     periods = await finished_periods(session, plan_id=plan.id, before=moment.today, count=count)
     if len(periods) < count or not _consecutive(periods):
@@ -158,7 +144,7 @@ async def _red_streaks(
             red[duty.unit_id].append(duty.task_id)
     leaders = await leaders_by_unit(session, unit_ids=list(red))
     keys = {f"lr:p{latest.id}:u{u}": "leader" for u in red if leaders.get(u)}
-    taken = await _take(session, keys | {done: "done"}, now, dry_run)
+    taken = await tick.take(keys | {done: "done"})
     names = {u.id: u.name for u in (await units_by_ids(session, ids=list(red))).values()}
     out = []
     for unit_id, task_ids in red.items():
@@ -181,22 +167,14 @@ async def _red_streaks(
             ]
             text = "\n".join(lines)
             key = f"leader:red:p{latest.id}:u{unit_id}:c{leader.id}"
-            out.append(_message(report, leader, "leader", text, key))
+            out.append(tick.message(leader, "leader", text, key))
     return out
 
 
-async def _unanswered(
-    session: AsyncSession,
-    report: TickReport,
-    today: date,
-    *,
-    settings: Settings,
-    calendar: Calendar,
-    now: datetime,
-    dry_run: bool,
-) -> list[Outgoing]:
+async def _unanswered(tick: _Tick, today: date) -> list[Outgoing]:
     """催办 nobody acknowledged for the set number of working days: the unit's leaders hear,
     once per 催办."""
+    session, settings, calendar = tick.session, tick.settings, tick.calendar
     # Sent before this working day's start, a 催办 has had the set number of working days.
     last_day = calendar.add_working_days(today, -settings.leader_chase_working_days)
     before = datetime.combine(last_day, time(0), tzinfo=settings.tz)
@@ -205,7 +183,7 @@ async def _unanswered(
         return []
     leaders = await leaders_by_unit(session, unit_ids={c.unit_id for c in chases})
     chases = [c for c in chases if leaders.get(c.unit_id)]
-    taken = await _take(session, {f"lc:{c.first_id}": "leader" for c in chases}, now, dry_run)
+    taken = await tick.take({f"lc:{c.first_id}": "leader" for c in chases})
     names = {u.id: u.name for u in (await units_by_ids(session, ids=leaders)).values()}
     out = []
     for chase in chases:
@@ -222,23 +200,14 @@ async def _unanswered(
                 days=settings.leader_chase_working_days,
             )
             key = f"leader:chase:{chase.first_id}:c{leader.id}"
-            out.append(_message(report, leader, "leader", text, key))
+            out.append(tick.message(leader, "leader", text, key))
     return out
 
 
-async def _coverage(
-    session: AsyncSession,
-    report: TickReport,
-    plan: Plan,
-    moment: PlanMoment,
-    *,
-    settings: Settings,
-    calendar: Calendar,
-    now: datetime,
-    dry_run: bool,
-) -> list[Outgoing]:
+async def _coverage(tick: _Tick, plan: Plan, moment: PlanMoment) -> list[Outgoing]:
     """From the set number of working days before the due day: the plan's coordinators hear
     once which units owe a report and have nobody reachable."""
+    session, settings, calendar = tick.session, tick.settings, tick.calendar
     if not calendar.add_working_days(moment.due, -settings.coverage_working_days) <= moment.today:
         return []
     if moment.today > moment.due:
@@ -248,7 +217,7 @@ async def _coverage(
         session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
     )
     key = f"cov:p{period.id}"
-    if not await _take(session, {key: "coverage"}, now, dry_run):
+    if not await tick.take({key: "coverage"}):
         return []
     reported = await reported_pairs(session, period_id=period.id)
     owing = {
@@ -274,14 +243,5 @@ async def _coverage(
             count=len(names),
             units=h("、".join(names[:100])),
         )
-        out.append(
-            _message(report, person, "coverage", text, f"coverage:p{period.id}:c{person.id}")
-        )
+        out.append(tick.message(person, "coverage", text, f"coverage:p{period.id}:c{person.id}"))
     return out
-
-
-def _message(report: TickReport, person: Contact, kind: str, text: str, key: str) -> Outgoing:
-    report.planned.append(Planned(kind, kind, person, text))
-    return Outgoing(
-        chat_id=person.chat_id, text=text, kind=kind, contact_id=person.id, dedupe_key=key
-    )

@@ -124,7 +124,7 @@ async def cmd_coordinators(args: argparse.Namespace, settings: Settings) -> int:
             count = 0
             if contact is not None:
                 count = await revoke_coordinator(
-                    session, person=contact, actor="cli", by=None, now=datetime.now(UTC)
+                    session, person=contact, by=None, now=datetime.now(UTC)
                 )
             if not count:
                 raise CliError(f"user {args.revoke} has no coordinator rights from an invite")
@@ -222,7 +222,6 @@ async def cmd_unlink(args: argparse.Namespace, settings: Settings) -> int:
             session,
             person=person,
             unit_id=unit_id,
-            actor="cli",
             by=None,
             now=datetime.now(UTC),
             reason="unlinked from the command line",

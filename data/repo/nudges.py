@@ -19,6 +19,16 @@ async def claim_keys(session: AsyncSession, *, keys: Mapping[str, str], now: dat
     return await insert_new(session, NudgeClaim, rows, key=NudgeClaim.key)
 
 
+async def take(
+    session: AsyncSession, *, keys: Mapping[str, str], now: datetime, dry_run: bool
+) -> set[str]:
+    """Claim keys (key -> kind) as claim_keys does; a dry run claims nothing and only says
+    which are still free."""
+    if dry_run:
+        return set(keys) - await claimed(session, keys=keys)
+    return await claim_keys(session, keys=keys, now=now)
+
+
 async def claimed(session: AsyncSession, *, keys: Collection[str]) -> set[str]:
     """Which of the keys were claimed already."""
     if not keys:
