@@ -3,7 +3,7 @@
 from data.models.base import CO, LEAD, NAMING, Base, UTCDateTime
 from data.models.delivery import AuditEntry, Broadcast, Chase, NudgeClaim, OutboxMessage
 from data.models.people import Contact, ContactUnit, CoordinatorGrant, Invite, InviteFailure
-from data.models.plans import Plan, Section, Task, TaskTarget
+from data.models.plans import Plan, PlanImport, Section, Task, TaskTarget
 from data.models.reports import Attachment, MessageRef, Period, Report, ReportDraft
 from data.models.units import CollectiveMember, TaskAssignment, TaskUnit, Unit, UnitAlias
 
@@ -27,6 +27,7 @@ __all__ = [
     "OutboxMessage",
     "Period",
     "Plan",
+    "PlanImport",
     "Report",
     "ReportDraft",
     "Section",
