@@ -58,6 +58,8 @@ LATE = Callback("ch", f"{N}:(all|{N})")
 ACK = Callback("ack", N)
 # 📊 under /status with several plans: <plan>.
 STATUS = Callback("st", N)
+# Under an import's preview: ok (确认导入) or x (取消), <import>.
+IMPORT = Callback("im", f"(ok|x):{N}")
 # /broadcast steps: a:<audience>, s:<section>, go, at, x.
 BROADCAST = Callback("bc", "[a-z]+(:[A-Za-z0-9_-]+)?")
 
