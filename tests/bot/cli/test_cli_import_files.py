@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.plan.directory import DEFAULT_PLAN
 from tests.factories.cli import run
 from tests.factories.files import HEADER, NOTICE, docx_bytes, xlsx_bytes
-from tests.factories.plans import small_plan
+from tests.factories.plans import SEED_TEXT, small_plan
 
 TABLE = [
     ["2025年市政府工作报告重点任务分解表"],
@@ -159,3 +160,18 @@ def test_a_table_in_disorder_is_refused_by_row(
         f"duban: error: {plan}: row 5: task 1 appears twice (first on row 4); "
         "nothing was imported\n"
     )
+
+
+def test_the_seed_as_a_docx_imports_as_its_text_does(
+    cli_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Seen: a .docx was refused as "neither UTF-8 nor GB18030 text".
+    seed = _write(tmp_path, "宁政发〔2021〕16号.docx", docx_bytes(SEED_TEXT.splitlines()))
+    code, out, err = run(capsys, "import", seed)
+    assert (code, err) == (0, "")
+    assert out == (
+        "宁政发〔2021〕16号 (2021): 11 sections, 100 tasks, 86 units "
+        "(100 new, 0 updated, 0 unchanged); short name 政府工作报告\n"
+    )
+    code, out, _ = run(capsys, "import", str(DEFAULT_PLAN))
+    assert "(0 new, 0 updated, 100 unchanged)" in out
