@@ -39,6 +39,7 @@ from handlers import (
     admin,
     broadcast,
     errors,
+    imports,
     messages,
     nudges,
     oversight,
@@ -103,6 +104,7 @@ def register_handlers(application: DubanApp) -> None:
         "people": people.people,
         "leave": people.leave,
         "coordinators": people.coordinators_command,
+        "import": imports.import_command,
     }
     for name, command in commands.items():
         add(CommandHandler(name, command))
@@ -126,6 +128,9 @@ def register_handlers(application: DubanApp) -> None:
     )
     for kind, pressed in buttons:
         add(CallbackQueryHandler(pressed, pattern=kind.pattern))
+    # 确认导入 / 取消 under a plan's import preview (its own line: a twelfth row would split
+    # the table above into two look-alike halves).
+    add(CallbackQueryHandler(imports.import_callback, pattern=callbacks.IMPORT.pattern))
 
     # Plain messages: text feeds a conversation step (or files a reply to a prompt); media are
     # evidence; anything else is told what is expected (handlers/messages.py routes them).

@@ -64,6 +64,8 @@ PEOPLE = Callback("pl", f"(rm|ok|ho):{N}:{N}|x")
 LEAVE = Callback("lv", f"{N}|x")
 # /coordinators: revoke the invited rights of <contact>.
 REVOKE = Callback("co", N)
+# Under an import's preview: ok (确认导入) or x (取消), <import>.
+IMPORT = Callback("im", f"(ok|x):{N}")
 # /broadcast steps: a:<audience>, s:<section>, go, at, x.
 BROADCAST = Callback("bc", "[a-z]+(:[A-Za-z0-9_-]+)?")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.plan.directory import DirectoryError, load_directory
 from data.models import Contact, Plan, Task, Unit
 from data.repo import audit
 from data.repo.tasks import assign_members, collectives_of, task_by_number
@@ -62,6 +63,29 @@ async def set_deadline(
     _audit(session, by=by, now=now, action="task.deadline", entity_id=task.id, detail=detail)
 
 
+@dataclass(frozen=True)
+class UnitFound:
+    """A unit as a coordinator named it, or the units the name could mean."""
+
+    unit: Unit | None
+    candidates: tuple[str, ...] = ()
+
+
+async def find_unit(session: AsyncSession, *, name: str) -> UnitFound:
+    """A unit by its name, an alias, or the everyday name people use (发改委 → 市发改委,
+    江宁区 → 江宁区政府); an ambiguous name (江宁) gives its candidates instead."""
+    unit = await resolve_unit(session, name=name)
+    if unit is not None:
+        return UnitFound(unit)
+    try:
+        found = load_directory().lookup(name)
+    except DirectoryError:
+        return UnitFound(None)
+    if found.name is None:
+        return UnitFound(None, found.candidates)
+    return UnitFound(await resolve_unit(session, name=found.name))
+
+
 @dataclass
 class Assignment:
     """What /assign did."""
@@ -70,6 +94,7 @@ class Assignment:
     already: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     not_member: list[str] = field(default_factory=list)
+    ambiguous: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
 
 async def assign(
@@ -83,7 +108,11 @@ async def assign(
         if tu.unit.kind == "collective" and tu.unit.relevant
     }
     for name in names:
-        unit: Unit | None = await resolve_unit(session, name=name)
+        found = await find_unit(session, name=name)
+        unit = found.unit
+        if found.candidates:
+            result.ambiguous.append((name, found.candidates))
+            continue
         if unit is None:
             result.unknown.append(name)
             continue

@@ -259,7 +259,9 @@ async def _with_plan(
     return Member(request.update, request.context, request.session, request.caller, contact, plans)
 
 
-async def _linked(request: Request) -> Member | str:
+async def admit_linked(request: Request) -> Member | str:
+    """The request as a liaison's or coordinator's with their plans, or the refusal's key
+    (for a handler open to anyone that takes some input from members only)."""
     return await _with_plan(
         request, allowed=request.caller.linked, refusal="not_linked", scope=None
     )
@@ -286,7 +288,7 @@ def anyone(handler: Handler[Request]) -> Callback:
 
 def linked(handler: Handler[Member]) -> Callback:
     """For a unit's liaisons and coordinators, with the plan; others hear `not_linked`."""
-    return _entry(handler, _linked)
+    return _entry(handler, admit_linked)
 
 
 @overload

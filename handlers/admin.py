@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 
 from bot.coordination import assign as assign_units
-from bot.coordination import parse_day, set_deadline, set_due_day
+from bot.coordination import find_unit, parse_day, set_deadline, set_due_day
 from bot.i18n import date_text, full_date_text, h
 from bot.linking import create_invite, deep_link
 from bot.plan.names import find_plan
 from data.models import Contact, Plan, Task, Unit
 from data.repo.plans import open_plans
 from data.repo.tasks import task_with_units
-from data.repo.units import resolve_unit
 from handlers.access import Known, Member, coordinator
 from handlers.common import task_number, typed_number
 from handlers.tasks import which_task
@@ -57,7 +56,12 @@ async def invite(req: Known) -> None:
             return
     else:
         name = " ".join(words).strip()
-        unit = await resolve_unit(req.session, name=name)
+        found = await find_unit(req.session, name=name)
+        unit = found.unit
+        if found.candidates:
+            candidates = h("、".join(found.candidates))
+            await req.reply(req.t("unit.ambiguous", name=h(name[:50]), candidates=candidates))
+            return
         if unit is None:
             await req.reply(req.t("invite.unknown_unit", unit=h(name[:50])))
             return
@@ -173,6 +177,10 @@ async def assign(req: Member) -> None:
             ("assign.not_member", done.not_member),
         )
         if units
+    ]
+    lines += [
+        req.t("unit.ambiguous", name=h(name[:50]), candidates=h("、".join(candidates)))
+        for name, candidates in done.ambiguous
     ]
     await req.reply("\n".join(lines))
 

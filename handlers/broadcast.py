@@ -12,13 +12,13 @@ from telegram.error import BadRequest
 
 from bot import callback_data as callbacks
 from bot.context import DubanContext
+from bot.coordination import find_unit
 from bot.delivery.broadcasting import AUDIENCES, Progress, Reach, progress, reach, send, start
 from bot.i18n import Lang, full_date_text, h, lang_of, t
 from bot.validation import TextProblem, check_text
 from data.models import Broadcast, Plan
 from data.repo.broadcasts import active_draft, live_broadcasts
 from data.repo.plans import plan_tree
-from data.repo.units import resolve_unit
 from handlers.access import Known, Member, coordinator
 from handlers.common import edit_html
 from handlers.keyboards import cancel_row
@@ -262,9 +262,12 @@ async def _typed_audience(req: Member, draft: Broadcast, raw: str) -> dict[str, 
         if numbers:
             return {**draft.audience, "kind": "tasks", "tasks": numbers}
         return req.t("broadcast.bad_tasks", value=h(raw[:30]))
-    unit = await resolve_unit(req.session, name=raw.strip())
-    if unit is not None:
-        return {"kind": "unit", "unit": unit.name}
+    found = await find_unit(req.session, name=raw.strip())
+    if found.unit is not None:
+        return {"kind": "unit", "unit": found.unit.name}
+    if found.candidates:
+        candidates = h("、".join(found.candidates))
+        return req.t("unit.ambiguous", name=h(raw.strip()[:40]), candidates=candidates)
     return req.t("broadcast.unknown_unit", unit=h(raw.strip()[:40]))
 
 

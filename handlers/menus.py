@@ -25,6 +25,7 @@ COORDINATOR_MENU: Final = (
     "late",
     "broadcast",
     "export",
+    "import",
     "task",
     "invite",
     "people",

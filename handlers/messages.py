@@ -3,15 +3,16 @@
 Typed text goes, first match wins, to: a coordinator's broadcast step → a coordinator's
 return reason → the report draft's percent or text step → a reply to a message about a task
 (filed as a report) → "no conversation in progress". Photos and documents are evidence for a
-report draft at its text or preview step; anything else is told what is expected. An edit of
-an earlier message is never new input.
+report draft at its text or preview step, except a document after a coordinator's /import,
+which is the plan to import; anything else is told what is expected. An edit of an earlier
+message is never new input.
 """
 
 from __future__ import annotations
 
 from bot.reporting import DraftStep
-from handlers import broadcast, replies, report, review
-from handlers.access import Member, Request, anyone, linked
+from handlers import broadcast, imports, replies, report, review
+from handlers.access import Member, Request, admit_linked, anyone, linked
 
 
 @linked
@@ -32,9 +33,25 @@ async def text_input(req: Member) -> None:
         await req.reply(req.t("report.no_draft_text"))
 
 
-@linked
-async def media_input(req: Member) -> None:
-    """A photo or document: evidence for the draft at its text or preview step."""
+@anyone
+async def media_input(req: Request) -> None:
+    """A photo or document: the plan file /import asked for, or evidence for the draft at its
+    text or preview step. Open to anyone so that a coordinator can send the first plan while
+    no plan is open yet; the rest is for members only."""
+    if req.message.document is not None:
+        pending = await imports.waiting(req)
+        if pending is not None:
+            await imports.take_file(req, pending)
+            return
+    member = await admit_linked(req)
+    if isinstance(member, str):
+        await req.refuse(member)
+        return
+    await _evidence(member)
+
+
+async def _evidence(req: Member) -> None:
+    """A photo or document from a member: evidence for the draft at its text or preview step."""
     draft = await report.conversation(req)
     if draft is None:
         await req.reply(req.t("report.no_draft_text"))

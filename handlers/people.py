@@ -8,13 +8,14 @@ from datetime import datetime, tzinfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as callbacks
+from bot.coordination import find_unit
 from bot.i18n import Lang, date_text, h, t
 from bot.people import plan_roster, revoke_coordinator, units_in_play, unlink
 from data.models import Contact, Unit
 from data.repo.contacts import contact_with_units
 from data.repo.coordinators import grant_rows
 from data.repo.people import Person, UnitRoster
-from data.repo.units import resolve_unit, units_by_ids
+from data.repo.units import units_by_ids
 from handlers.access import Known, Member, coordinator, linked
 from handlers.admin import send_invite
 from handlers.common import edit_html
@@ -89,7 +90,12 @@ async def people(req: Member) -> None:
         await req.reply(_overview(req.lang, await plan_roster(req.session, plans=req.plans)))
         return
     name = " ".join(req.args).strip()
-    unit = await resolve_unit(req.session, name=name)
+    found = await find_unit(req.session, name=name)
+    unit = found.unit
+    if found.candidates:
+        candidates = h("、".join(found.candidates))
+        await req.reply(req.t("unit.ambiguous", name=h(name[:50]), candidates=candidates))
+        return
     if unit is None or unit.kind == "collective":
         await req.reply(req.t("invite.unknown_unit", unit=h(name[:50])))
         return

@@ -115,11 +115,18 @@ def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo, *, name_plan: b
     ]
     if details.co:
         parts.append(t(lang, "task.co_units", units=h("、".join(details.co))))
+    if task.leader:
+        parts.append(t(lang, "task.leader", leader=h(task.leader)))
     if task.targets:
         targets = ";".join(x.phrase for x in sorted(task.targets, key=lambda x: x.position))
         parts.append(t(lang, "task.targets", targets=h(targets)))
-    deadline = task.deadline or details.moment.year_end
-    parts.append(t(lang, "task.deadline", deadline=full_date_text(lang, deadline)))
+    deadline = full_date_text(lang, task.deadline or details.moment.year_end)
+    # The plan's own words beside the day they were read as (or kept as written).
+    written = task.deadline_text
+    if written and written != (task.deadline.isoformat() if task.deadline else ""):
+        parts.append(t(lang, "task.deadline_written", deadline=deadline, written=h(written)))
+    else:
+        parts.append(t(lang, "task.deadline", deadline=deadline))
     if details.my_role:
         parts.append(t(lang, "task.your_role", role=role_text(lang, details.my_role)))
     parts += ["", t(lang, "task.history")]

@@ -33,6 +33,7 @@ from bot.reporting import (
 from bot.tasks_view import short_title
 from bot.validation import TextProblem, check_text, parse_percent
 from data.models import Report, ReportDraft
+from data.repo.imports import cancel_imports
 from data.repo.reports import take_draft
 from handlers import keyboards, render
 from handlers.access import Member, Request, anyone, linked
@@ -367,8 +368,16 @@ async def cancel_command(req: Request) -> None:
     draft = await draft_of(req.session, contact=contact) if contact else None
     if draft is not None:
         await take_draft(req.session, draft_id=draft.id)
+    # A plan import waiting for its file, or previewed, ends too.
+    imported = (
+        contact is not None
+        and req.caller.coordinator
+        and await cancel_imports(req.session, contact_id=contact.id, now=req.now())
+    )
+    if draft is not None or imported:
         await req.session.commit()
-    await req.reply(req.t("report.cancelled" if draft else "report.nothing_to_cancel"))
+    key = "report.cancelled" if draft else "import.cancelled" if imported else ""
+    await req.reply(req.t(key or "report.nothing_to_cancel"))
 
 
 def _is_picker(message: Message) -> bool:

@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("import", help="import (or re-import) a plan document")
-    p.add_argument("path", help="the plan as a text file (UTF-8 or GB18030)")
+    p.add_argument("path", help="the plan: .docx, .xlsx or text (UTF-8 or GB18030)")
     p.add_argument("--year", type=int, help="override the plan's year (rehearse a past plan)")
     p.add_argument("--directory", default=str(DEFAULT_DIRECTORY), help="unit directory YAML")
     p.add_argument("--name", help="the plan's short name (default: from its title, e.g. 民生实事)")
@@ -41,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--due-next-month",
         action="store_true",
         help="reports fall due in the month after the period (e.g. by the 10th)",
+    )
+    p.add_argument(
+        "--first-unit-leads",
+        action="store_true",
+        help="the first unit named for a task leads (as notices say 列第一位的为牵头单位)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="show what would change and write nothing"
     )
     p.set_defaults(func=cmd_import)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.db import CliError, with_session
 from bot.plan.directory import DirectoryError, load_directory
-from bot.plan.loader import PlanFileError, import_plan, read_plan_file
+from bot.plan.loader import ImportSummary, import_plan
+from bot.plan.model import PlanParseError
 from bot.plan.names import find_plan, valid_short_name
-from bot.plan.numerals import section_numeral
-from bot.plan.parser import PlanParseError
+from bot.plan.numerals import number_ranges, section_numeral
+from bot.plan.sources import PlanFileError, read_plan_file
 from bot.settings import Settings
 from data.models import Plan
 from data.repo.plans import (
@@ -32,10 +33,10 @@ from data.repo.units import list_units
 
 
 async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Import (or re-import) a plan document."""
+    """Import (or re-import) a plan document; with --dry-run, only show what would change."""
     try:
         directory = load_directory(Path(args.directory))
-        plan_text = read_plan_file(Path(args.path))
+        source = read_plan_file(Path(args.path))
     except (DirectoryError, PlanFileError) as exc:
         raise CliError(str(exc)) from exc
 
@@ -51,15 +52,18 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     async def work(session: AsyncSession) -> Any:
         summary = await import_plan(
             session,
-            text=plan_text,
+            source=source,
             directory=directory,
             now=datetime.now(UTC),
             year=args.year,
             name=name,
             clock=clock,
             usual_clock=usual,
+            first_unit_leads=args.first_unit_leads,
+            dry_run=args.dry_run,
         )
-        await session.commit()
+        if not args.dry_run:
+            await session.commit()
         return summary
 
     try:
@@ -70,14 +74,70 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         shown = "; ".join(str(p) for p in exc.problems[:3])
         more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
         raise CliError(f"{args.path}: {shown}{more}; nothing was imported") from exc
+    if args.dry_run:
+        print("dry run: nothing was written")
     print(f"{summary.line()}; short name {summary.short_name}")
-    if summary.unknown_units:
-        print(
-            f"warning: {len(summary.unknown_units)} unit(s) not in the directory "
-            f"(imported as written): {'、'.join(summary.unknown_units)}",
-            file=sys.stderr,
-        )
+    for line in import_report(summary, args, preview=args.dry_run):
+        print(line)
+    for line in import_warnings(summary):
+        print(f"warning: {line}", file=sys.stderr)
     return 0
+
+
+def import_report(summary: ImportSummary, args: argparse.Namespace, *, preview: bool) -> list[str]:
+    """What an import found besides its counts: the notice's reporting rule, deadlines,
+    leaders, names read by their everyday form; a preview also lists the tasks and units."""
+    lines = []
+    if preview:
+        for label, numbers in (
+            ("new tasks", summary.new),
+            ("updated tasks", summary.changed),
+            ("retired tasks", summary.retired),
+        ):
+            if numbers:
+                lines.append(f"{label}: {number_ranges(numbers)}")
+        if summary.new_units:
+            lines.append(f"new units ({len(summary.new_units)}): {'、'.join(summary.new_units)}")
+    rule = summary.rule
+    if rule is not None:
+        flags = " ".join(
+            f"{flag} {value}"
+            for flag, value in (("--period", args.period), ("--due-day", args.due_day))
+            if value is not None
+        )
+        verdict = "applied" if summary.rule_applied else f"not applied ({flags or 'as given'})"
+        offset = ", in the month after" if rule.due_month_offset else ""
+        lines.append(
+            f"reporting rule in the notice: {rule.phrase} "
+            f"({rule.period_kind}, due day {rule.due_day}{offset}): {verdict}"
+        )
+    if summary.first_unit_leads:
+        lines.append("the first-listed unit of each task leads (列第一位的为牵头单位)")
+    if summary.deadlines or preview:
+        lines.append(f"deadlines: {summary.deadlines} task(s) due before the year's end")
+    if summary.leaders:
+        lines.append(f"responsible leaders: named for {summary.leaders} task(s)")
+    if summary.read_as:
+        read = ", ".join(f"{written} → {unit}" for written, unit in summary.read_as.items())
+        lines.append(f"unit names read as: {read}")
+    return lines
+
+
+def import_warnings(summary: ImportSummary) -> list[str]:
+    """What the operator should look at: unknown and ambiguous names, deadlines kept as
+    written, a document number taken from the title."""
+    lines = list(summary.warnings)
+    if summary.unknown_units:
+        lines.append(
+            f"{len(summary.unknown_units)} unit(s) not in the directory "
+            f"(imported as written): {'、'.join(summary.unknown_units)}"
+        )
+    for written, candidates in summary.ambiguous.items():
+        lines.append(
+            f"{written} could be {' / '.join(candidates)} (imported as written; "
+            "write the unit's full name)"
+        )
+    return lines
 
 
 async def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
@@ -91,7 +151,9 @@ async def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
                 {
                     "number": section.number,
                     "title": section.title,
-                    "tasks": [_task_json(task) for task in tasks],
+                    "tasks": [
+                        _task_json(task, year_end=date(plan.year, 12, 31)) for task in tasks
+                    ],
                 }
             )
         return {
@@ -117,14 +179,17 @@ async def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _task_json(task: Any) -> dict[str, Any]:
+def _task_json(task: Any, *, year_end: date) -> dict[str, Any]:
     units = sorted(task.units, key=lambda tu: tu.position)
     return {
         "number": task.number,
         "text": task.text,
         "lead_units": [tu.unit.name for tu in units if tu.role == "lead"],
         "co_units": [tu.unit.name for tu in units if tu.role == "co"],
-        "deadline": task.deadline.isoformat() if task.deadline else None,
+        # Every task has one: the year's end unless the plan or a coordinator set another.
+        "deadline": (task.deadline or year_end).isoformat(),
+        "deadline_text": task.deadline_text,
+        "leader": task.leader,
         "targets": [
             {"metric": t.metric, "value": t.value, "unit": t.unit, "comparator": t.comparator}
             for t in task.targets

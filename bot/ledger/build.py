@@ -57,7 +57,8 @@ async def read_ledger(
         moment=moment,
         sections=await section_titles(session, plan_id=plan.id),
     )
-    for task_id, number, text, deadline, section in await live_task_rows(session, plan_id=plan.id):
+    rows = await live_task_rows(session, plan_id=plan.id)
+    for task_id, number, text, deadline, section, leader in rows:
         mine = [current.get((task_id, unit_id)) for unit_id in leads_of.get(task_id, [])]
         light = aggregate_light(
             compute_light(
@@ -75,9 +76,8 @@ async def read_ledger(
         )
         latest = max((r for r in mine if r), key=lambda r: r.created_at, default=None)
         lead, co = names_of[task_id]
-        ledger.tasks.append(
-            TaskRow(section, number, text, lead, co, light, _latest(latest) if latest else None)
-        )
+        shown = _latest(latest) if latest else None
+        ledger.tasks.append(TaskRow(section, number, text, lead, co, light, shown, leader))
     ledger.rates = await _rates(session, leads_of=leads_of, current=current, moment=moment)
     return ledger
 

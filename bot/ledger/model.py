@@ -32,6 +32,7 @@ class TaskRow:
     co: list[str]
     light: Light
     latest: Latest | None
+    leader: str = ""  # 责任领导, when the plan names one
 
 
 @dataclass

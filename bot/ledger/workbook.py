@@ -43,6 +43,7 @@ TASK_COLUMNS = (
     ("reporter", 12),
     ("time", 17),
 )
+TASK_COLUMNS_WITH_LEADER = (*TASK_COLUMNS[:4], ("leader", 12), *TASK_COLUMNS[4:])
 HISTORY_COLUMNS = (
     ("time", 17),
     ("number", 6),
@@ -136,8 +137,11 @@ class LedgerWorkbook:
         lang = self.lang
         for ledger in self.ledgers:
             prefix = f"{ledger.short_name}·" if self.several else ""
+            # A plan naming responsible leaders (责任领导) shows them after the units.
+            leaders = any(r.leader for r in ledger.tasks)
+            columns = TASK_COLUMNS_WITH_LEADER if leaders else TASK_COLUMNS
             for number, title in ledger.sections:
-                sheet = self._sheet(f"{prefix}{number}.{title}", TASK_COLUMNS)
+                sheet = self._sheet(f"{prefix}{number}.{title}", columns)
                 for row in (r for r in ledger.tasks if r.section == number):
                     latest = row.latest
                     values = [
@@ -145,6 +149,7 @@ class LedgerWorkbook:
                         row.text,
                         "、".join(row.lead),
                         "、".join(row.co),
+                        *([row.leader] if leaders else []),
                         f"{row.light.emoji} {t(lang, f'light.{row.light.value}')}",
                         t(lang, f"status.{latest.status}") if latest else "",
                         latest.percent if latest and latest.percent is not None else "",

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 import data
+from bot.plan.unit_names import Lookup, UnitNames
 
 DEFAULT_DIRECTORY = Path(data.__file__).resolve().parent / "seed" / "units.yaml"
 DEFAULT_PLAN = Path(data.__file__).resolve().parent / "seed" / "nanjing-2021.txt"
@@ -35,6 +36,8 @@ class Directory(BaseModel):
     units: dict[Category, list[str]] = Field(default_factory=dict)
     aliases: dict[str, str] = Field(default_factory=dict)
     collectives: dict[str, Collective] = Field(default_factory=dict)
+    _names: UnitNames | None = PrivateAttr(default=None)
+    _looked_up: dict[str, Lookup] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Directory:
@@ -78,8 +81,20 @@ class Directory(BaseModel):
         return out
 
     def resolve(self, name: str) -> str:
-        """The directory's own name for a name as written (aliases followed)."""
-        return self.aliases.get(name, name)
+        """The directory's own name for a name as written (aliases and everyday names
+        followed); the name as written when it is unknown or ambiguous."""
+        return self.lookup(name).name or name
+
+    def lookup(self, name: str) -> Lookup:
+        """What a name as written means: a unit or collective of the directory (发改委 →
+        市发改委), the candidates when it is ambiguous, or nothing."""
+        found = self._looked_up.get(name)
+        if found is None:
+            if self._names is None:
+                every = [n for names in self.units.values() for n in names]
+                self._names = UnitNames([*every, *self.collectives], self.aliases, self.city)
+            found = self._looked_up[name] = self._names.lookup(name)
+        return found
 
     def is_known(self, name: str) -> bool:
         """Whether a resolved name is a unit or collective of the directory."""

@@ -41,3 +41,20 @@ def chinese_numeral(number: int) -> str:
 def section_numeral(number: int) -> str:
     """A section's number as a heading shows it: Chinese up to 999, digits beyond."""
     return chinese_numeral(number) if 1 <= number <= 999 else str(number)
+
+
+def number_ranges(numbers: list[int]) -> str:
+    """Task numbers as ranges: 1-3, 7, 9-12."""
+    if not numbers:
+        return ""
+    parts: list[str] = []
+    ordered = sorted(set(numbers))
+    start = previous = ordered[0]
+    for number in [*ordered[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(start) if start == previous else f"{start}-{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(parts)

@@ -10,7 +10,7 @@ from data.models.people import (
     InviteFailure,
     UnitLeader,
 )
-from data.models.plans import Plan, Section, Task, TaskTarget
+from data.models.plans import Plan, PlanImport, Section, Task, TaskTarget
 from data.models.reports import Attachment, MessageRef, Period, Report, ReportDraft
 from data.models.units import CollectiveMember, TaskAssignment, TaskUnit, Unit, UnitAlias
 
@@ -34,6 +34,7 @@ __all__ = [
     "OutboxMessage",
     "Period",
     "Plan",
+    "PlanImport",
     "Report",
     "ReportDraft",
     "Section",

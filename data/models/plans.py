@@ -74,6 +74,11 @@ class Task(Base):
     # The whole line as published, to show the document's own wording on demand.
     source_line: Mapped[int] = mapped_column(sa.Integer, default=0)
     deadline: Mapped[date | None] = mapped_column(sa.Date)
+    # The deadline as the document writes it (6月底前, 长期坚持; '' when none): a re-import
+    # sets the deadline again only when this changes, so a coordinator's /deadline stays.
+    deadline_text: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # 责任领导 as the document names them ('' when none).
+    leader: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     # A task dropped by a corrected plan is retired, never deleted: its reports stay.
     retired: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default="0")
 
@@ -101,3 +106,30 @@ class TaskTarget(Base):
     phrase: Mapped[str] = mapped_column(sa.String(300), default="")
 
     task: Mapped[Task] = relationship(back_populates="targets")
+
+
+class PlanImport(Base):
+    """A coordinator's import through the bot, in progress: /import asked for the file
+    (waiting), its preview was shown (preview), then confirmed (done) or cancelled.
+
+    The conversation's state lives here, not in memory, like a report draft; the file itself
+    stays on Telegram's servers (its file_id) and is fetched again on 确认, checked against the
+    fingerprint the preview showed.
+    """
+
+    __tablename__ = "plan_imports"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('waiting', 'preview', 'done', 'cancelled')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    state: Mapped[str] = mapped_column(sa.String(10), default="waiting")
+    file_id: Mapped[str | None] = mapped_column(sa.String(255))
+    file_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    fingerprint: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

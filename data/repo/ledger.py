@@ -29,9 +29,10 @@ def _reports(columns: str, *more: Any) -> Select[Any]:
 
 
 async def live_task_rows(session: AsyncSession, *, plan_id: int) -> list[Any]:
-    """(id, number, text, deadline, section number) of a plan's live tasks, in order."""
+    """(id, number, text, deadline, section number, leader) of a plan's live tasks, in
+    order."""
     rows = await session.execute(
-        select(Task.id, Task.number, Task.text, Task.deadline, Section.number)
+        select(Task.id, Task.number, Task.text, Task.deadline, Section.number, Task.leader)
         .join(Section, Section.id == Task.section_id)
         .where(Task.plan_id == plan_id, Task.retired.is_(False))
         .order_by(Section.number, Task.number)

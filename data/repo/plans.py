@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,10 @@ class TaskSpec:
     lead: tuple[str, ...]
     co: tuple[str, ...]
     targets: tuple[TargetSpec, ...] = ()
+    leader: str = ""
+    # The deadline as written, and the day it means in the spec's year (None: its end).
+    deadline_text: str = ""
+    deadline: date | None = None
 
 
 @dataclass(frozen=True)
@@ -80,15 +84,16 @@ class UpsertResult:
     """What an import changed."""
 
     plan: Plan
-    created: int = 0
-    updated: int = 0
     unchanged: int = 0
+    # Task numbers: new, changed in place, retired.
+    new: list[int] = field(default_factory=list)
+    changed_tasks: list[int] = field(default_factory=list)
     retired: list[int] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """Whether anything in the database changed."""
-        return bool(self.created or self.updated or self.retired)
+        return bool(self.new or self.changed_tasks or self.retired)
 
 
 def _units_of(task: Task) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -168,22 +173,29 @@ async def upsert_plan(
         if task is None:
             task = Task(plan_id=plan.id, number=task_spec.number, units=[], targets=[])
             session.add(task)
-            result.created += 1
+            result.new.append(task_spec.number)
         elif (
             task.text == task_spec.text
             and task.section_id == section_id
             and task.source_line == task_spec.line
             and not task.retired
+            and (task.leader, task.deadline_text) == (task_spec.leader, task_spec.deadline_text)
             and _units_of(task) == (task_spec.lead, task_spec.co)
             and _targets_of(task) == task_spec.targets
         ):
             result.unchanged += 1
             continue
         else:
-            result.updated += 1
+            result.changed_tasks.append(task_spec.number)
+        if task.id is None or task.deadline_text != task_spec.deadline_text:
+            # The document's deadline, moved with a plan kept in another year; one the
+            # document did not change stays as a coordinator may have set it.
+            task.deadline = _moved(task_spec.deadline, year - spec.year)
+            task.deadline_text = task_spec.deadline_text
         task.section_id = section_id
         task.text = task_spec.text
         task.source_line = task_spec.line
+        task.leader = task_spec.leader
         task.retired = False
         if _units_of(task) != (task_spec.lead, task_spec.co):
             if task.units:
@@ -215,6 +227,16 @@ async def upsert_plan(
         plan.updated_at = now
     await session.flush()
     return result
+
+
+def _moved(day: date | None, years: int) -> date | None:
+    """A deadline moved by whole years (29 February becomes the 28th in a common year)."""
+    if day is None or not years:
+        return day
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 async def _check_free(session: AsyncSession, name: str, *, plan_id: int | None) -> None:

@@ -179,3 +179,8 @@ async def member_ids(session: AsyncSession, *, collective_id: int) -> set[int]:
         select(CollectiveMember.member_id).where(CollectiveMember.collective_id == collective_id)
     )
     return set(rows.all())
+
+
+async def known_unit_names(session: AsyncSession) -> set[str]:
+    """The names of every unit and collective the database has."""
+    return set((await session.scalars(select(Unit.name))).all())
