@@ -12,7 +12,7 @@ from bot.plan.names import find_plan
 from data.models import Contact, Plan, Task, Unit
 from data.repo.plans import open_plans
 from data.repo.tasks import task_with_units
-from handlers.access import Known, Member, coordinator
+from handlers.access import Known, Member, Request, coordinator
 from handlers.common import task_number, typed_number
 from handlers.tasks import which_task
 
@@ -55,15 +55,8 @@ async def invite(req: Known) -> None:
             await req.reply(req.t("invite.name_plan"))
             return
     else:
-        name = " ".join(words).strip()
-        found = await find_unit(req.session, name=name)
-        unit = found.unit
-        if found.candidates:
-            candidates = h("、".join(found.candidates))
-            await req.reply(req.t("unit.ambiguous", name=h(name[:50]), candidates=candidates))
-            return
+        unit = await unit_named(req, " ".join(words))
         if unit is None:
-            await req.reply(req.t("invite.unknown_unit", unit=h(name[:50])))
             return
         if unit.kind == "collective":
             await req.reply(req.t("invite.collective", unit=h(unit.name)))
@@ -71,6 +64,19 @@ async def invite(req: Known) -> None:
     key = "invite.created_coordinator" if unit is None else f"invite.created_{_KEYS[role]}"
     values = {"unit": h(unit.name if unit else "")}
     await send_invite(req, key, unit=unit, plan_id=plan_id, role=role, values=values)
+
+
+async def unit_named(req: Request, name: str) -> Unit | None:
+    """The unit a coordinator names (its name, an alias or the everyday name); None when the
+    name fits none or several, which is said."""
+    name = name.strip()
+    found = await find_unit(req.session, name=name)
+    if found.candidates:
+        candidates = h("、".join(found.candidates))
+        await req.reply(req.t("unit.ambiguous", name=h(name[:50]), candidates=candidates))
+    elif found.unit is None:
+        await req.reply(req.t("invite.unknown_unit", unit=h(name[:50])))
+    return found.unit
 
 
 async def send_invite(

@@ -8,7 +8,6 @@ from datetime import datetime, tzinfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as callbacks
-from bot.coordination import find_unit
 from bot.i18n import Lang, date_text, h, t
 from bot.people import plan_roster, revoke_coordinator, units_in_play, unlink
 from data.models import Contact, Unit
@@ -17,7 +16,7 @@ from data.repo.coordinators import grant_rows
 from data.repo.people import Person, UnitRoster
 from data.repo.units import units_by_ids
 from handlers.access import Known, Member, coordinator, linked
-from handlers.admin import send_invite
+from handlers.admin import send_invite, unit_named
 from handlers.common import edit_html
 
 
@@ -89,15 +88,11 @@ async def people(req: Member) -> None:
     if not req.args:
         await req.reply(_overview(req.lang, await plan_roster(req.session, plans=req.plans)))
         return
-    name = " ".join(req.args).strip()
-    found = await find_unit(req.session, name=name)
-    unit = found.unit
-    if found.candidates:
-        candidates = h("、".join(found.candidates))
-        await req.reply(req.t("unit.ambiguous", name=h(name[:50]), candidates=candidates))
+    unit = await unit_named(req, " ".join(req.args))
+    if unit is None:
         return
-    if unit is None or unit.kind == "collective":
-        await req.reply(req.t("invite.unknown_unit", unit=h(name[:50])))
+    if unit.kind == "collective":
+        await req.reply(req.t("people.collective", unit=h(unit.name)))
         return
     if unit.id not in await units_in_play(req.session, plans=req.plans):
         await req.reply(req.t("people.not_in_plans", unit=h(unit.name)))
