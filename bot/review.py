@@ -131,12 +131,20 @@ async def start_return(
 async def finish_return(
     session: AsyncSession, *, draft: ReportDraft, reviewer: Contact, reason: str, now: datetime
 ) -> Verdict | None:
-    """The typed reason ends the draft and returns its report; the unit's reachable liaisons
-    hear why (through the outbox). None when the report is gone."""
+    """The typed reason ends the draft and returns its report (see `return_report`). None when
+    the report is gone."""
     report = await get_report(session, report_id=draft.report_id) if draft.report_id else None
     await take_draft(session, draft_id=draft.id)
     if report is None:
         return None
+    return await return_report(session, report=report, reviewer=reviewer, reason=reason, now=now)
+
+
+async def return_report(
+    session: AsyncSession, *, report: Report, reviewer: Contact, reason: str, now: datetime
+) -> Verdict:
+    """退回 with a reason (typed in chat, or on the dashboard): the unit's reachable liaisons
+    hear why (through the outbox), unless someone decided first."""
     outcome = await _decide(session, report=report, reviewer=reviewer, reason=reason, now=now)
     number, unit = await report_names(session, report=report)
     if outcome is ReviewOutcome.RETURNED:

@@ -32,6 +32,9 @@ class TaskRow:
     co: list[str]
     light: Light
     latest: Latest | None
+    task_id: int = 0
+    # Each lead unit that owes the task's report (collectives resolved): (unit id, its light).
+    units: list[tuple[int, Light]] = field(default_factory=list)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class UnitRate:
     on_time: int
     has_liaison: bool
     rank: int = 0
+    unit_id: int = 0
 
     @property
     def rate(self) -> float:
