@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import report_button
 from bot.delivery.queue import Outgoing, queue_message
-from bot.i18n import fit, h, lang_of, t
+from bot.i18n import Lang, fit, h, lang_of, t
 from bot.reporting import DraftStep
 from data.models import Contact, Report, ReportDraft
 from data.repo import audit
@@ -61,6 +61,24 @@ async def decision_on(session: AsyncSession, *, report: Report) -> Decision:
     await session.refresh(report)
     by = await session.get(Contact, report.reviewed_by) if report.reviewed_by else None
     return Decision(report.review == "accepted", by.full_name if by else "?", report.reviewed_at)
+
+
+async def nothing_done(
+    session: AsyncSession, *, lang: Lang, outcome: ReviewOutcome, report: Report, tz: tzinfo
+) -> str:
+    """What to tell a coordinator whose review found the report superseded, or decided by
+    someone first (who, what, when); Telegram HTML."""
+    if outcome is ReviewOutcome.NOT_CURRENT:
+        return t(lang, "review.not_current")
+    decided = await decision_on(session, report=report)
+    when = decided.at.astimezone(tz) if decided.at else None
+    return t(
+        lang,
+        "review.decided",
+        name=h(decided.by),
+        decision=t(lang, "review.accepted" if decided.accepted else "review.returned"),
+        time=f"{when:%m-%d %H:%M}" if when else "",
+    )
 
 
 async def report_names(session: AsyncSession, *, report: Report) -> tuple[int, str]:
