@@ -16,7 +16,12 @@ from tests.harness import TEST_TOKEN, BotHarness
 
 
 def init_data(
-    user_id: int, *, at: datetime, name: str = "督查室王", token: str = TEST_TOKEN, lang: str = "zh"
+    user_id: int,
+    *,
+    at: datetime,
+    name: str = "督查室王",
+    token: str = TEST_TOKEN,
+    lang: str = "zh",
 ) -> str:
     """The initData Telegram gives a Mini App opened by this user at a moment."""
     user = {"id": user_id, "first_name": name, "language_code": lang}
