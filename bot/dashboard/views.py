@@ -252,6 +252,7 @@ async def units_page(
     return {
         **period_head(lang, ledger.moment),
         "lines": lines,
+        "first": (page - 1) * UNITS_PAGE + 1,
         "chaseable": set(chaseable),
         "any_chaseable": bool(chaseable),
         "page": page,
