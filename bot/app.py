@@ -34,7 +34,7 @@ from bot.sequencing import ChatSequencedProcessor
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.models import OutboxMessage
-from data.repo.coordinators import coordinators
+from data.repo.coordinators import coordinators, former_coordinators
 from handlers import (
     admin,
     broadcast,
@@ -52,7 +52,7 @@ from handlers import (
     tasks,
 )
 from handlers.access import Request, anyone
-from handlers.menus import set_default_menus, show_coordinator_menu
+from handlers.menus import hide_coordinator_menu, set_default_menus, show_coordinator_menu
 from scheduler import jobs
 
 log = logging.getLogger("duban.app")
@@ -147,8 +147,10 @@ async def _post_init(application: DubanApp) -> None:
     services: Services = application.bot_data["services"]
     services.bot_username = application.bot.username or services.bot_username
     await set_default_menus(application.bot)
+    dashboard = services.settings.dashboard_url
     async with services.sessions() as session:
         people = await coordinators(session, extra_ids=services.settings.coordinators)
+        revoked = await former_coordinators(session, extra_ids=services.settings.coordinators)
     for person in people:
         if person.unreachable_at is None:
             await show_coordinator_menu(
@@ -156,6 +158,12 @@ async def _post_init(application: DubanApp) -> None:
                 application.bot_data,
                 chat_id=person.chat_id,
                 chosen=person.language,
+                dashboard=dashboard,
+            )
+    for person in revoked:  # rights taken while the bot was down (duban coordinators --revoke)
+        if person.unreachable_at is None:
+            await hide_coordinator_menu(
+                application.bot, application.bot_data, chat_id=person.chat_id, dashboard=dashboard
             )
     if services.outbox is not None:
         # The sender runs beside update handling, so replies never queue behind a broadcast.

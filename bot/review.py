@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import report_button
 from bot.delivery.queue import Outgoing, queue_message
-from bot.i18n import fit, h, lang_of, t
+from bot.i18n import Lang, fit, h, lang_of, t
 from bot.reporting import DraftStep
 from data.models import Contact, Report, ReportDraft
 from data.repo import audit
@@ -61,6 +61,24 @@ async def decision_on(session: AsyncSession, *, report: Report) -> Decision:
     await session.refresh(report)
     by = await session.get(Contact, report.reviewed_by) if report.reviewed_by else None
     return Decision(report.review == "accepted", by.full_name if by else "?", report.reviewed_at)
+
+
+async def nothing_done(
+    session: AsyncSession, *, lang: Lang, outcome: ReviewOutcome, report: Report, tz: tzinfo
+) -> str:
+    """What to tell a coordinator whose review found the report superseded, or decided by
+    someone first (who, what, when); Telegram HTML."""
+    if outcome is ReviewOutcome.NOT_CURRENT:
+        return t(lang, "review.not_current")
+    decided = await decision_on(session, report=report)
+    when = decided.at.astimezone(tz) if decided.at else None
+    return t(
+        lang,
+        "review.decided",
+        name=h(decided.by),
+        decision=t(lang, "review.accepted" if decided.accepted else "review.returned"),
+        time=f"{when:%m-%d %H:%M}" if when else "",
+    )
 
 
 async def report_names(session: AsyncSession, *, report: Report) -> tuple[int, str]:
@@ -131,12 +149,20 @@ async def start_return(
 async def finish_return(
     session: AsyncSession, *, draft: ReportDraft, reviewer: Contact, reason: str, now: datetime
 ) -> Verdict | None:
-    """The typed reason ends the draft and returns its report; the unit's reachable liaisons
-    hear why (through the outbox). None when the report is gone."""
+    """The typed reason ends the draft and returns its report (see `return_report`). None when
+    the report is gone."""
     report = await get_report(session, report_id=draft.report_id) if draft.report_id else None
     await take_draft(session, draft_id=draft.id)
     if report is None:
         return None
+    return await return_report(session, report=report, reviewer=reviewer, reason=reason, now=now)
+
+
+async def return_report(
+    session: AsyncSession, *, report: Report, reviewer: Contact, reason: str, now: datetime
+) -> Verdict:
+    """退回 with a reason (typed in chat, or on the dashboard): the unit's reachable liaisons
+    hear why (through the outbox), unless someone decided first."""
     outcome = await _decide(session, report=report, reviewer=reviewer, reason=reason, now=now)
     number, unit = await report_names(session, report=report)
     if outcome is ReviewOutcome.RETURNED:

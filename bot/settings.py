@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     per_chat_interval_s: float = Field(default=1.0, ge=0)
     send_concurrency: int = Field(default=8, ge=1, le=64)
     max_attachment_mb: int = Field(default=20, ge=1, le=2000)
+    # The coordinators' dashboard (a Telegram Mini App): its public https address (no web-app
+    # button is offered without it), and how old Telegram's signed initData (and a local
+    # login's session) may be.
+    dashboard_url: str | None = None
+    dashboard_max_age_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
     @field_validator("calendar_file", mode="before")
     @classmethod
@@ -83,6 +88,14 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _dashboard_https(cls, value: str | None) -> str | None:
+        # Telegram opens Mini Apps over https only.
+        if value is None or not value.strip():
+            return None
+        return _starting(value.strip(), "https://").rstrip("/") + "/"
 
     @field_validator("telegram_api_url")
     @classmethod

@@ -11,6 +11,7 @@ from bot import buttons
 from bot import callback_data as callbacks
 from bot.delivery.queue import ButtonRows
 from bot.i18n import Lang, t
+from handlers.menus import dashboard_app
 
 Row = list[InlineKeyboardButton]
 
@@ -138,3 +139,9 @@ def task_buttons(
     if back_page is not None:
         rows.append([_button(t(lang, "button.back_to_list"), callbacks.MYTASKS_PAGE(back_page))])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def dashboard(lang: Lang, base: str, plan_id: int) -> InlineKeyboardMarkup:
+    """📊 under /status: the plan on the dashboard (a Mini App inside the chat)."""
+    app = dashboard_app(base, lang, plan_id=plan_id)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t(lang, "dash.button"), web_app=app)]])

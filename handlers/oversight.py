@@ -267,6 +267,7 @@ async def _full_status(req: Member, plan: Plan) -> None:
         t(lang, "overview.rank_line", rank=r.rank, unit=h(r.unit), on_time=r.on_time, owed=r.owed)
         for r in top
     ]
-    await req.reply("\n".join(lines))
+    base = req.context.settings.dashboard_url
+    await req.reply("\n".join(lines), keyboards.dashboard(lang, base, plan.id) if base else None)
     if figures.png is not None:
         await chat.send_photo(photo=figures.png, filename="status.png")

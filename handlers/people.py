@@ -18,6 +18,7 @@ from data.repo.units import units_by_ids
 from handlers.access import Known, Member, coordinator, linked
 from handlers.admin import send_invite, unit_named
 from handlers.common import edit_html
+from handlers.menus import hide_coordinator_menu
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:
@@ -270,6 +271,12 @@ async def coordinators_callback(req: Known) -> None:
     if not count:
         await req.refuse("people.gone")
         return
+    settings = req.context.settings
+    if person.telegram_id not in settings.coordinators:  # the setting's people keep their rights
+        bot, bot_data = req.context.bot, req.context.bot_data
+        await hide_coordinator_menu(
+            bot, bot_data, chat_id=person.chat_id, dashboard=settings.dashboard_url
+        )
     await req.query.answer(req.t("coordinators.revoked", name=person.full_name))
     if req.pressed_on is not None:
         await edit_html(req.pressed_on, *await _coordinators_page(req))

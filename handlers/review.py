@@ -6,8 +6,8 @@ from bot.i18n import h
 from bot.review import (
     ReviewOutcome,
     accept,
-    decision_on,
     finish_return,
+    nothing_done,
     report_names,
     start_return,
 )
@@ -19,18 +19,9 @@ from handlers.access import Known, Member, Request, coordinator
 
 
 async def _nothing_done(req: Request, outcome: ReviewOutcome, report: Report) -> str:
-    """What to tell a coordinator whose review found the report superseded, or decided by
-    someone first (who, what, when)."""
-    if outcome is ReviewOutcome.NOT_CURRENT:
-        return req.t("review.not_current")
-    decided = await decision_on(req.session, report=report)
-    when = decided.at.astimezone(req.context.settings.tz) if decided.at else None
-    return req.t(
-        "review.decided",
-        name=h(decided.by),
-        decision=req.t("review.accepted" if decided.accepted else "review.returned"),
-        time=f"{when:%m-%d %H:%M}" if when else "",
-    )
+    """What to tell a coordinator whose review found nothing left to decide."""
+    tz = req.context.settings.tz
+    return await nothing_done(req.session, lang=req.lang, outcome=outcome, report=report, tz=tz)
 
 
 @coordinator(plan=False)

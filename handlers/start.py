@@ -119,5 +119,9 @@ async def _coordinator_menu(req: Request, *, just_granted: bool = False) -> None
     coordinator = req.caller.coordinator or just_granted
     if req.chat_id is not None and contact is not None and coordinator:
         await show_coordinator_menu(
-            req.context.bot, req.context.bot_data, chat_id=req.chat_id, chosen=contact.language
+            req.context.bot,
+            req.context.bot_data,
+            chat_id=req.chat_id,
+            chosen=contact.language,
+            dashboard=req.context.settings.dashboard_url,
         )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -76,9 +76,22 @@ def plan_moment(plan: PlanRules, *, now: datetime, tz: ZoneInfo, calendar: Calen
     kind: PeriodKind = "quarter" if kind_name == "quarter" else "month"
     reported = _months_back(today, offset) if offset else today
     span = period_containing(min(max(reported, start), end), kind)
-    base = QUARTER_LAST_MONTH_OFFSET if kind == "quarter" else 0
+    return _moment(plan, span, today=today, calendar=calendar)
+
+
+def closed_moment(plan: PlanRules, span: PeriodSpan, *, calendar: Calendar) -> PlanMoment:
+    """The plan seen when a period of its year is over: the day after its due day (or after
+    its end, when that comes later), so that what was still owed then counts as late."""
+    moment = _moment(plan, span, today=span.end, calendar=calendar)
+    return replace(moment, today=max(span.end, moment.due + timedelta(days=1)))
+
+
+def _moment(plan: PlanRules, span: PeriodSpan, *, today: date, calendar: Calendar) -> PlanMoment:
+    offset = plan.due_month_offset
+    base = QUARTER_LAST_MONTH_OFFSET if span.kind == "quarter" else 0
     due = due_date(span, due_day=plan.due_day, due_month_offset=base + offset, calendar=calendar)
     opens = _months_forward(span.start, offset)
+    start, end = date(plan.year, 1, 1), date(plan.year, 12, 31)
     return PlanMoment(today=today, span=span, due=due, year_start=start, year_end=end, opens=opens)
 
 

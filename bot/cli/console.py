@@ -6,9 +6,10 @@ import asyncio
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final, Protocol, TextIO
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from telegram import Update
 
 from bot.app import DubanApp, build_application
@@ -17,6 +18,7 @@ from bot.cli.emulator import BotApiEmulator, JSONDict, typed_text
 from bot.cli.screen import CHROME, Screen
 from bot.i18n import Lang, pick_language
 from bot.settings import Settings
+from data.models import Contact
 from data.repo.contacts import CONSOLE_IDS_FROM, get_contact, link_unit, upsert_contact
 from data.repo.coordinators import grant, scope_of
 from data.repo.units import resolve_unit
@@ -61,6 +63,12 @@ def console_api(screen: Screen, *, clock: Clock, username: str) -> BotApiEmulato
     return api
 
 
+async def coordinate_every_plan(session: AsyncSession, contact: Contact, *, now: datetime) -> None:
+    """Make the console's person a coordinator of every plan, unless they are one already."""
+    if not (await scope_of(session, contact_id=contact.id)).every_plan:
+        grant(session, contact_id=contact.id, plan_id=None, by=None, now=now)
+
+
 @dataclass
 class _Person:
     user: JSONDict
@@ -94,8 +102,8 @@ async def _prepare_person(
             full_name=CHROME[lang or "zh"]["user_name"],
             username=None,
         )
-        if unit is None and not (await scope_of(session, contact_id=contact.id)).every_plan:
-            grant(session, contact_id=contact.id, plan_id=None, by=None, now=clock())
+        if unit is None:
+            await coordinate_every_plan(session, contact, now=clock())
         if unit is not None:
             # The console liaison serves exactly the unit asked for, not every unit tried before.
             contact.units[:] = [cu for cu in contact.units if cu.unit_id == unit.id]

@@ -12,6 +12,7 @@ from typing import NoReturn
 
 from bot import logs
 from bot.calendar.workdays import CalendarFileError
+from bot.cli.dashboard import cmd_dashboard
 from bot.cli.db import CliError, cmd_init, load_settings
 from bot.cli.people import cmd_coordinators, cmd_invite, cmd_people, cmd_unlink
 from bot.cli.plans import cmd_import, cmd_plan, cmd_plans, cmd_units
@@ -119,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="only print; required")
     p.add_argument("--at", metavar="ISO-TIME", help="the moment (default now; local time zone)")
     p.set_defaults(func=cmd_nudges)
+
+    p = sub.add_parser("dashboard", help="serve the coordinators' dashboard on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free one)")
+    p.add_argument(
+        "--as", dest="as_id", metavar="TELEGRAM_ID", type=int, help="sign in as this coordinator"
+    )
+    p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("run", help="serve Telegram (long polling); console without a token")
     p.add_argument("--webhook", metavar="URL", help="use a webhook at this public https URL")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calendar.clock import PlanMoment
 from bot.calendar.workdays import Calendar
 from bot.ledger.model import Latest, Ledger, TaskRow, UnitRate
-from bot.lights import LightThresholds, ReportStatus, aggregate_light, compute_light
+from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
 from data.models import Plan
 from data.repo.ledger import (
     current_report_rows,
@@ -24,6 +25,43 @@ from data.repo.plans import section_titles
 from data.repo.tasks import duties_of_units
 
 
+async def lead_units(session: AsyncSession, *, plan_id: int) -> dict[int, list[int]]:
+    """The units that owe each live task's report (lead units, collectives resolved)."""
+    leads_of: dict[int, list[int]] = defaultdict(list)
+    for duty in await duties_of_units(session, plan_id=plan_id, unit_ids=None):
+        if duty.role == "lead":
+            leads_of[duty.task_id].append(duty.unit_id)
+    return leads_of
+
+
+def unit_lights(
+    reports: list[tuple[int, Any | None]],
+    *,
+    deadline: date | None,
+    moment: PlanMoment,
+    calendar: Calendar,
+    thresholds: LightThresholds,
+) -> list[tuple[int, Light]]:
+    """Each lead unit's light on a task, from its current report of the period (or none)."""
+    return [
+        (
+            unit_id,
+            compute_light(
+                today=moment.today,
+                due=moment.due,
+                deadline=deadline or moment.year_end,
+                status=ReportStatus(r.status) if r else None,
+                percent=r.percent if r else None,
+                year_start=moment.year_start,
+                year_end=moment.year_end,
+                calendar=calendar,
+                thresholds=thresholds,
+            ),
+        )
+        for unit_id, r in reports
+    ]
+
+
 async def read_ledger(
     session: AsyncSession,
     *,
@@ -32,16 +70,13 @@ async def read_ledger(
     calendar: Calendar,
     thresholds: LightThresholds,
 ) -> Ledger:
-    """The ledger of the period in force: each task's light and latest lead report, and each
-    lead unit's reporting rate."""
+    """The ledger of the period in force: each task's light (and each lead unit's) and latest
+    lead report, and each lead unit's reporting rate."""
     span = moment.span
     period = await ensure_period(
         session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
     )
-    leads_of: dict[int, list[int]] = defaultdict(list)
-    for duty in await duties_of_units(session, plan_id=plan.id, unit_ids=None):
-        if duty.role == "lead":
-            leads_of[duty.task_id].append(duty.unit_id)
+    leads_of = await lead_units(session, plan_id=plan.id)
     names_of: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     for task_id, name, role in await task_unit_names(session, plan_id=plan.id):
         names_of[task_id][0 if role == "lead" else 1].append(name)
@@ -59,25 +94,17 @@ async def read_ledger(
     )
     rows = await live_task_rows(session, plan_id=plan.id)
     for task_id, number, text, deadline, section, leader in rows:
-        mine = [current.get((task_id, unit_id)) for unit_id in leads_of.get(task_id, [])]
-        light = aggregate_light(
-            compute_light(
-                today=moment.today,
-                due=moment.due,
-                deadline=deadline or moment.year_end,
-                status=ReportStatus(r.status) if r else None,
-                percent=r.percent if r else None,
-                year_start=moment.year_start,
-                year_end=moment.year_end,
-                calendar=calendar,
-                thresholds=thresholds,
-            )
-            for r in mine
+        mine = [(unit, current.get((task_id, unit))) for unit in leads_of.get(task_id, [])]
+        units = unit_lights(
+            mine, deadline=deadline, moment=moment, calendar=calendar, thresholds=thresholds
         )
-        latest = max((r for r in mine if r), key=lambda r: r.created_at, default=None)
+        light = aggregate_light(unit_light for _unit, unit_light in units)
+        latest = max((r for _u, r in mine if r), key=lambda r: r.created_at, default=None)
         lead, co = names_of[task_id]
         shown = _latest(latest) if latest else None
-        ledger.tasks.append(TaskRow(section, number, text, lead, co, light, shown, leader))
+        row = TaskRow(section, number, text, lead, co, light, shown, leader)
+        row.task_id, row.units = task_id, units
+        ledger.tasks.append(row)
     ledger.rates = await _rates(session, leads_of=leads_of, current=current, moment=moment)
     return ledger
 
@@ -110,6 +137,7 @@ async def _rates(
                 reported=len(done),
                 on_time=len(on_time),
                 has_liaison=unit_id in linked,
+                unit_id=unit_id,
             )
         )
     rates.sort(key=lambda r: (-(r.on_time / r.owed if r.owed else 1), -r.rate, r.unit))

@@ -27,6 +27,7 @@ from bot.calendar.workdays import calendar_for
 from bot.i18n import Lang, t
 from bot.ledger.build import read_ledger
 from bot.ledger.model import Ledger, Overview, overview, section_label
+from bot.ledger.trend import TrendPoint, read_trend
 from bot.lights import LIGHT_ORDER, LightThresholds
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
@@ -161,6 +162,36 @@ async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
 def status_figures(job: LedgerJob, chart: bool = True) -> StatusFigures:
     """The /status numbers of the job's (first) plan, and their chart unless not wanted."""
     return asyncio.run(_status(job, chart))
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """What the dashboard's overview, matrix and units pages are read from: /status's ledger
+    and numbers, and the trend over the plan's periods."""
+
+    ledger: Ledger
+    overview: Overview
+    trend: list[TrendPoint]
+
+
+async def _dashboard(job: LedgerJob) -> DashboardFigures:
+    async with _session(job) as session:
+        ledger = await _ledger(session, job, job.plan_ids[0])
+        plan = await get_plan_by_id(session, plan_id=ledger.plan_id)
+        assert plan is not None  # noqa: S101 - _ledger has just read it
+        trend = await read_trend(
+            session,
+            plan=plan,
+            ledger=ledger,
+            calendar=calendar_for(job.calendar_file),
+            thresholds=job.thresholds,
+        )
+    return DashboardFigures(ledger, overview(ledger), trend)
+
+
+def dashboard_figures(job: LedgerJob) -> DashboardFigures:
+    """The dashboard's figures of the job's (first) plan: the same ledger as /status's."""
+    return asyncio.run(_dashboard(job))
 
 
 def warm_up() -> None:

@@ -33,6 +33,9 @@ class TaskRow:
     light: Light
     latest: Latest | None
     leader: str = ""  # 责任领导, when the plan names one
+    task_id: int = 0
+    # Each lead unit that owes the task's report (collectives resolved): (unit id, its light).
+    units: list[tuple[int, Light]] = field(default_factory=list)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class UnitRate:
     on_time: int
     has_liaison: bool
     rank: int = 0
+    unit_id: int = 0
 
     @property
     def rate(self) -> float:

@@ -95,6 +95,20 @@ async def coordinators(
     return list((await session.scalars(query.order_by(Contact.id))).all())
 
 
+async def former_coordinators(
+    session: AsyncSession, *, extra_ids: Sequence[int] = ()
+) -> list[Contact]:
+    """People whose grants were all revoked (and who are not configured coordinators)."""
+    active = select(CoordinatorGrant.contact_id).where(_active())
+    revoked = select(CoordinatorGrant.contact_id).where(CoordinatorGrant.revoked_at.is_not(None))
+    query = select(Contact).where(
+        Contact.id.in_(revoked),
+        Contact.id.not_in(active),
+        Contact.telegram_id.not_in(list(extra_ids)),
+    )
+    return list((await session.scalars(query.order_by(Contact.id))).all())
+
+
 @dataclass(frozen=True)
 class GrantRow:
     """A granted coordinator as `duban coordinators` lists them."""

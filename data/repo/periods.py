@@ -34,6 +34,14 @@ async def period_at(session: AsyncSession, *, plan_id: int, start: date) -> Peri
     )
 
 
+async def stored_periods(session: AsyncSession, *, plan_id: int) -> list[Period]:
+    """Every stored period of a plan, in order."""
+    rows = await session.scalars(
+        select(Period).where(Period.plan_id == plan_id).order_by(Period.start)
+    )
+    return list(rows.all())
+
+
 async def plan_of_period(session: AsyncSession, *, period_id: int) -> int | None:
     """The plan a stored period belongs to."""
     return await session.scalar(select(Period.plan_id).where(Period.id == period_id))

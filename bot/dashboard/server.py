@@ -1,0 +1,51 @@
+"""The dashboard served on its own (`duban dashboard`, the tests and the benchmark): a small
+Starlette app around `dashboard_routes`, run by uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from telegram import Bot
+from uvicorn import Config, Server
+
+from bot.context import Services
+from bot.dashboard.auth import LocalLogins
+from bot.dashboard.routes import PREFIX, dashboard_routes
+
+
+async def _home(request: Request) -> Response:
+    return RedirectResponse(f"{PREFIX}/")
+
+
+def dashboard_app(
+    services: Services, *, files: Bot | None = None, logins: LocalLogins | None = None
+) -> Starlette:
+    """An ASGI app serving only the dashboard (and / pointing at it)."""
+    return Starlette(
+        routes=[Route("/", _home), *dashboard_routes(services, files=files, logins=logins)]
+    )
+
+
+def local_server(app: Starlette, *, port: int) -> Server:
+    """uvicorn serving `app` on 127.0.0.1 only (port 0: any free port), quiet."""
+    config = Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return Server(config)
+
+
+async def start(server: Server) -> asyncio.Task[None]:
+    """Start serving; returns once it listens (OSError when it cannot)."""
+    serving = asyncio.create_task(server.serve())
+    while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn has no event
+        await asyncio.sleep(0.02)
+    if serving.done():
+        raise OSError("the dashboard could not listen (is the port taken?)")
+    return serving
+
+
+def bound_port(server: Server) -> int:
+    """The port a started server listens on."""
+    return int(server.servers[0].sockets[0].getsockname()[1])
