@@ -16,6 +16,7 @@ from bot.ledger.jobs import LedgerJob, export_workbook, ledger_job, status_figur
 from bot.ledger.model import section_label
 from bot.lights import LIGHT_ORDER
 from bot.plan.names import find_plan
+from bot.target_text import standing_line
 from data.models import Plan
 from handlers import keyboards
 from handlers.access import Member, Request, anyone, coordinator
@@ -267,6 +268,20 @@ async def _full_status(req: Member, plan: Plan) -> None:
         t(lang, "overview.rank_line", rank=r.rank, unit=h(r.unit), on_time=r.on_time, owed=r.owed)
         for r in top
     ]
+    total = len(figures.ledger.targets)
+    if total:
+        behind = numbers.behind
+        lines += ["", t(lang, "overview.targets", total=total, reported=numbers.targets)]
+        lines.append(t(lang, "overview.targets_behind", count=len(behind)))
+        lines += [
+            t(
+                lang,
+                "overview.target_line",
+                number=r.number,
+                line=h(standing_line(lang, r.standing)),
+            )
+            for r in behind[:10]
+        ]
     await req.reply("\n".join(lines))
     if figures.png is not None:
         await chat.send_photo(photo=figures.png, filename="status.png")

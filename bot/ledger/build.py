@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.clock import PlanMoment
 from bot.calendar.workdays import Calendar
-from bot.ledger.model import Latest, Ledger, TaskRow, UnitRate
+from bot.ledger.model import Latest, Ledger, TargetRow, TaskRow, UnitRate
 from bot.lights import LightThresholds, ReportStatus, aggregate_light, compute_light
+from bot.progress import Standing, elapsed_at, standings, with_targets
+from bot.tasks_view import short_title
 from data.models import Plan
 from data.repo.ledger import (
     current_report_rows,
@@ -21,6 +23,7 @@ from data.repo.ledger import (
 )
 from data.repo.periods import ensure_period
 from data.repo.plans import section_titles
+from data.repo.targets import latest_values, plan_targets
 from data.repo.tasks import duties_of_units
 
 
@@ -57,8 +60,10 @@ async def read_ledger(
         moment=moment,
         sections=await section_titles(session, plan_id=plan.id),
     )
+    judged = await _targets(session, plan=plan, moment=moment, thresholds=thresholds)
     for task_id, number, text, deadline, section in await live_task_rows(session, plan_id=plan.id):
         mine = [current.get((task_id, unit_id)) for unit_id in leads_of.get(task_id, [])]
+        targets = judged.get(task_id, [])
         light = aggregate_light(
             compute_light(
                 today=moment.today,
@@ -73,6 +78,9 @@ async def read_ledger(
             )
             for r in mine
         )
+        light = with_targets(light, targets)
+        title = short_title(text)
+        ledger.targets += [TargetRow(section, number, title, light, s) for s in targets]
         latest = max((r for r in mine if r), key=lambda r: r.created_at, default=None)
         lead, co = names_of[task_id]
         ledger.tasks.append(
@@ -80,6 +88,19 @@ async def read_ledger(
         )
     ledger.rates = await _rates(session, leads_of=leads_of, current=current, moment=moment)
     return ledger
+
+
+async def _targets(
+    session: AsyncSession, *, plan: Plan, moment: PlanMoment, thresholds: LightThresholds
+) -> dict[int, list[Standing]]:
+    """Each task's live targets with their latest values, judged at the moment."""
+    targets = await plan_targets(session, plan_id=plan.id)
+    values = await latest_values(session, target_ids=[f.id for fs in targets.values() for f in fs])
+    elapsed = elapsed_at(moment)
+    return {
+        task_id: standings(facts, values, elapsed=elapsed, thresholds=thresholds)
+        for task_id, facts in targets.items()
+    }
 
 
 def _latest(row: Any) -> Latest:
