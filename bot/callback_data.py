@@ -45,8 +45,8 @@ MYTASKS_PAGE = Callback("mt", N)
 TASK_OPEN = Callback("tk", f"{N}:{N}")
 LANG_PICK = Callback("lang", "zh|en")
 # Reports: p:<page> of the picker, t:<task>:<unit>, s:<status>, c:<percent>, and submit (ok),
-# edit (ed), cancel (x), keep the previous text (keep).
-REPORT = Callback("rp", f"p:{N}|t:{N}:{N}|s:[a-z]+|c:{N}|ok|ed|x|keep")
+# edit (ed), cancel (x), keep the previous text (keep), skip:<target> at a target's step.
+REPORT = Callback("rp", f"p:{N}|t:{N}:{N}|s:[a-z]+|c:{N}|skip:{N}|ok|ed|x|keep")
 # A status for a report recorded from a reply: <report>:<status>.
 REPLY_STATUS = Callback("rq", f"{N}:[a-z]+")
 # Review: a (accept) or r (return), <report>.

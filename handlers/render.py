@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Lang, date_text, full_date_text, h, t
 from bot.lights import Light
 from bot.reporting import Preview
-from bot.target_text import standing_line
+from bot.target_text import amount, standing_line, target_text
 from bot.tasks_view import Desk, TaskDetails, TaskLine, short_title
 from data.models import Report
 
@@ -171,6 +171,10 @@ def report_preview(lang: Lang, shown: Preview) -> str:
             attachments=shown.attachments,
         )
     ]
+    for facts, value in shown.values:
+        said = amount(value, facts.unit) if value is not None else t(lang, "targets.no_value")
+        line = f"{facts.metric} {said} / {target_text(facts)}"
+        parts.append(t(lang, "report.preview_target", line=h(line)))
     if shown.role == "lead":
         parts += ["", t(lang, "report.contributions")]
         for report, unit in shown.contributions:
