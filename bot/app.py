@@ -99,6 +99,7 @@ def register_handlers(application: DubanApp) -> None:
         "period": admin.period,
         "late": oversight.late,
         "status": oversight.status,
+        "bulletin": oversight.bulletin,
         "broadcast": broadcast.broadcast_command,
         "people": people.people,
         "leave": people.leave,

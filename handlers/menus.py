@@ -25,6 +25,8 @@ COORDINATOR_MENU: Final = (
     "late",
     "broadcast",
     "export",
+    "bulletin",
+    "targets",
     "task",
     "invite",
     "people",

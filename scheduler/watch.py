@@ -1,4 +1,5 @@
-"""What the clock watches besides nudges (逐级督办): a unit's leaders hear when one of its tasks
+"""What the clock watches besides nudges: each period's bulletin to coordinators
+(scheduler/bulletins.py); 逐级督办: a unit's leaders hear when one of its tasks
 stays red period after period, or when a 催办 goes unacknowledged; coordinators hear, days
 before each due day, which units owe a report with nobody to receive a nudge.
 
@@ -32,6 +33,7 @@ from data.repo.people import leaders_by_unit
 from data.repo.periods import ensure_period, finished_periods, report_states
 from data.repo.tasks import duties_of_units, live_task_briefs, reported_pairs
 from data.repo.units import units_by_ids
+from scheduler.bulletins import due_bulletin
 from scheduler.messages import Planned, TickReport
 
 MAX_LINES = 30
@@ -77,6 +79,17 @@ async def watch(
     tick = _Tick(session, report, settings, calendar, now, dry_run)
     out: list[Outgoing] = []
     for plan, moment in running:
+        out += await due_bulletin(
+            session,
+            report,
+            tick.take,
+            plan,
+            moment,
+            settings=settings,
+            calendar=calendar,
+            now=now,
+            dry_run=dry_run,
+        )
         if settings.leader_red_periods:
             out += await _red_streaks(tick, plan, moment)
         if settings.coverage_working_days:

@@ -59,6 +59,7 @@ async def read_ledger(
         short_name=plan.short_name,
         moment=moment,
         sections=await section_titles(session, plan_id=plan.id),
+        period_id=period.id,
     )
     judged = await _targets(session, plan=plan, moment=moment, thresholds=thresholds)
     for task_id, number, text, deadline, section in await live_task_rows(session, plan_id=plan.id):

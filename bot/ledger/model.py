@@ -77,6 +77,7 @@ class Ledger:
     tasks: list[TaskRow] = field(default_factory=list)
     rates: list[UnitRate] = field(default_factory=list)
     targets: list[TargetRow] = field(default_factory=list)
+    period_id: int = 0
 
 
 @dataclass
