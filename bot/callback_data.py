@@ -62,6 +62,8 @@ STATUS = Callback("st", N)
 PEOPLE = Callback("pl", f"(rm|ok|ho):{N}:{N}|x")
 # /leave: the unit to leave, or x (stay).
 LEAVE = Callback("lv", f"{N}|x")
+# /targets: c (next comparator), k (cumulative ↔ rate), d (remove) <target>; ok <task>.
+TARGETS = Callback("tg", f"[ckd]:{N}|ok:{N}")
 # /coordinators: revoke the invited rights of <contact>.
 REVOKE = Callback("co", N)
 # /broadcast steps: a:<audience>, s:<section>, go, at, x.

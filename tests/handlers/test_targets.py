@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from data.models import Report, TargetValue, TaskTarget
+from data.models import Report, TargetValue, Task, TaskTarget
 from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot
 from tests.factories.linking import link
 from tests.factories.plans import load_seed
@@ -153,3 +153,56 @@ async def test_targets_colour_the_light_as_the_year_goes_on(
     assert text.startswith("🔴 任务 2")
     assert "🔴 地区生产总值增长 3.5% / ≥7% · 对目标:达50.0%" in text
     assert "🟢 固定资产投资增长 7.9% / ≥8% · 对目标:达98.8%" in text
+
+
+async def test_coordinator_reviews_targets_and_reimport_keeps_them(
+    bot: BotHarness, sessions: Sessions
+) -> None:
+    office = bot.user(COORDINATOR_ID, "督查室")
+    await bot.command(office, "/targets", "999")
+    assert bot.api.last_text(COORDINATOR_ID) == "没有编号为 999 的任务(本计划共 100 项)。"
+    await bot.command(office, "/targets", "80")
+    view = bot.api.last_message(COORDINATOR_ID)
+    text = bot.api.last_text(COORDINATOR_ID)
+    assert "任务 80 的量化指标(自动识别,待确认)" in text
+    assert "1. 城镇新增就业 ≥26万人(累计,按序时)" in text
+    await bot.press(office, "1 ⇄类型", view)
+    assert "1. 城镇新增就业 ≥26万人(比率/水平,对目标)" in bot.api.current(view)["text"]
+    await bot.command(office, "/targets", "80", "add", "登记失业率控制在3%以内")
+    assert "2. 登记失业率 ≤3%(比率/水平,对目标)" in bot.api.last_text(COORDINATOR_ID)
+    await bot.command(office, "/targets", "80", "set", "1", "城镇新增就业28万人以上")
+    text = bot.api.last_text(COORDINATOR_ID)
+    assert "1. 城镇新增就业 ≥28万人(累计,按序时)" in text and "(已确认)" in text
+    await bot.command(office, "/targets", "80", "add", "很多很多")
+    assert "未能从“很多很多”识别出一个量化指标" in bot.api.last_text(COORDINATOR_ID)
+    await bot.command(office, "/targets", "80", "set", "9", "城镇新增就业28万人")
+    assert bot.api.last_text(COORDINATOR_ID) == "任务 80 没有第 9 个量化指标。"
+    view = bot.api.last_message(COORDINATOR_ID)
+    # Remove the first; its old buttons are stale afterwards.
+    await bot.command(office, "/targets", "80")
+    view = bot.api.last_message(COORDINATOR_ID)
+    old = bot.api.buttons(bot.api.current(view))
+    await bot.press(office, "2 🗑", view)
+    assert "登记失业率" not in bot.api.current(view)["text"]
+    [removed] = [data for row in old for label, data in row if label == "2 🗑"]
+    calls = await bot.send(bot.updates.callback(office, removed, view))
+    [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert answer.params["show_alert"]
+    # A liaison may not.
+    await bot.command(bot.user(HRSS), "/targets", "80")
+    assert "督查室" in bot.api.last_text(HRSS)
+
+    # Re-importing the plan leaves the reviewed targets as the coordinator set them.
+    await load_seed(sessions, year=2026)
+    async with sessions() as session:
+        rows = await session.execute(
+            select(TaskTarget.metric, TaskTarget.value, TaskTarget.retired)
+            .join(Task, Task.id == TaskTarget.task_id)
+            .where(Task.number == 80)
+            .order_by(TaskTarget.id)
+        )
+        assert [tuple(r) for r in rows.all()] == [
+            ("城镇新增就业", "26", True),
+            ("登记失业率", "3", True),
+            ("城镇新增就业", "28", False),
+        ]
