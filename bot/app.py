@@ -49,6 +49,7 @@ from handlers import (
     report,
     review,
     start,
+    targets,
     tasks,
 )
 from handlers.access import Request, anyone
@@ -100,6 +101,8 @@ def register_handlers(application: DubanApp) -> None:
         "period": admin.period,
         "late": oversight.late,
         "status": oversight.status,
+        "bulletin": oversight.bulletin,
+        "targets": targets.targets_command,
         "broadcast": broadcast.broadcast_command,
         "people": people.people,
         "leave": people.leave,
@@ -125,6 +128,7 @@ def register_handlers(application: DubanApp) -> None:
         (callbacks.PEOPLE, people.people_callback),
         (callbacks.LEAVE, people.leave_callback),
         (callbacks.REVOKE, people.coordinators_callback),
+        (callbacks.TARGETS, targets.targets_callback),
     )
     for kind, pressed in buttons:
         add(CallbackQueryHandler(pressed, pattern=kind.pattern))

@@ -45,8 +45,8 @@ MYTASKS_PAGE = Callback("mt", N)
 TASK_OPEN = Callback("tk", f"{N}:{N}")
 LANG_PICK = Callback("lang", "zh|en")
 # Reports: p:<page> of the picker, t:<task>:<unit>, s:<status>, c:<percent>, and submit (ok),
-# edit (ed), cancel (x), keep the previous text (keep).
-REPORT = Callback("rp", f"p:{N}|t:{N}:{N}|s:[a-z]+|c:{N}|ok|ed|x|keep")
+# edit (ed), cancel (x), keep the previous text (keep), skip:<target> at a target's step.
+REPORT = Callback("rp", f"p:{N}|t:{N}:{N}|s:[a-z]+|c:{N}|skip:{N}|ok|ed|x|keep")
 # A status for a report recorded from a reply: <report>:<status>.
 REPLY_STATUS = Callback("rq", f"{N}:[a-z]+")
 # Review: a (accept) or r (return), <report>.
@@ -62,6 +62,8 @@ STATUS = Callback("st", N)
 PEOPLE = Callback("pl", f"(rm|ok|ho):{N}:{N}|x")
 # /leave: the unit to leave, or x (stay).
 LEAVE = Callback("lv", f"{N}|x")
+# /targets: c (next comparator), k (cumulative ↔ rate), d (remove) <target>; ok <task>.
+TARGETS = Callback("tg", f"[ckd]:{N}|ok:{N}")
 # /coordinators: revoke the invited rights of <contact>.
 REVOKE = Callback("co", N)
 # Under an import's preview: ok (确认导入) or x (取消), <import>.

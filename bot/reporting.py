@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import report_values
 from bot.calendar.clock import PlanMoment
 from bot.duties import Reportable
 from bot.lights import ReportStatus
@@ -28,6 +29,7 @@ from data.repo.reports import (
     replace_draft,
     take_draft,
 )
+from data.repo.targets import Facts, values_of_reports
 
 PERCENT_CHOICES = (0, 25, 50, 75, 100)
 # Short codes for callback data (rp:s:ok); one table both ways.
@@ -46,6 +48,7 @@ class DraftStep(StrEnum):
 
     STATUS = "status"
     PERCENT = "percent"
+    TARGET = "target"  # a target's value so far this year (bot/report_values.py)
     TEXT = "text"
     PREVIEW = "preview"
     REASON = "reason"  # a coordinator typing why a report is returned
@@ -56,6 +59,7 @@ class DraftStep(StrEnum):
 BUTTON_STEPS: dict[str, DraftStep] = {
     "s": DraftStep.STATUS,
     "c": DraftStep.PERCENT,
+    "skip": DraftStep.TARGET,
     "keep": DraftStep.TEXT,
     "ok": DraftStep.PREVIEW,
     "ed": DraftStep.PREVIEW,
@@ -119,6 +123,7 @@ class _Content(TypedDict):
     percent: int | None
     text: str
     attachments: list[dict[str, Any]]
+    values: dict[int, str]  # target id → value so far this year
 
 
 async def _standing(
@@ -147,12 +152,21 @@ async def _new_version(
     now: datetime,
 ) -> Report:
     """Every way a report changes: a new version, audited in the same transaction."""
-    words = {k: v for k, v in content.items() if k != "attachments"}
+    words = {k: v for k, v in content.items() if k not in ("attachments", "values")}
     columns = {**slot, **words, "contact_id": contact.id}
-    evidence = content["attachments"]
-    report = await add_report_version(session, columns=columns, attachments=evidence, now=now)
+    evidence, values = content["attachments"], content["values"]
+    report = await add_report_version(
+        session, columns=columns, attachments=evidence, now=now, values=values
+    )
     audit.by_person(session, contact, action, ("report", report.id), at=now, detail=detail)
     return report
+
+
+async def _values(session: AsyncSession, report: Report | None) -> dict[int, str]:
+    """A report's target values, to carry into its next version."""
+    if report is None:
+        return {}
+    return (await values_of_reports(session, report_ids=[report.id])).get(report.id, {})
 
 
 def _evidence(report: Report | None) -> list[dict[str, Any]]:
@@ -184,6 +198,7 @@ async def begin(
         created_at=now,
         updated_at=now,
     )
+    await report_values.prefill(session, draft=draft, report_id=existing.id if existing else None)
     return await replace_draft(session, draft=draft)
 
 
@@ -236,6 +251,7 @@ def add_attachment(draft: ReportDraft, attachment: dict[str, Any], now: datetime
 
 def back_to_start(draft: ReportDraft, now: datetime) -> None:
     """修改: go through the steps again, keeping what was entered as the defaults."""
+    report_values.ask_again(draft)
     draft.step = DraftStep.STATUS
     draft.updated_at = now
 
@@ -252,6 +268,7 @@ class Preview:
     text: str
     attachments: int
     contributions: list[tuple[Report, str]] = field(default_factory=list)
+    values: list[tuple[Facts, str | None]] = field(default_factory=list)  # target, value
 
 
 async def preview(session: AsyncSession, *, reporter: Reporter, draft: ReportDraft) -> Preview:
@@ -261,6 +278,7 @@ async def preview(session: AsyncSession, *, reporter: Reporter, draft: ReportDra
     if duty.role == "lead":
         period_id = await period_of(session, plan=reporter.plan, moment=reporter.moment)
         shown = await contributions(session, task_id=duty.task.id, period_id=period_id)
+    targets = await report_values.targets_to_ask(session, draft=draft, role=duty.role)
     return Preview(
         task=duty.task,
         unit=duty.unit,
@@ -270,6 +288,7 @@ async def preview(session: AsyncSession, *, reporter: Reporter, draft: ReportDra
         text=draft.text or "",
         attachments=len(draft.attachments),
         contributions=shown,
+        values=[(t, report_values.given(draft, t.id)) for t in targets],
     )
 
 
@@ -294,6 +313,8 @@ async def submit(
     slot, existing = standing
     duty = reporter.duty
     status = ReportStatus(draft.status or ReportStatus.ON_TRACK)
+    targets = await report_values.targets_to_ask(session, draft=draft, role=duty.role)
+    values = report_values.to_store(draft, targets)
     report = await _new_version(
         session,
         slot=slot,
@@ -302,6 +323,7 @@ async def submit(
             percent=draft.percent,
             text=draft.text or "",
             attachments=draft.attachments,
+            values=values,
         ),
         contact=reporter.contact,
         action="report.edit" if existing else "report.submit",
@@ -310,6 +332,7 @@ async def submit(
             "unit": duty.unit.name,
             "status": status.value,
             "percent": draft.percent,
+            "values": {str(k): v for k, v in values.items()},
             "supersedes": existing.id if existing else None,
         },
         now=reporter.now,
@@ -336,6 +359,7 @@ async def record_reply(
             percent=existing.percent if existing else None,
             text=text,
             attachments=_evidence(existing),
+            values=await _values(session, existing),
         ),
         contact=reporter.contact,
         action="report.reply",
@@ -380,6 +404,7 @@ async def restatus(
             percent=report.percent,
             text=report.text,
             attachments=_evidence(loaded),
+            values=await _values(session, report),
         ),
         contact=contact,
         action="report.status",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calendar.clock import PlanMoment, plan_moment
 from bot.calendar.workdays import Calendar
 from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
+from bot.progress import Standing, elapsed_at, standings, with_targets
 from data.models import Contact, Plan, Report, Task
 from data.repo.periods import period_at
+from data.repo.targets import latest_values, targets_of_tasks
 from data.repo.tasks import (
     HistoryRow,
     current_reports,
@@ -65,6 +67,7 @@ class TaskLine:
     last: Report | None
     plan_id: int = 0
     plan: str = ""  # the plan's short name
+    targets: tuple[Standing, ...] = ()
 
 
 @dataclass
@@ -116,6 +119,19 @@ def moment_of(plan: Plan, viewer: Viewer) -> PlanMoment:
     return plan_moment(plan, now=viewer.now, tz=viewer.tz, calendar=viewer.calendar)
 
 
+async def judged_targets(
+    session: AsyncSession, *, task_ids: Collection[int], moment: PlanMoment, viewer: Viewer
+) -> dict[int, list[Standing]]:
+    """Each task's live targets with their latest values, judged at the moment."""
+    targets = await targets_of_tasks(session, task_ids=task_ids)
+    values = await latest_values(session, target_ids=[f.id for fs in targets.values() for f in fs])
+    elapsed = elapsed_at(moment)
+    return {
+        task_id: standings(facts, values, elapsed=elapsed, thresholds=viewer.thresholds)
+        for task_id, facts in targets.items()
+    }
+
+
 def light_for(moment: PlanMoment, task: Task, report: Report | None, viewer: Viewer) -> Light:
     """The light of a task for one unit, given its current report of the period."""
     return compute_light(
@@ -151,16 +167,21 @@ async def my_tasks(session: AsyncSession, *, plan: Plan, viewer: Viewer) -> MyTa
         if period
         else {}
     )
+    judged = await judged_targets(session, task_ids=by_task, moment=moment, viewer=viewer)
     for task_id, held in by_task.items():
         task = tasks[task_id]
         role = "lead" if any(r == "lead" for _, r in held) else "co"
         mine = [reports.get((task_id, unit_id)) for unit_id, _ in held]
+        targets = tuple(judged.get(task_id, ()))
         light = aggregate_light(light_for(moment, task, rep, viewer) for rep in mine)
+        light = with_targets(light, targets)
         latest = max((r for r in mine if r), key=lambda r: r.created_at, default=None)
         due = min(moment.due, task.deadline) if task.deadline else moment.due
         title = short_title(task.text)
         view.lines.append(
-            TaskLine(task_id, task.number, title, role, light, due, latest, plan.id, view.plan)
+            TaskLine(
+                task_id, task.number, title, role, light, due, latest, plan.id, view.plan, targets
+            )
         )
     view.lines.sort(key=lambda line: (line.role != "lead", line.number))
     return view
@@ -188,6 +209,7 @@ class TaskDetails:
     my_unit_id: int | None
     history: list[HistoryRow] | None  # None: not the viewer's to see
     moment: PlanMoment
+    targets: list[Standing] = field(default_factory=list)
 
 
 async def task_details(
@@ -220,15 +242,18 @@ async def task_details(
     light = aggregate_light(
         light_for(moment, task, reports.get((task.id, u)), viewer) for u in lead_ids
     )
+    judged = await judged_targets(session, task_ids=[task.id], moment=moment, viewer=viewer)
+    targets = judged.get(task.id, [])
     return TaskDetails(
         plan=plan,
         task=task,
         section=task.section.title,
         lead=[tu.unit.name for tu in units if tu.role == "lead"],
         co=[tu.unit.name for tu in units if tu.role == "co"],
-        light=light,
+        light=with_targets(light, targets),
         my_role=my_role,
         my_unit_id=my_unit_id,
         history=history,
         moment=moment,
+        targets=targets,
     )

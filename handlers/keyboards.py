@@ -111,6 +111,11 @@ def percents(lang: Lang, values: Sequence[int]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([row, cancel_row(lang)])
 
 
+def skip_step(lang: Lang, data: str) -> InlineKeyboardMarkup:
+    """跳过 (a target's value) and 取消."""
+    return InlineKeyboardMarkup([[_button(t(lang, "button.skip"), data)], cancel_row(lang)])
+
+
 def text_step(lang: Lang, *, keep: bool) -> InlineKeyboardMarkup:
     """沿用上次内容 (when editing) and 取消."""
     keeping = [[_button(t(lang, "button.keep_text"), callbacks.REPORT("keep"))]]

@@ -36,6 +36,8 @@ COORDINATOR_MENU: Final = (
     "broadcast",
     "export",
     "import",
+    "bulletin",
+    "targets",
     "task",
     "invite",
     "people",

@@ -25,7 +25,7 @@ async def text_input(req: Member) -> None:
         return
     if draft is not None and draft.kind == "return":
         await review.take_reason(req, draft, raw)
-    elif draft is not None and draft.step in (DraftStep.PERCENT, DraftStep.TEXT):
+    elif draft is not None and draft.step in (DraftStep.PERCENT, DraftStep.TARGET, DraftStep.TEXT):
         await report.take_text(req, draft, raw)
     elif req.message.reply_to_message is not None:
         await replies.file_reply(req)
@@ -65,7 +65,7 @@ async def _evidence(req: Member) -> None:
 async def other_input(req: Request) -> None:
     """Stickers, voice and the like: not a report text; say what is expected."""
     draft = await report.conversation(req)
-    typing = (DraftStep.TEXT, DraftStep.PERCENT, DraftStep.REASON)
+    typing = (DraftStep.TEXT, DraftStep.PERCENT, DraftStep.TARGET, DraftStep.REASON)
     key = "report.text_expected" if draft and draft.step in typing else "report.no_draft_text"
     await req.reply(req.t(key))
 

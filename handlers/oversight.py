@@ -1,21 +1,31 @@
-"""Oversight for coordinators: /late with 催办 (and the liaisons' 收到), /status and /export."""
+"""Oversight for coordinators: /late with 催办 (and the liaisons' 收到), /status, /export and
+/bulletin."""
 
 from __future__ import annotations
 
 import functools
+import re
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ChatAction, ParseMode
 
 from bot import callback_data as callbacks
+from bot.calendar.periods import parse_period
 from bot.chasing import Late, acknowledge, chase, late_units
 from bot.delivery.queue import Button
 from bot.i18n import Lang, date_text, full_date_text, h, t
-from bot.ledger.jobs import LedgerJob, export_workbook, ledger_job, status_figures
+from bot.ledger.jobs import (
+    LedgerJob,
+    bulletin_document,
+    export_workbook,
+    ledger_job,
+    status_figures,
+)
 from bot.ledger.model import section_label
 from bot.lights import LIGHT_ORDER
 from bot.plan.names import find_plan
+from bot.target_text import standing_line
 from data.models import Plan
 from handlers import keyboards
 from handlers.access import Member, Request, anyone, coordinator
@@ -184,6 +194,51 @@ async def export(req: Member) -> None:
     )
 
 
+def _period_word(words: list[str]) -> tuple[list[str], str | None]:
+    """The period at the end of a command's words (2026-06, 2026-Q2), and the words before."""
+    if words and re.match(r"^\d{4}", words[-1]):
+        return words[:-1], words[-1]
+    return words, None
+
+
+@coordinator
+async def bulletin(req: Member) -> None:
+    """/bulletin [PLAN] [PERIOD]: the bulletin (通报) as a Word document, written in a worker
+    process from the same reads as /status and the ledger."""
+    words, period = _period_word(req.args)
+    plans = await chosen_plans(req, words)
+    chat = req.update.effective_chat
+    if plans is None or chat is None:
+        return
+    for plan in plans:
+        if period is not None and not _fits(period, plan):
+            await req.reply(req.t("bulletin.bad_period", period=h(period[:20]), year=plan.year))
+            return
+    await req.session.commit()
+    await req.reply(req.t("bulletin.building"))
+    key = ("bulletin", tuple(p.id for p in plans), period, req.lang)
+    built = await req.context.services.offload.run(
+        key, bulletin_document, _job(req, plans), period
+    )
+    moment = built.ledgers[0].moment
+    caption = req.t(
+        "bulletin.caption",
+        period=moment.span.label(req.lang),
+        date=full_date_text(req.lang, moment.today),
+    )
+    await chat.send_document(
+        document=built.data, filename=built.filename, caption=caption, parse_mode=ParseMode.HTML
+    )
+
+
+def _fits(period: str, plan: Plan) -> bool:
+    """Whether a period names one of the plan's periods (its kind, its year)."""
+    try:
+        return parse_period(period, plan.period_kind).year == plan.year
+    except ValueError:
+        return False
+
+
 @coordinator
 async def status(req: Member) -> None:
     """/status [PLAN]: this period's reporting rate, lights by section, on-time ranking and a
@@ -267,6 +322,20 @@ async def _full_status(req: Member, plan: Plan) -> None:
         t(lang, "overview.rank_line", rank=r.rank, unit=h(r.unit), on_time=r.on_time, owed=r.owed)
         for r in top
     ]
+    total = len(figures.ledger.targets)
+    if total:
+        behind = numbers.behind
+        lines += ["", t(lang, "overview.targets", total=total, reported=numbers.targets)]
+        lines.append(t(lang, "overview.targets_behind", count=len(behind)))
+        lines += [
+            t(
+                lang,
+                "overview.target_line",
+                number=r.number,
+                line=h(standing_line(lang, r.standing)),
+            )
+            for r in behind[:10]
+        ]
     base = req.context.settings.dashboard_url
     await req.reply("\n".join(lines), keyboards.dashboard(lang, base, plan.id) if base else None)
     if figures.png is not None:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Lang, date_text, full_date_text, h, t
 from bot.lights import Light
 from bot.reporting import Preview
+from bot.target_text import amount, standing_line, target_text
 from bot.tasks_view import Desk, TaskDetails, TaskLine, short_title
 from data.models import Report
 
@@ -81,7 +82,7 @@ def mytasks_page(lang: Lang, desk: Desk, page: int, tz: ZoneInfo) -> tuple[str, 
 
 
 def _item(lang: Lang, line: TaskLine, tz: ZoneInfo) -> str:
-    return t(
+    item = t(
         lang,
         "mytasks.item",
         light=light_text(lang, line.light),
@@ -91,6 +92,8 @@ def _item(lang: Lang, line: TaskLine, tz: ZoneInfo) -> str:
         due=date_text(lang, line.due),
         last=_last(lang, line.last, tz),
     )
+    targets = [t(lang, "targets.mine", line=h(standing_line(lang, s))) for s in line.targets]
+    return "\n".join([item, *targets])
 
 
 def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo, *, name_plan: bool) -> str:
@@ -117,9 +120,9 @@ def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo, *, name_plan: b
         parts.append(t(lang, "task.co_units", units=h("、".join(details.co))))
     if task.leader:
         parts.append(t(lang, "task.leader", leader=h(task.leader)))
-    if task.targets:
-        targets = ";".join(x.phrase for x in sorted(task.targets, key=lambda x: x.position))
-        parts.append(t(lang, "task.targets", targets=h(targets)))
+    if details.targets:
+        parts.append(t(lang, "targets.heading"))
+        parts += [h(standing_line(lang, s)) for s in details.targets]
     deadline = full_date_text(lang, task.deadline or details.moment.year_end)
     # The plan's own words beside the day they were read as (or kept as written).
     written = task.deadline_text
@@ -175,6 +178,10 @@ def report_preview(lang: Lang, shown: Preview) -> str:
             attachments=shown.attachments,
         )
     ]
+    for facts, value in shown.values:
+        said = amount(value, facts.unit) if value is not None else t(lang, "targets.no_value")
+        line = f"{facts.metric} {said} / {target_text(facts)}"
+        parts.append(t(lang, "report.preview_target", line=h(line)))
     if shown.role == "lead":
         parts += ["", t(lang, "report.contributions")]
         for report, unit in shown.contributions:

@@ -35,7 +35,7 @@ from bot.validation import TextProblem, check_text, parse_percent
 from data.models import Report, ReportDraft
 from data.repo.imports import cancel_imports
 from data.repo.reports import take_draft
-from handlers import keyboards, render
+from handlers import keyboards, render, report_targets
 from handlers.access import Member, Request, anyone, linked
 from handlers.common import show, task_number
 from handlers.tasks import which_task
@@ -242,6 +242,11 @@ async def _step(
         set_status(draft, STATUS_CODES[value[0]], now)
     elif action == "c" and value and int(value[0]) in PERCENT_CHOICES:
         set_percent(draft, int(value[0]), now)
+        await report_targets.after_percent(req, draft, duty)
+    elif action == "skip" and value:
+        if not await report_targets.skip(req, draft, duty, int(value[0])):
+            await req.refuse("report.step_over")
+            return
     elif action == "keep" and draft.text:
         set_text(draft, draft.text, now)
     elif action == "ed":
@@ -258,15 +263,18 @@ async def _step(
 
 
 async def _show_step(
-    req: Member, *, draft: ReportDraft, duty: Reportable, edit: Message | None
+    req: Member, *, draft: ReportDraft, duty: Reportable, edit: Message | None, note: str = ""
 ) -> None:
-    """Ask for the draft's step, or show the preview to confirm once every step is done."""
-    if draft.step == DraftStep.PREVIEW:
-        text = await _preview_text(req, draft, duty)
-        await show(req.update, text, keyboards.preview(req.lang), edit=edit)
+    """Ask for the draft's step, or show the preview to confirm once every step is done;
+    `note` (what was just recorded) goes first."""
+    if draft.step == DraftStep.TARGET:
+        number = named(req, duty)
+        text, markup = await report_targets.prompt(req, draft, duty, number=number)
+    elif draft.step == DraftStep.PREVIEW:
+        text, markup = await _preview_text(req, draft, duty), keyboards.preview(req.lang)
     else:
-        prompt = step_prompt(req.lang, draft, duty, number=named(req, duty))
-        await show(req.update, *prompt, edit=edit)
+        text, markup = step_prompt(req.lang, draft, duty, number=named(req, duty))
+    await show(req.update, f"{note}\n{text}" if note else text, markup, edit=edit)
 
 
 async def _submit(req: Member, *, draft: ReportDraft, duty: Reportable, message: Message) -> None:
@@ -298,20 +306,29 @@ async def escalate_report(req: Member, *, report: Report, duty: Reportable) -> N
 
 
 async def take_text(req: Member, draft: ReportDraft, raw: str) -> None:
-    """Typed text at the percent or text step: the percent, or the report's text."""
+    """Typed text at the percent, a target's or the text step: the percent, the target's
+    value, or the report's text."""
     duty = await _duty_of_draft(req, draft)
     if duty is None:
         await take_draft(req.session, draft_id=draft.id)
         await req.session.commit()
         await req.reply(req.t("report.step_over"))
         return
-    now = req.now()
+    now, note = req.now(), ""
     if draft.step == DraftStep.PERCENT:
         value = parse_percent(raw)
         if value is None:
             await req.reply(req.t("report.bad_percent", value=h(raw[:20])))
             return
         set_percent(draft, value, now)
+        await report_targets.after_percent(req, draft, duty)
+    elif draft.step == DraftStep.TARGET:
+        taken = await report_targets.take_value(req, draft, duty, raw)
+        if taken is None:
+            draft.updated_at = now
+            await req.session.commit()
+            return
+        note = taken
     else:
         checked = check_text(raw)
         if isinstance(checked, TextProblem):
@@ -321,7 +338,7 @@ async def take_text(req: Member, draft: ReportDraft, raw: str) -> None:
             return
         set_text(draft, checked, now)
     await req.session.commit()
-    await _show_step(req, draft=draft, duty=duty, edit=None)
+    await _show_step(req, draft=draft, duty=duty, edit=None, note=note)
 
 
 async def take_attachment(req: Member, draft: ReportDraft) -> None:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callback_data as callbacks
 from bot.buttons import task_rows
 from bot.calendar.clock import PlanMoment
-from bot.delivery.queue import Button
+from bot.calendar.workdays import Calendar
+from bot.delivery.queue import Button, Outgoing
 from bot.i18n import LANGUAGES, Lang, date_text, h, t
+from bot.settings import Settings
 from data.models import Contact
 from data.repo.contacts import Recipient
+from data.repo.nudges import take
 
 MAX_ITEMS = 25
 MAX_BUTTONS = 20
@@ -49,6 +54,36 @@ class TickReport:
     planned: list[Planned] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TickContext:
+    """A tick as the watchers see it: its transaction, what it did so far, and its clock."""
+
+    session: AsyncSession
+    report: TickReport
+    settings: Settings
+    calendar: Calendar
+    now: datetime
+    dry_run: bool
+
+    async def take(self, keys: dict[str, str]) -> set[str]:
+        """Claim keys (a dry run only peeks)."""
+        return await take(self.session, keys=keys, now=self.now, dry_run=self.dry_run)
+
+    def message(
+        self, person: Contact, kind: str, text: str, key: str, *, document: int | None = None
+    ) -> Outgoing:
+        """A message for the outbox, noted in the tick's report."""
+        self.report.planned.append(Planned(kind, kind, person, text))
+        return Outgoing(
+            chat_id=person.chat_id,
+            text=text,
+            kind=kind,
+            contact_id=person.id,
+            dedupe_key=key,
+            document=document,
+        )
 
 
 def headers(key: str, moment: PlanMoment, **values: object) -> dict[Lang, str]:

@@ -1,4 +1,5 @@
-"""What the clock watches besides nudges (逐级督办): a unit's leaders hear when one of its tasks
+"""What the clock watches besides nudges: each period's bulletin to coordinators
+(scheduler/bulletins.py); 逐级督办: a unit's leaders hear when one of its tasks
 stays red period after period, or when a 催办 goes unacknowledged; coordinators hear, days
 before each due day, which units owe a report with nobody to receive a nudge.
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
@@ -23,43 +23,23 @@ from bot.i18n import date_text, h, lang_of, t
 from bot.lights import DEFAULT_THRESHOLDS, Light, ReportStatus, compute_light
 from bot.settings import Settings
 from bot.tasks_view import short_title
-from data.models import Contact, Period, Plan
+from data.models import Period, Plan
 from data.repo.chases import unanswered_chases
 from data.repo.contacts import recipients_by_unit
 from data.repo.coordinators import coordinators
-from data.repo.nudges import claimed, take
+from data.repo.nudges import claimed
 from data.repo.people import leaders_by_unit
 from data.repo.periods import ensure_period, finished_periods, report_states
 from data.repo.tasks import duties_of_units, live_task_briefs, reported_pairs
 from data.repo.units import units_by_ids
-from scheduler.messages import Planned, TickReport
+from scheduler.bulletins import due_bulletin
+from scheduler.messages import TickContext, TickReport
 
 MAX_LINES = 30
 # Unacknowledged 催办 older than this are history, not news.
 CHASE_HORIZON = timedelta(days=30)
 
 Running = Sequence[tuple[Plan, PlanMoment]]
-
-
-@dataclass
-class _Tick:
-    """The tick being watched for: its transaction, what it did so far, and its clock."""
-
-    session: AsyncSession
-    report: TickReport
-    settings: Settings
-    calendar: Calendar
-    now: datetime
-    dry_run: bool
-
-    async def take(self, keys: dict[str, str]) -> set[str]:
-        return await take(self.session, keys=keys, now=self.now, dry_run=self.dry_run)
-
-    def message(self, person: Contact, kind: str, text: str, key: str) -> Outgoing:
-        self.report.planned.append(Planned(kind, kind, person, text))
-        return Outgoing(
-            chat_id=person.chat_id, text=text, kind=kind, contact_id=person.id, dedupe_key=key
-        )
 
 
 async def watch(
@@ -74,9 +54,10 @@ async def watch(
 ) -> list[Outgoing]:
     """Everything watched at this tick, as messages for the outbox (the caller queues them
     in its transaction)."""
-    tick = _Tick(session, report, settings, calendar, now, dry_run)
+    tick = TickContext(session, report, settings, calendar, now, dry_run)
     out: list[Outgoing] = []
     for plan, moment in running:
+        out += await due_bulletin(tick, plan, moment)
         if settings.leader_red_periods:
             out += await _red_streaks(tick, plan, moment)
         if settings.coverage_working_days:
@@ -117,7 +98,7 @@ def _consecutive(periods: Sequence[Period]) -> bool:
     )
 
 
-async def _red_streaks(tick: _Tick, plan: Plan, moment: PlanMoment) -> list[Outgoing]:
+async def _red_streaks(tick: TickContext, plan: Plan, moment: PlanMoment) -> list[Outgoing]:
     """After a period's due day: each unit's tasks red in it and the periods before it (as many
     as the setting says), to the unit's leaders, once per unit and period."""
     session, settings, calendar = tick.session, tick.settings, tick.calendar
@@ -171,7 +152,7 @@ async def _red_streaks(tick: _Tick, plan: Plan, moment: PlanMoment) -> list[Outg
     return out
 
 
-async def _unanswered(tick: _Tick, today: date) -> list[Outgoing]:
+async def _unanswered(tick: TickContext, today: date) -> list[Outgoing]:
     """催办 nobody acknowledged for the set number of working days: the unit's leaders hear,
     once per 催办."""
     session, settings, calendar = tick.session, tick.settings, tick.calendar
@@ -204,7 +185,7 @@ async def _unanswered(tick: _Tick, today: date) -> list[Outgoing]:
     return out
 
 
-async def _coverage(tick: _Tick, plan: Plan, moment: PlanMoment) -> list[Outgoing]:
+async def _coverage(tick: TickContext, plan: Plan, moment: PlanMoment) -> list[Outgoing]:
     """From the set number of working days before the due day: the plan's coordinators hear
     once which units owe a report and have nobody reachable."""
     session, settings, calendar = tick.session, tick.settings, tick.calendar

@@ -309,11 +309,20 @@ async def test_run_serves_conversations_over_http(tmp_path: Path) -> None:
             await bot.expect(
                 server.wait_for(
                     "editMessageText",
-                    _edit_of(USER_A, prompt_id, "第 3 步"),
+                    _edit_of(USER_A, prompt_id, "量化指标 1/2"),
                     REPLY_TIMEOUT,
                     since=mark,
                 )
             )
+            # Task 2's two targets: GDP growth so far, then investment growth.
+            for value, step in (("7.2", "量化指标 2/2"), ("8.5%", "第 3 步")):
+                mark = len(server.calls)
+                server.push_update(server.text_update(user_a, value))
+                await bot.expect(
+                    server.wait_for(
+                        "sendMessage", _to_chat(USER_A, step), REPLY_TIMEOUT, since=mark
+                    )
+                )
             progress = "固定资产投资稳步增长,重大项目按计划开工。"
             mark = len(server.calls)
             server.push_update(server.text_update(user_a, progress))

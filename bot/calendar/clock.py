@@ -97,3 +97,26 @@ def _moment(plan: PlanRules, span: PeriodSpan, *, today: date, calendar: Calenda
 
 def _months_forward(day: date, months: int) -> date:
     return _months_back(day, -months) if months else day
+
+
+def bulletin_day(due: date, calendar: Calendar) -> date:
+    """The day a period's bulletin (通报) goes out: the working day after its due day."""
+    return calendar.next_working_day(due, inclusive=False)
+
+
+def period_moment(
+    plan: PlanRules, span: PeriodSpan, *, now: datetime, tz: ZoneInfo, calendar: Calendar
+) -> PlanMoment:
+    """The plan seen for one period: the period in force as at `now` (as /status sees it); an
+    earlier one as on its bulletin day, the working day after its due day, so its bulletin
+    reads the same whenever it is written."""
+    current = plan_moment(plan, now=now, tz=tz, calendar=calendar)
+    if span == current.span:
+        return current
+    offset = plan.due_month_offset
+    base = QUARTER_LAST_MONTH_OFFSET if span.kind == "quarter" else 0
+    due = due_date(span, due_day=plan.due_day, due_month_offset=base + offset, calendar=calendar)
+    today = min(current.today, bulletin_day(due, calendar))
+    return replace(
+        current, today=today, span=span, due=due, opens=_months_forward(span.start, offset)
+    )

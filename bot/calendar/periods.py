@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, cast, get_args
@@ -16,6 +17,7 @@ __all__ = [
     "PeriodSpan",
     "due_date",
     "next_period",
+    "parse_period",
     "period_containing",
     "periods_of_year",
     "previous_period",
@@ -177,3 +179,28 @@ def due_date(
     month += 1
     nominal = date(year, month, min(due_day, _last_day_of_month(year, month)))
     return calendar.previous_working_day(nominal, inclusive=True)
+
+
+_PERIOD_TEXT = re.compile(
+    r"^(?P<y>\d{4})\s*(?:[-/.年]\s*(?P<m>\d{1,2})\s*月?"
+    r"|[-/ ]?[Qq](?P<q>[1-4])|年第(?P<cq>[1-4])季度)$"
+)
+
+
+def parse_period(text: str, kind: str) -> PeriodSpan:
+    """A period as people write it (2026-06, 2026年6月, 2026-Q2) for a plan whose periods are
+    of `kind`: a month of a quarterly plan means its quarter; a quarter of a monthly plan is
+    refused (ValueError)."""
+    match = _PERIOD_TEXT.match(text.strip())
+    if match is None:
+        raise ValueError(f"not a period: {text!r} (write 2026-06 or 2026-Q2)")
+    year, kind = int(match.group("y")), _check_kind(kind)
+    quarter = match.group("q") or match.group("cq")
+    if quarter:
+        if kind == "month":
+            raise ValueError(f"{text!r} is a quarter; this plan reports by month (write 2026-06)")
+        return PeriodSpan.of("quarter", year, int(quarter))
+    month = int(match.group("m"))
+    if not 1 <= month <= 12:
+        raise ValueError(f"not a month: {text!r}")
+    return period_containing(date(year, month, 1), kind)

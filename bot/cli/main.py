@@ -16,7 +16,7 @@ from bot.cli.dashboard import cmd_dashboard
 from bot.cli.db import CliError, cmd_init, load_settings
 from bot.cli.people import cmd_coordinators, cmd_invite, cmd_people, cmd_unlink
 from bot.cli.plans import cmd_import, cmd_plan, cmd_plans, cmd_units
-from bot.cli.serve import cmd_console, cmd_export, cmd_nudges, cmd_run
+from bot.cli.serve import cmd_bulletin, cmd_console, cmd_export, cmd_nudges, cmd_run
 from bot.plan.directory import DEFAULT_DIRECTORY
 
 
@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--all-years", action="store_true", help="every report version, not only the plan year's"
     )
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("bulletin", help="write the period's bulletin (通报, .docx)")
+    p.add_argument("file", help="the .docx file to write")
+    p.add_argument("--period", help="the period, e.g. 2026-06 or 2026-Q2 (default: the current)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="the bulletin's language")
+    p.add_argument("--plan", help="this plan only (default: every open plan)")
+    p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser("nudges", help="show the nudges due at a moment (--dry-run)")
     p.add_argument("--dry-run", action="store_true", help="only print; required")

@@ -1,4 +1,5 @@
-"""The commands that run the bot's own machinery: serve Telegram, the console, nudges, export."""
+"""The commands that run the bot's own machinery: serve Telegram, the console, nudges, export
+and the bulletin."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,9 @@ from data.db import make_sessionmaker
 from data.models import Plan
 from data.repo.contacts import set_aside_console_people
 from data.repo.plans import open_plans
+
+if TYPE_CHECKING:  # the ledger's jobs load when a command needs them
+    from bot.ledger.jobs import LedgerJob
 
 log = logging.getLogger("duban")
 
@@ -83,15 +87,50 @@ async def cmd_nudges(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the ledger workbook (the same as /export) to a file."""
-    from bot.i18n import lang_of
-    from bot.ledger.jobs import export_workbook, ledger_job
-    from bot.lights import LightThresholds
+    from bot.ledger.jobs import export_workbook
 
-    target = Path(args.file)
-    if target.suffix.lower() != ".xlsx":
-        raise CliError(f"{target}: the file name must end in .xlsx")
+    target = _target(args.file, ".xlsx")
+    job = await _ledger_job(args, settings)
+    built = await asyncio.to_thread(export_workbook, job, args.all_years)
+    await _write(target, built.data)
+    print(f"wrote {target}: {built.tasks} tasks, {built.reports} reports, {built.units} units")
+    return 0
+
+
+async def cmd_bulletin(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the bulletin (通报, the same as /bulletin) to a .docx file."""
+    from bot.ledger.jobs import bulletin_document
+
+    target = _target(args.file, ".docx")
+    job = await _ledger_job(args, settings)
+    try:
+        built = await asyncio.to_thread(bulletin_document, job, args.period)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    await _write(target, built.data)
+    parts = "; ".join(
+        f"{ledger.short_name} {ledger.moment.span.label_en}: {len(ledger.tasks)} tasks"
+        for ledger in built.ledgers
+    )
+    print(f"wrote {target}: {parts}")
+    return 0
+
+
+def _target(name: str, suffix: str) -> Path:
+    """The file to write, checked before any work is done."""
+    target = Path(name)
+    if target.suffix.lower() != suffix:
+        raise CliError(f"{target}: the file name must end in {suffix}")
     if not target.parent.resolve().is_dir():
         raise CliError(f"folder {target.parent} does not exist")
+    return target
+
+
+async def _ledger_job(args: argparse.Namespace, settings: Settings) -> LedgerJob:
+    """The ledger job for the plan named with --plan, or every open plan, in --lang."""
+    from bot.i18n import lang_of
+    from bot.ledger.jobs import ledger_job
+    from bot.lights import LightThresholds
 
     async def chosen(session: AsyncSession) -> list[Plan]:
         if args.plan:
@@ -102,20 +141,20 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         return plans
 
     plans = await with_session(settings, chosen)
-    job = ledger_job(
+    return ledger_job(
         settings,
         plan_ids=[plan.id for plan in plans],
         lang=lang_of(args.lang),
         now=datetime.now(UTC),
         thresholds=LightThresholds(),
     )
-    built = await asyncio.to_thread(export_workbook, job, args.all_years)
+
+
+async def _write(target: Path, data: bytes) -> None:
     try:
-        await asyncio.to_thread(target.write_bytes, built.data)
+        await asyncio.to_thread(target.write_bytes, data)
     except OSError as exc:
         raise CliError(f"cannot write {target}: {exc.strerror}") from exc
-    print(f"wrote {target}: {built.tasks} tasks, {built.reports} reports, {built.units} units")
-    return 0
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

@@ -54,12 +54,16 @@ class Outgoing:
     not_before: datetime | None = None
     # The one task (and unit) the message is about, so a reply to it is filed.
     ref: dict[str, int] | None = None
+    # A stored bulletin sent as a document, the text its caption (bot/delivery/documents.py).
+    document: int | None = None
 
     def row(self, now: datetime) -> dict[str, Any]:
         """The outbox row (every column, so that rows batch into one statement)."""
         payload = message_payload(self.text, self.buttons)
         if self.ref is not None:
             payload["ref"] = self.ref
+        if self.document is not None:
+            payload["document"] = self.document
         return {
             "chat_id": self.chat_id,
             "payload": payload,

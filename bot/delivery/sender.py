@@ -50,6 +50,7 @@ from telegram.error import (
 )
 
 from bot.calendar.clock import Clock
+from bot.delivery.documents import send_document
 from bot.delivery.gate import RateGate, _Place, retry_after_s
 from data.models import OutboxMessage
 from data.repo import outbox as repo
@@ -345,6 +346,8 @@ class OutboxSender:
 
     async def _send(self, message: OutboxMessage) -> Any:
         payload = message.payload
+        if "document" in payload:  # a bulletin: its bytes wait in the database
+            return await send_document(self.bot, self.sessions, message.chat_id, payload)
         markup = payload.get("reply_markup")
         return await self.bot.send_message(
             message.chat_id,

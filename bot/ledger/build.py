@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.clock import PlanMoment
 from bot.calendar.workdays import Calendar
-from bot.ledger.model import Latest, Ledger, TaskRow, UnitRate
+from bot.ledger.model import Latest, Ledger, TargetRow, TaskRow, UnitRate
 from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
+from bot.progress import Standing, elapsed_at, standings, with_targets
+from bot.tasks_view import short_title
 from data.models import Plan
 from data.repo.ledger import (
     current_report_rows,
@@ -22,6 +24,7 @@ from data.repo.ledger import (
 )
 from data.repo.periods import ensure_period
 from data.repo.plans import section_titles
+from data.repo.targets import latest_values, plan_targets
 from data.repo.tasks import duties_of_units
 
 
@@ -91,14 +94,20 @@ async def read_ledger(
         short_name=plan.short_name,
         moment=moment,
         sections=await section_titles(session, plan_id=plan.id),
+        period_id=period.id,
     )
+    judged = await _targets(session, plan=plan, moment=moment, thresholds=thresholds)
     rows = await live_task_rows(session, plan_id=plan.id)
     for task_id, number, text, deadline, section, leader in rows:
         mine = [(unit, current.get((task_id, unit))) for unit in leads_of.get(task_id, [])]
         units = unit_lights(
             mine, deadline=deadline, moment=moment, calendar=calendar, thresholds=thresholds
         )
-        light = aggregate_light(unit_light for _unit, unit_light in units)
+        targets = judged.get(task_id, [])
+        # The worse of the reports and the targets (a task reported done stays done).
+        light = with_targets(aggregate_light(unit_light for _unit, unit_light in units), targets)
+        title = short_title(text)
+        ledger.targets += [TargetRow(section, number, title, light, s) for s in targets]
         latest = max((r for _u, r in mine if r), key=lambda r: r.created_at, default=None)
         lead, co = names_of[task_id]
         shown = _latest(latest) if latest else None
@@ -107,6 +116,19 @@ async def read_ledger(
         ledger.tasks.append(row)
     ledger.rates = await _rates(session, leads_of=leads_of, current=current, moment=moment)
     return ledger
+
+
+async def _targets(
+    session: AsyncSession, *, plan: Plan, moment: PlanMoment, thresholds: LightThresholds
+) -> dict[int, list[Standing]]:
+    """Each task's live targets with their latest values, judged at the moment."""
+    targets = await plan_targets(session, plan_id=plan.id)
+    values = await latest_values(session, target_ids=[f.id for fs in targets.values() for f in fs])
+    elapsed = elapsed_at(moment)
+    return {
+        task_id: standings(facts, values, elapsed=elapsed, thresholds=thresholds)
+        for task_id, facts in targets.items()
+    }
 
 
 def _latest(row: Any) -> Latest:

@@ -1,7 +1,8 @@
-"""The ledger's heavy jobs, run in a worker process: the workbook and the /status figures.
+"""The ledger's heavy jobs, run in a worker process: the workbook, the /status figures and the
+bulletin (通报).
 
-matplotlib and the workbook writer are imported inside the jobs, so the bot's own process (which
-only names the jobs) never loads them.
+matplotlib and the workbook and Word writers are imported inside the jobs, so the bot's own
+process (which only names the jobs) never loads them.
 
 Each job opens its own database engine from the URL it is given and runs its own event loop,
 so neither the reading of tens of thousands of rows nor the writer or matplotlib ever runs on the
@@ -22,7 +23,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import NullPool
 
-from bot.calendar.clock import plan_moment
+from bot.calendar.clock import period_moment, plan_moment
+from bot.calendar.periods import parse_period
 from bot.calendar.workdays import calendar_for
 from bot.i18n import Lang, t
 from bot.ledger.build import read_ledger
@@ -101,12 +103,21 @@ async def _session(job: LedgerJob) -> AsyncIterator[AsyncSession]:
         await engine.dispose()
 
 
-async def _ledger(session: AsyncSession, job: LedgerJob, plan_id: int) -> Ledger:
+async def _ledger(
+    session: AsyncSession, job: LedgerJob, plan_id: int, period: str | None = None
+) -> Ledger:
+    """A plan's ledger for the period in force, or for the period named (2026-06)."""
     plan = await get_plan_by_id(session, plan_id=plan_id)
     if plan is None:
         raise LookupError(f"no plan {plan_id}")
     calendar = calendar_for(job.calendar_file)
-    moment = plan_moment(plan, now=job.now, tz=ZoneInfo(job.timezone), calendar=calendar)
+    tz = ZoneInfo(job.timezone)
+    moment = plan_moment(plan, now=job.now, tz=tz, calendar=calendar)
+    if period is not None:
+        span = parse_period(period, plan.period_kind)
+        if span.year != plan.year:
+            raise ValueError(f"{period} is outside {plan.short_name}'s year {plan.year}")
+        moment = period_moment(plan, span, now=job.now, tz=tz, calendar=calendar)
     ledger = await read_ledger(
         session, plan=plan, moment=moment, calendar=calendar, thresholds=job.thresholds
     )
@@ -194,10 +205,40 @@ def dashboard_figures(job: LedgerJob) -> DashboardFigures:
     return asyncio.run(_dashboard(job))
 
 
+@dataclass(frozen=True)
+class BulletinFile:
+    """A written bulletin (.docx) and the ledgers it was written from."""
+
+    data: bytes
+    filename: str
+    ledgers: list[Ledger]
+
+
+async def _bulletin(job: LedgerJob, period: str | None) -> BulletinFile:
+    from bot.ledger.bulletin import write_bulletin  # python-docx loads in the worker only
+
+    async with _session(job) as session:
+        ledgers = [await _ledger(session, job, plan_id, period) for plan_id in job.plan_ids]
+    lang = job.lang
+    data = write_bulletin(
+        [(ledger, overview(ledger)) for ledger in ledgers],
+        lang=lang,
+        office=t(lang, "bulletin.office"),
+    )
+    label = ledgers[0].moment.span.label(lang)
+    return BulletinFile(data, f"{t(lang, 'bulletin.filename')}-{label}.docx", ledgers)
+
+
+def bulletin_document(job: LedgerJob, period: str | None = None) -> BulletinFile:
+    """The bulletin (通报) of the job's plans for the period in force, or the one named
+    (ValueError when it is not a period of the plan's year)."""
+    return asyncio.run(_bulletin(job, period))
+
+
 def warm_up() -> None:
-    """Load what the jobs need (matplotlib, its CJK font, the workbook writer) before the first
-    coordinator asks, so that /status answers in its usual time from the start."""
+    """Load what the jobs need (matplotlib, its CJK font, the workbook and Word writers) before
+    the first coordinator asks, so that /status answers in its usual time from the start."""
     from bot.charts import cjk_font
-    from bot.ledger import workbook  # noqa: F401 - loaded for the first export
+    from bot.ledger import bulletin, workbook  # noqa: F401 - loaded for the first export
 
     cjk_font()

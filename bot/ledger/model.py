@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.calendar.clock import PlanMoment
 from bot.lights import Light
 from bot.plan.numerals import section_numeral
+from bot.progress import Standing, behind_time
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,18 @@ class TaskRow:
     task_id: int = 0
     # Each lead unit that owes the task's report (collectives resolved): (unit id, its light).
     units: list[tuple[int, Light]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One target as the ledger and the bulletin show it: its task, the task's light, and where
+    the target stands."""
+
+    section: int
+    number: int
+    title: str
+    task_light: Light
+    standing: Standing
 
 
 @dataclass
@@ -68,6 +81,8 @@ class Ledger:
     sections: list[tuple[int, str]]
     tasks: list[TaskRow] = field(default_factory=list)
     rates: list[UnitRate] = field(default_factory=list)
+    targets: list[TargetRow] = field(default_factory=list)
+    period_id: int = 0
 
 
 @dataclass
@@ -78,6 +93,8 @@ class Overview:
     total_units: int
     sections: list[tuple[int, str, dict[Light, int]]]
     ranking: list[UnitRate]
+    targets: int = 0  # targets with a value reported
+    behind: list[TargetRow] = field(default_factory=list)  # yellow or red, furthest first
 
     @property
     def percent(self) -> float:
@@ -86,15 +103,23 @@ class Overview:
 
 
 def overview(ledger: Ledger) -> Overview:
-    """Reporting rate (units that reported every task they lead), lights by section, ranking."""
+    """Reporting rate (units that reported every task they lead), lights by section, ranking,
+    and the targets behind time."""
     counts: dict[int, dict[Light, int]] = {number: {} for number, _title in ledger.sections}
     for row in ledger.tasks:
         by_light = counts.setdefault(row.section, {})
         by_light[row.light] = by_light.get(row.light, 0) + 1
     sections = [(number, title, counts[number]) for number, title in ledger.sections]
     done = sum(1 for rate in ledger.rates if rate.reported >= rate.owed)
+    rows = {id(row.standing): row for row in ledger.targets}
+    late = behind_time(row.standing for row in ledger.targets)
     return Overview(
-        done_units=done, total_units=len(ledger.rates), sections=sections, ranking=ledger.rates
+        done_units=done,
+        total_units=len(ledger.rates),
+        sections=sections,
+        ranking=ledger.rates,
+        targets=sum(1 for row in ledger.targets if row.standing.reported is not None),
+        behind=[rows[id(s)] for s in late],
     )
 
 

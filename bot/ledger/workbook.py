@@ -1,10 +1,10 @@
 """The ledger as an .xlsx workbook, written row by row (XlsxWriter in constant-memory mode).
 
-Sheets: one per section (task, units, light, latest report), every report version, and unit
-reporting rates. Rows go to disk as they come, so the history can be streamed from the
-database without holding it in memory. XlsxWriter rather than openpyxl's write-only mode: the
-history of a city (200,000 versions, two million cells) took 19 s to write with openpyxl and
-takes a third of that here.
+Sheets: one per section (task, units, light, latest report), every report version, unit
+reporting rates, and the targets against the time elapsed. Rows go to disk as they come, so
+the history can be streamed from the database without holding it in memory. XlsxWriter rather
+than openpyxl's write-only mode: the history of a city (200,000 versions, two million cells)
+took 19 s to write with openpyxl and takes a third of that here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import xlsxwriter
 from bot.i18n import Lang, t
 from bot.ledger.model import Ledger
 from bot.lights import ReportStatus
+from bot.target_text import target_text, value_text
 
 STATUSES = tuple(status.value for status in ReportStatus)
 INVALID_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -55,6 +56,20 @@ HISTORY_COLUMNS = (
     ("reporter", 12),
     ("review", 10),
     ("current", 8),
+)
+TARGET_COLUMNS = (
+    ("number", 6),
+    ("task", 30),
+    ("metric", 30),
+    ("target", 14),
+    ("value", 14),
+    ("progress", 10),
+    ("elapsed", 10),
+    ("rule", 12),
+    ("light", 8),
+    ("unit", 20),
+    ("reporter", 12),
+    ("time", 17),
 )
 RATE_COLUMNS = (
     ("rank", 6),
@@ -109,6 +124,7 @@ class LedgerWorkbook:
         self._history = self._sheet(t(lang, "ledger.sheet.reports"), history_columns)
         self._rate_columns = (*plan_column, *RATE_COLUMNS)
         self._rates_sheet()
+        self._targets_sheet((*plan_column, *TARGET_COLUMNS))
 
     def _sheet(self, title: str, columns: Sequence[tuple[str, int]]) -> Any:
         name = title.translate(INVALID_SHEET_CHARS)[:31]
@@ -171,6 +187,39 @@ class LedgerWorkbook:
                 sheet.write_number(row, first + 5, round(rate.rate, 4), self._percent)
                 liaison = t(lang, "ledger.yes") if rate.has_liaison else t(lang, "ledger.no")
                 sheet.write_string(row, first + 6, liaison)
+
+    def _targets_sheet(self, columns: Sequence[tuple[str, int]]) -> None:
+        """Every target: its task, the target, the latest value, progress against the time
+        elapsed (or the target), its light, and who reported it when."""
+        lang = self.lang
+        sheet = self._sheet(t(lang, "ledger.sheet.targets"), columns)
+        first = 1 if self.several else 0
+        for ledger in self.ledgers:
+            plan = [ledger.short_name] if self.several else []
+            for row in ledger.targets:
+                standing, reported = row.standing, row.standing.reported
+                light = standing.light
+                values = [
+                    *plan,
+                    row.number,
+                    row.title,
+                    standing.target.metric,
+                    target_text(standing.target),
+                    value_text(lang, standing),
+                    "",
+                    "",
+                    t(lang, f"targets.rule_name.{standing.rule}"),
+                    f"{light.emoji} {t(lang, f'light.{light.value}')}" if light else "",
+                    reported.unit if reported else "",
+                    (reported.sender if reported else None) or "",
+                    _local(reported.at if reported else None, self.tz),
+                ]
+                index = self._append(sheet, values, self._wrap)
+                if standing.progress is not None:
+                    progress = round(float(standing.progress) / 100, 4)
+                    sheet.write_number(index, first + 5, progress, self._percent)
+                elapsed = round(float(standing.elapsed) / 100, 4)
+                sheet.write_number(index, first + 6, elapsed, self._percent)
 
     def add_history(self, row: Sequence[Any], ledger: Ledger) -> None:
         """One report version of a ledger's plan: (created at, role, status, percent, text,

@@ -13,7 +13,8 @@ from bot.plan.model import ParsedPlan, PlanParseError, PlanProblem, ReportingRul
 from bot.plan.names import short_name_of
 from bot.plan.sources import PlanFileError, PlanSource, text_source
 from data.repo import audit
-from data.repo.plans import ClockRules, PlanSpec, TargetSpec, TaskSpec, upsert_plan
+from data.repo.plans import ClockRules, PlanSpec, TaskSpec, upsert_plan
+from data.repo.target_sync import TargetSpec
 from data.repo.units import UnitSpec, ensure_units, known_unit_names, sync_directory
 
 
@@ -104,7 +105,15 @@ def _spec(parsed: ParsedPlan, directory: Directory, sha: str) -> PlanSpec:
                     lead=lead,
                     co=co,
                     targets=tuple(
-                        TargetSpec(t.metric, t.value, t.unit, t.comparator, t.phrase)
+                        TargetSpec(
+                            t.metric,
+                            t.value,
+                            t.unit,
+                            t.comparator,
+                            t.phrase,
+                            kind=t.kind,
+                            value_max=t.value_max,
+                        )
                         for t in task.targets
                     ),
                     leader=task.leader[:100],

@@ -11,7 +11,15 @@ from data.models.people import (
     UnitLeader,
 )
 from data.models.plans import Plan, PlanImport, Section, Task, TaskTarget
-from data.models.reports import Attachment, MessageRef, Period, Report, ReportDraft
+from data.models.reports import (
+    Attachment,
+    Bulletin,
+    MessageRef,
+    Period,
+    Report,
+    ReportDraft,
+    TargetValue,
+)
 from data.models.units import CollectiveMember, TaskAssignment, TaskUnit, Unit, UnitAlias
 
 __all__ = [
@@ -22,6 +30,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "Bulletin",
     "Chase",
     "CollectiveMember",
     "Contact",
@@ -38,6 +47,7 @@ __all__ = [
     "Report",
     "ReportDraft",
     "Section",
+    "TargetValue",
     "Task",
     "TaskAssignment",
     "TaskTarget",

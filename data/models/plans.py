@@ -81,6 +81,9 @@ class Task(Base):
     leader: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     # A task dropped by a corrected plan is retired, never deleted: its reports stay.
     retired: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default="0")
+    # When a coordinator confirmed or changed the task's targets: from then on a re-import
+    # leaves them as the coordinator set them.
+    targets_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     section: Mapped[Section] = relationship(back_populates="tasks")
     units: Mapped[list[TaskUnit]] = relationship(
@@ -92,18 +95,32 @@ class Task(Base):
 
 
 class TaskTarget(Base):
-    """A quantitative target found in a task's text (地区生产总值增长7%)."""
+    """A quantitative target of a task (地区生产总值增长7%): found in its text by the importer,
+    reviewed by coordinators; retired (never deleted) when removed, so reported values stay."""
 
     __tablename__ = "task_targets"
+    __table_args__ = (
+        sa.CheckConstraint("comparator IN ('ge', 'le', 'approx', 'range')", name="comparator"),
+        sa.CheckConstraint("kind IN ('cumulative', 'rate')", name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(sa.Integer)
     metric: Mapped[str] = mapped_column(sa.String(200))
+    # Decimal numbers as text (exact on both databases): the target, and a range's upper end.
     value: Mapped[str] = mapped_column(sa.String(40))
+    value_max: Mapped[str | None] = mapped_column(sa.String(40))
     unit: Mapped[str] = mapped_column(sa.String(40), default="")
-    comparator: Mapped[str] = mapped_column(sa.String(10), default="eq")
+    # ge: at least (以上, the default), le: at most (以内), approx: about (左右), range.
+    comparator: Mapped[str] = mapped_column(sa.String(10), default="ge")
+    # cumulative: done so far this year against the time elapsed (序时进度); rate: a rate or a
+    # level (增长7%, 总数达…), its value against the target directly.
+    kind: Mapped[str] = mapped_column(
+        sa.String(10), default="cumulative", server_default="cumulative"
+    )
     phrase: Mapped[str] = mapped_column(sa.String(300), default="")
+    retired: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default="0")
 
     task: Mapped[Task] = relationship(back_populates="targets")
 

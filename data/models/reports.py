@@ -1,4 +1,5 @@
-"""Reporting periods, report versions with their evidence, drafts and message refs."""
+"""Reporting periods, report versions with their evidence and target values, drafts, message
+refs and the bulletins (通报) written for a period."""
 
 from __future__ import annotations
 
@@ -62,6 +63,26 @@ class Report(Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="report", cascade="all, delete-orphan"
     )
+    values: Mapped[list[TargetValue]] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
+
+
+class TargetValue(Base):
+    """A target's value so far this year as one report version gives it (in the target's unit,
+    a decimal as text); every version keeps its own, so the history has them all."""
+
+    __tablename__ = "report_target_values"
+    __table_args__ = (sa.UniqueConstraint("report_id", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("task_targets.id"), index=True)
+    value: Mapped[str] = mapped_column(sa.String(40))
+
+    report: Mapped[Report] = relationship(back_populates="values")
 
 
 class Attachment(Base):
@@ -108,6 +129,8 @@ class ReportDraft(Base):
     percent: Mapped[int | None] = mapped_column(sa.Integer)
     text: Mapped[str | None] = mapped_column(sa.Text)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    # The target steps: {"values": {target id: value or None (skipped)}, "asked": [target ids]}.
+    targets: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     chat_id: Mapped[int] = mapped_column(sa.BigInteger)
     page: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -124,4 +147,20 @@ class MessageRef(Base):
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Bulletin(Base):
+    """A period's bulletin (通报) as the clock wrote it, one per language, kept so the outbox
+    can send the document and the office can find what was circulated."""
+
+    __tablename__ = "bulletins"
+    __table_args__ = (sa.UniqueConstraint("period_id", "lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    period_id: Mapped[int] = mapped_column(sa.ForeignKey("periods.id"))
+    lang: Mapped[str] = mapped_column(sa.String(5))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -10,19 +10,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from data.models import CO, LEAD, Plan, Section, Task, TaskTarget, TaskUnit, Unit
+from data.models import CO, LEAD, Plan, Section, Task, TaskUnit, Unit
 from data.repo import audit
-
-
-@dataclass(frozen=True)
-class TargetSpec:
-    """A quantitative target to store with a task."""
-
-    metric: str
-    value: str
-    unit: str
-    comparator: str
-    phrase: str
+from data.repo.target_sync import TargetSpec, sync_extracted, targets_unchanged
 
 
 @dataclass(frozen=True)
@@ -104,13 +94,6 @@ def _units_of(task: Task) -> tuple[tuple[str, ...], tuple[str, ...]]:
     )
 
 
-def _targets_of(task: Task) -> tuple[TargetSpec, ...]:
-    return tuple(
-        TargetSpec(t.metric, t.value, t.unit, t.comparator, t.phrase)
-        for t in sorted(task.targets, key=lambda t: t.position)
-    )
-
-
 async def upsert_plan(
     session: AsyncSession, *, spec: PlanSpec, units: dict[str, Unit], now: datetime
 ) -> UpsertResult:
@@ -181,7 +164,7 @@ async def upsert_plan(
             and not task.retired
             and (task.leader, task.deadline_text) == (task_spec.leader, task_spec.deadline_text)
             and _units_of(task) == (task_spec.lead, task_spec.co)
-            and _targets_of(task) == task_spec.targets
+            and targets_unchanged(task, task_spec.targets)
         ):
             result.unchanged += 1
             continue
@@ -207,17 +190,7 @@ async def upsert_plan(
                 TaskUnit(unit_id=units[name].id, role=role, position=i)
                 for i, (name, role) in enumerate(roles)
             )
-        task.targets = [
-            TaskTarget(
-                position=i,
-                metric=t.metric,
-                value=t.value,
-                unit=t.unit,
-                comparator=t.comparator,
-                phrase=t.phrase,
-            )
-            for i, t in enumerate(task_spec.targets)
-        ]
+        sync_extracted(task, task_spec.targets)
     for task in existing.values():
         if not task.retired:
             task.retired = True

@@ -16,6 +16,7 @@ from data.models import (
     MessageRef,
     Report,
     ReportDraft,
+    TargetValue,
     Task,
     Unit,
 )
@@ -104,9 +105,11 @@ async def add_report_version(
     columns: Mapping[str, Any],
     attachments: Sequence[dict[str, Any]],
     now: datetime,
+    values: Mapping[int, str] | None = None,
 ) -> Report:
     """Store a new version of a unit's report (`columns`: task_id, unit_id, period_id,
-    contact_id, role, status, percent, text); the previous one stays, no longer current."""
+    contact_id, role, status, percent, text) with its target values (target id → value); the
+    previous one stays, no longer current."""
     previous = await current_report(
         session,
         task_id=columns["task_id"],
@@ -124,6 +127,7 @@ async def add_report_version(
         first_submitted_at=previous.first_submitted_at if previous else now,
         created_at=now,
         attachments=[Attachment(**a) for a in attachments],
+        values=[TargetValue(target_id=t, value=v) for t, v in (values or {}).items()],
     )
     session.add(report)
     await session.flush()

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ledger.jobs import LedgerJob, export_workbook
 from bot.lights import LightThresholds
-from data.models import Report, Task, Unit
+from data.models import Report, Task, TaskTarget, Unit
 from data.repo.periods import ensure_period
 from data.repo.reports import add_report_version, review_report
 from tests.factories.people import liaison
@@ -135,7 +135,11 @@ async def test_streamed_workbook_equals_the_ledger_as_it_was(
     expected = golden()
     for lang in ("zh", "en"):
         built = await asyncio.to_thread(export_workbook, replace(job, lang=lang))
-        assert cells(built.data) == expected[lang]
+        sheets = cells(built.data)
+        # The targets sheet came later (test_targets_sheet); nothing else changed.
+        targets = sheets.pop("量化指标序时进度" if lang == "zh" else "Targets against time")
+        assert sheets == expected[lang]
+        assert len(targets) == 1 + 114  # a row per target of the seed
     assert (built.tasks, built.reports) == (100, 8)
 
 
@@ -160,3 +164,95 @@ async def test_history_is_the_plan_year_unless_all_years(
     )
     assert (await asyncio.to_thread(export_workbook, job)).reports == 7
     assert (await asyncio.to_thread(export_workbook, job, True)).reports == 8
+
+
+async def test_targets_sheet(database_url: str, sessions: Sessions) -> None:
+    """Values reported for task 2 (rates) and task 80 (cumulative): each target with its
+    latest value, progress, the year elapsed, its light and who reported it when."""
+    await build_june(sessions)
+    await liaison(sessions, 7200, "市人社局", now=NOW, name="人社联络员")
+    async with sessions() as session:
+        tasks = {t.number: t for t in (await session.scalars(select(Task))).all()}
+        june = await ensure_period(
+            session,
+            plan_id=tasks[2].plan_id,
+            kind="month",
+            start=date(2026, 6, 1),
+            end=date(2026, 6, 30),
+            due=date(2026, 6, 25),
+        )
+        targets = {
+            t.metric: t.id
+            for t in (await session.scalars(select(TaskTarget))).all()
+            if t.task_id in (tasks[2].id, tasks[80].id)
+        }
+        unit = await session.scalar(select(Unit).where(Unit.name == "市人社局"))
+        assert unit is not None
+        columns = {
+            "task_id": tasks[80].id,
+            "unit_id": unit.id,
+            "period_id": june.id,
+            "contact_id": None,
+            "role": "lead",
+            "status": "on_track",
+            "percent": 45,
+            "text": "新增就业12万人",
+        }
+        values = {targets["城镇新增就业"]: "12"}
+        at = NOW - timedelta(days=2)
+        await add_report_version(session, columns=columns, attachments=[], now=at, values=values)
+        # 市发改委's June report on task 2 gets a new version with GDP growth so far.
+        ndrc = await session.scalar(select(Unit).where(Unit.name == "市发改委"))
+        assert ndrc is not None
+        columns |= {"task_id": tasks[2].id, "unit_id": ndrc.id, "percent": 45, "text": "增速"}
+        values = {targets["地区生产总值增长"]: "3.5", targets["固定资产投资增长"]: "7.6"}
+        await add_report_version(session, columns=columns, attachments=[], now=at, values=values)
+        await session.commit()
+    job = LedgerJob(
+        database_url=database_url,
+        plan_ids=(1,),
+        now=NOW,
+        timezone="Asia/Shanghai",
+        calendar_file=None,
+        thresholds=LightThresholds(),
+        lang="zh",
+    )
+    sheets = cells((await asyncio.to_thread(export_workbook, job)).data)
+    rows = {(r[0], r[2]): r for r in sheets["量化指标序时进度"][1:]}
+    elapsed = round(171 / 365, 4)  # 20 June: 171 of 365 days
+    assert rows[(2, "地区生产总值增长")] == [
+        2,
+        "地区生产总值增长7%,固定资产投资增长8%",
+        "地区生产总值增长",
+        "≥7%",
+        "3.5%",
+        0.5,
+        elapsed,
+        "对目标",
+        "🔴 滞后",
+        "市发改委",
+        None,
+        "2026-06-18 10:00",
+    ]
+    assert rows[(2, "固定资产投资增长")][3:9] == [
+        "≥8%",
+        "7.6%",
+        0.95,
+        elapsed,
+        "对目标",
+        "🟢 正常",
+    ]
+    assert rows[(80, "城镇新增就业")][3:11] == [
+        "≥26万人",
+        "12万人",
+        round(12 / 26, 4),
+        elapsed,
+        "按序时",
+        "🟢 正常",
+        "市人社局",
+        None,
+    ]
+    assert rows[(6, "完成投资")][4:9] == ["未填报", None, elapsed, "按序时", None]
+    # Task 2's light is the worse of its report (at risk: yellow) and its targets (red).
+    section_2 = next(rows for title, rows in sheets.items() if title.startswith("2."))
+    assert next(r for r in section_2 if r[0] == 2)[4] == "🔴 滞后"

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.app import build_application
 from bot.calendar.workdays import WorkCalendar
 from bot.settings import Settings
-from tests.harness import TEST_TOKEN, BotHarness, FakeBotAPI
+from tests.harness import TEST_TOKEN, BotHarness, FakeBotAPI, MessageLike
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 COORDINATOR_ID = 900_001
@@ -73,3 +73,10 @@ async def deliver(harness: BotHarness) -> int:
         if not (stats.sent or stats.retried or stats.failed or stats.blocked or stats.deferred):
             return sent
     raise AssertionError("the outbox did not drain")
+
+
+async def skip_targets(harness: BotHarness, user_id: int, prompt: MessageLike) -> None:
+    """Press 跳过 at each target step of a report (a task such as 2 has targets to ask about)."""
+    user = harness.user(user_id)
+    while "量化指标" in harness.api.current(prompt)["text"]:
+        await harness.press(user, "跳过", prompt)

@@ -47,12 +47,12 @@ async def test_export_sends_the_ledger_workbook(bot: BotHarness) -> None:
     assert document["filename"] == "督办台账-20260610.xlsx"
     assert call.params["caption"].startswith("📒 宁政发〔2021〕16号 工作台账(2026年6月")
     book = openpyxl.load_workbook(io.BytesIO(document["bytes"]))
-    assert len(book.sheetnames) == 13
+    assert len(book.sheetnames) == 14
     assert book.sheetnames[:2] == [
         "1.关于毫不松懈做好常态化疫情防控",
         "2.关于加快打造高质量发展区域增长极",
     ]
-    assert book.sheetnames[-2:] == ["全部报送记录", "单位报送率"]
+    assert book.sheetnames[-3:] == ["全部报送记录", "单位报送率", "量化指标序时进度"]
     section2 = book["2.关于加快打造高质量发展区域增长极"]
     assert section2.freeze_panes == "A2"
     assert [c.value for c in section2[1]] == [

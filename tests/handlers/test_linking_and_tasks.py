@@ -82,7 +82,10 @@ async def test_liaison_links_and_pages_through_tasks(bot: BotHarness) -> None:
     details = bot.api.last_text(LIAISON_A)
     assert "任务 2" in details and "地区生产总值增长7%,固定资产投资增长8%。" in details
     assert "主办单位:市发改委" in details and "本单位角色:主办" in details
-    assert "量化指标:地区生产总值增长7%;固定资产投资增长8%" in details
+    assert (
+        "量化指标\n⚪ 地区生产总值增长 未填报 / ≥7% · 对目标\n⚪ 固定资产投资增长 未填报"
+        in details
+    )
     assert "完成时限:2026年12月31日" in details and "暂无报送记录。" in details
 
 

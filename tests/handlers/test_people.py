@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli import main
 from bot.delivery.queue import Outgoing, queue_message
 from data.models import AuditEntry, Contact, ContactUnit, OutboxMessage, Report, ReportDraft
-from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot
+from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot, skip_targets
 from tests.factories.linking import invite_code, link
 from tests.factories.plans import load_seed
 from tests.harness import BotHarness
@@ -172,6 +172,7 @@ async def test_hand_over_unlinks_the_predecessor_when_the_successor_links(
     prompt = bot.api.last_message(NDRC)
     await bot.press(user, "正常推进", prompt)
     await bot.press(user, "50%", prompt)
+    await skip_targets(bot, NDRC, prompt)
     await bot.text(user, "上半年进展")
     await bot.press(user, "✅ 提交", bot.api.last_message(NDRC))
     await bot.command(user, "/report", "5")

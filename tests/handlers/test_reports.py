@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from data.models import AuditEntry, Contact, Report, ReportDraft, Task, Unit
-from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, deliver, running_bot
+from tests.factories.bot import (
+    COORDINATOR_ID,
+    SHANGHAI,
+    MovableClock,
+    deliver,
+    running_bot,
+    skip_targets,
+)
 from tests.factories.linking import invite_code
 from tests.harness import BotHarness
 
@@ -57,12 +64,13 @@ def last(bot: BotHarness, chat: int) -> dict:  # type: ignore[type-arg]
 
 
 async def walk_to_text_step(bot: BotHarness, user_id: int, number: int) -> None:
-    """/report N, 正常推进, 50%: leaves the draft waiting for the text."""
+    """/report N, 正常推进, 50%, every target skipped: leaves the draft waiting for the text."""
     user = bot.user(user_id)
     await bot.command(user, "/report", str(number))
     prompt = bot.api.last_message(user_id)
     await bot.press(user, "正常推进", prompt)
     await bot.press(user, "50%", prompt)
+    await skip_targets(bot, user_id, prompt)
     assert "第 3 步(共 3 步)" in bot.api.current(prompt)["text"]
 
 
@@ -79,6 +87,7 @@ async def test_full_report_from_the_picker(bot: BotHarness, sessions: Sessions) 
     await bot.press(user, "正常推进", picker)
     assert "第 2 步" in bot.api.current(picker)["text"]
     await bot.press(user, "75%", picker)
+    await skip_targets(bot, NDRC, picker)
     assert "正常推进 · 75%" in bot.api.current(picker)["text"]
     await bot.text(user, "一季度GDP同比增长7.2%,固定资产投资增长8.5%。")
     preview = bot.api.last_message(NDRC)
@@ -132,6 +141,7 @@ async def test_restart_mid_report_loses_nothing(
         restarted.api.register_message(prompt)
         liaison = restarted.user(NDRC, f"联络员{NDRC}")
         await restarted.send(restarted.updates.callback(liaison, "rp:c:25", prompt))
+        await skip_targets(restarted, NDRC, prompt)
         assert "第 3 步" in restarted.api.last_text(NDRC)
         await restarted.text(liaison, "土地指标未落实,项目无法开工。")
         await restarted.press(liaison, "✅ 提交", restarted.api.last_message(NDRC))
@@ -202,6 +212,7 @@ async def test_edit_then_accept_then_no_more_edits(bot: BotHarness, sessions: Se
     prompt = bot.api.last_message(NDRC)
     await bot.press(user, "存在风险", prompt)
     await bot.press(user, "75%", prompt)
+    await skip_targets(bot, NDRC, prompt)
     await bot.press(user, "沿用上次内容", prompt)
     assert "说明:第一版" in bot.api.current(prompt)["text"]
     await bot.press(user, "✅ 提交", prompt)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.review import ReviewOutcome, accept
 from data.models import AuditEntry, Contact, OutboxMessage, Report
-from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot
+from tests.factories.bot import COORDINATOR_ID, SHANGHAI, MovableClock, running_bot, skip_targets
 from tests.factories.linking import link
 from tests.factories.plans import load_seed
 from tests.harness import BotHarness
@@ -29,6 +29,7 @@ async def submit(bot: BotHarness) -> None:
     prompt = bot.api.last_message(NDRC)
     await bot.press(user, "正常推进", prompt)
     await bot.press(user, "50%", prompt)
+    await skip_targets(bot, NDRC, prompt)
     await bot.text(user, "按计划推进")
     await bot.press(user, "✅ 提交", bot.api.last_message(NDRC))
 

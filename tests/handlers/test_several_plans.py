@@ -17,7 +17,7 @@ from bot.calendar.workdays import WorkCalendar
 from bot.plan.loader import import_plan
 from data.models import Contact, OutboxMessage, Plan, Report, Task
 from scheduler.nudges import tick
-from tests.factories.bot import COORDINATOR_ID, MovableClock, running_bot
+from tests.factories.bot import COORDINATOR_ID, MovableClock, running_bot, skip_targets
 from tests.factories.bot import test_settings as settings_for
 from tests.factories.linking import link
 from tests.factories.people import liaison, report_all
@@ -108,6 +108,7 @@ async def test_task_2_asks_which_plan_and_each_report_lands_on_its_task(
         prompt = bot.api.last_message(NDRC)
         await bot.press(user, "正常推进", prompt)
         await bot.press(user, "50%", prompt)
+        await skip_targets(bot, NDRC, prompt)
         await bot.text(user, text)
         await bot.press(user, "✅ 提交", bot.api.last_message(NDRC))
     async with sessions() as session:
@@ -167,7 +168,7 @@ async def test_a_coordinator_of_one_plan_sees_and_acts_on_it_only(
     await bot.command(scoped, "/export")
     [document] = bot.api.calls("sendDocument")
     book = openpyxl.load_workbook(io.BytesIO(document.params["document"]["bytes"]))
-    assert book.sheetnames == ["1.关于测试", "全部报送记录", "单位报送率"]
+    assert book.sheetnames == ["1.关于测试", "全部报送记录", "单位报送率", "量化指标序时进度"]
 
     # A report of the other plan: its review buttons refuse them.
     await report_all(
@@ -219,6 +220,7 @@ async def test_january_the_old_plan_is_still_reported_then_closes_by_itself(
         prompt = bot.api.last_message(NDRC)
         await bot.press(bot.user(NDRC), "已完成", prompt)
         await bot.press(bot.user(NDRC), "100%", prompt)
+        await skip_targets(bot, NDRC, prompt)
         await bot.text(bot.user(NDRC), "全年目标已完成。")
         await bot.press(bot.user(NDRC), "✅ 提交", bot.api.last_message(NDRC))
     async with sessions() as session:

@@ -100,6 +100,8 @@ EXPECTED_JUNE = [
     ("nudge:after", NDRC, "06-26 09:00"),
     ("nudge:after", HEALTH, "06-26 09:00"),
     ("digest", COORD, "06-26 09:00"),
+    # The working day after the due day, the coordinator gets the bulletin (通报).
+    ("bulletin", COORD, "06-26 09:00"),
 ]
 
 

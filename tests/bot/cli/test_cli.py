@@ -172,6 +172,6 @@ def test_export_writes_the_workbook(
     assert code == 0, err
     assert out.startswith(f"wrote {target}: 100 tasks, 0 reports")
     book = openpyxl.load_workbook(target)
-    assert book.sheetnames[-2:] == ["All reports", "Unit reporting rates"]
+    assert book.sheetnames[-3:] == ["All reports", "Unit reporting rates", "Targets against time"]
     code, _, err = run(capsys, "export", str(tmp_path / "ledger.csv"))
     assert code == 1 and "must end in .xlsx" in err

@@ -58,7 +58,12 @@ def test_export_of_one_plan_or_every_open_plan(
 ) -> None:
     one, both = tmp_path / "one.xlsx", tmp_path / "both.xlsx"
     assert run(capsys, "export", str(one), "--plan", "民生")[0] == 0
-    assert openpyxl.load_workbook(one).sheetnames == ["1.关于测试", "全部报送记录", "单位报送率"]
+    assert openpyxl.load_workbook(one).sheetnames == [
+        "1.关于测试",
+        "全部报送记录",
+        "单位报送率",
+        "量化指标序时进度",
+    ]
     assert run(capsys, "export", str(both))[0] == 0
     names = openpyxl.load_workbook(both).sheetnames
     assert names[0].startswith("政府工作报告·1.") and "民生·1.关于测试" in names

@@ -312,17 +312,20 @@ async def test_liaison_reports_progress_step_by_step(
         "/report 2",
         Press("正常推进"),
         "'60",  # typed as text: a bare 60 would press button 60
+        "'7.2",  # the two targets' values so far
+        "8.5%",
         progress,
         Press("✅ 提交"),
         as_unit="市发改委",
     )
     step_one = out[out.index("第 1 步") : out.index("第 2 步")]
     assert {"正常推进", "存在风险", "受阻", "需协调", "已完成"} <= set(buttons(step_one))
-    step_two = out[out.index("第 2 步") : out.index("第 3 步")]
+    step_two = out[out.index("第 2 步") : out.index("量化指标 1/2")]
     assert "50%" in buttons(step_two)  # the status press edited in the percent step
     assert "任务 2 · 正常推进 · 60%" in after(out, "第 2 步")  # the typed percent took
     preview = after(out, "请确认报送内容")
     assert "进度:60%" in preview and f"说明:{progress}" in preview
+    assert "指标:地区生产总值增长 7.2% / ≥7%\n指标:固定资产投资增长 8.5% / ≥8%" in preview
     assert "已提交任务 2 的本期进展" in after(preview, "(更新)")
     assert out.rstrip().endswith("修改。")  # the submit edit took the buttons away
     async with sessions() as session:

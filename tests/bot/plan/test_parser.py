@@ -80,13 +80,13 @@ def test_task_text_keeps_inner_parentheses(seed) -> None:  # type: ignore[no-unt
 
 def test_targets_are_structured(seed) -> None:  # type: ignore[no-untyped-def]
     gdp = seed.tasks[1].targets
-    assert [(t.metric, t.value, t.unit, t.comparator) for t in gdp] == [
-        ("地区生产总值增长", "7", "%", "eq"),
-        ("固定资产投资增长", "8", "%", "eq"),
+    assert [(t.metric, t.value, t.unit, t.comparator, t.kind) for t in gdp] == [
+        ("地区生产总值增长", "7", "%", "ge", "rate"),
+        ("固定资产投资增长", "8", "%", "ge", "rate"),
     ]
-    invest = {t.phrase: t.comparator for t in seed.tasks[5].targets}
-    assert invest["完成投资2400亿元以上"] == "ge"
-    assert invest["工业投资增长10%左右"] == "approx"
+    invest = {t.metric: (t.comparator, t.kind) for t in seed.tasks[5].targets}
+    assert invest["完成投资"] == ("ge", "cumulative")
+    assert invest["工业投资增长"] == ("approx", "rate")
 
 
 @pytest.mark.parametrize(
