@@ -13,6 +13,7 @@ from bot.calendar.workdays import Calendar
 from bot.delivery.sender import OutboxSender
 from bot.lights import LightThresholds
 from bot.offload import Offload
+from bot.presence import Presence
 from bot.settings import Settings
 from data.models import Plan
 
@@ -38,6 +39,8 @@ class Services:
         self.outbox: OutboxSender | None = None
         # Workbooks and charts are built in worker processes (bot/offload.py).
         self.offload = Offload()
+        # When people last wrote, written by a job rather than by their updates.
+        self.presence = Presence()
 
     def wake_outbox(self) -> None:
         """Messages were queued: let the sender look now."""

@@ -56,6 +56,12 @@ async def expire_drafts(context: DubanContext) -> None:
         services.wake_outbox()
 
 
+async def record_presence(context: DubanContext) -> None:
+    """Write when people last wrote to the bot (noted in memory by their updates)."""
+    services = context.services
+    await services.presence.flush(services.sessions)
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Put the ticks on the JobQueue; what is due is always read from the database."""
     queue = application.job_queue
@@ -63,3 +69,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         raise RuntimeError("python-telegram-bot[job-queue] is not installed")
     queue.run_repeating(nudge_tick, interval=TICK_SECONDS, first=5, name="nudges")
     queue.run_repeating(expire_drafts, interval=TICK_SECONDS, first=30, name="idle-drafts")
+    queue.run_repeating(record_presence, interval=TICK_SECONDS, first=15, name="presence")
