@@ -36,8 +36,6 @@ from data.repo.plans import open_plans
 from data.repo.tasks import (
     distinct_deadlines,
     done_pairs,
-    duties_of_units,
-    live_task_briefs,
     reported_pairs,
 )
 from data.repo.units import units_by_ids
@@ -48,6 +46,7 @@ from scheduler.messages import (
     digest_text,
     headers,
     nudge_buttons,
+    plan_duties,
     render,
 )
 from scheduler.policy import (
@@ -205,8 +204,7 @@ async def _fill_owing(
     session: AsyncSession, due: _Due, *, plan: Plan, period_id: int, reminders: list[_Batch]
 ) -> None:
     """Who owes what, from four queries for the whole plan."""
-    duties = await duties_of_units(session, plan_id=plan.id, unit_ids=None)
-    tasks = await live_task_briefs(session, plan_id=plan.id)
+    duties, tasks = await plan_duties(session, plan_id=plan.id)
     reported = await reported_pairs(session, period_id=period_id)
     names = {
         u.id: u.name
