@@ -23,6 +23,7 @@ from bot.calendar.clock import PlanMoment, plan_moment
 from bot.calendar.workdays import Calendar, calendar_for
 from bot.delivery.queue import ButtonRows, Outgoing, queue_messages
 from bot.i18n import Lang, lang_of
+from bot.offload import run_job
 from bot.plan.lifecycle import close_finished, is_over
 from bot.settings import Settings
 from bot.tasks_view import short_title
@@ -446,4 +447,4 @@ def tick_in_worker(settings: Settings, now: datetime) -> int:
             await engine.dispose()
         return len(report.planned)
 
-    return asyncio.run(run())
+    return run_job(run())
