@@ -269,3 +269,34 @@ def test_cli_console_end_to_end(tmp_path: Path) -> None:
     unknown = duban("console", "--as", "市不存在局", script="")
     assert unknown.returncode == 1
     assert unknown.stderr == "duban: error: unknown unit '市不存在局' (see 'duban units')\n"
+
+
+@pytest.mark.parametrize("typed", ["5", "6"])
+async def test_a_typed_number_at_the_percent_step_is_a_percent(
+    settings: Settings, typed: str
+) -> None:
+    # The input that misled: `5` pressed button 5 (100 %), `6` cancelled and cleared the draft.
+    out = await console(settings, "/report 2", Press("正常推进"), typed, as_unit="市发改委")
+    step = after(out, "第 2 步")
+    assert f"任务 2 · 正常推进 · {typed}% · 量化指标 1/2" in step
+    assert "已取消" not in out and "· 100%" not in step
+    assert "  [a] 0%   [b] 25%   [c] 50%   [d] 75%   [e] 100%" in out.splitlines()
+
+
+async def test_end_of_input_says_goodbye_and_a_pending_draft_is_named_on_return(
+    settings: Settings,
+) -> None:
+    first = await console(settings, "/report 2", Press("正常推进"), as_unit="市发改委")
+    assert first.endswith("\n再见。\n")  # Ctrl-D (end of input) as well as quit
+    again = await console(settings, "/cancel", as_unit="市发改委")
+    assert (
+        "(您有一份尚未提交的报送草稿:任务 2,停在“填写进度”这一步。接着输入即可继续,"
+        "/report 2 重新开始,/cancel 放弃。)"
+    ) in again
+    assert "已取消" in after(again, "/cancel 放弃。)")
+    assert "尚未提交的报送草稿" not in await console(settings, as_unit="市发改委")
+
+
+async def test_a_file_that_is_not_there_is_named(settings: Settings, tmp_path: Path) -> None:
+    out = await console(settings, f":file {tmp_path / 'nope.pdf'}", as_unit="市发改委")
+    assert f"(无法发送文件:{tmp_path / 'nope.pdf'})" in out
