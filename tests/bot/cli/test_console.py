@@ -21,7 +21,7 @@ from bot.cli.console import (
     console_api,
 )
 from bot.cli.emulator import html_to_text
-from bot.cli.screen import Screen
+from bot.cli.screen import Screen, button_key
 from bot.plan.directory import DEFAULT_PLAN
 from bot.settings import Settings
 from data.models import Report, Task
@@ -270,6 +270,11 @@ def test_cli_console_end_to_end(tmp_path: Path) -> None:
     assert unknown.returncode == 1
     assert unknown.stderr == "duban: error: unknown unit '市不存在局' (see 'duban units')\n"
 
+    status = duban("console", "--files", "shots", script="/status\n")
+    assert status.returncode == 0, status.stderr
+    assert f"[图片] {tmp_path / 'shots' / 'status.png'}" in status.stdout
+    assert (tmp_path / "shots" / "status.png").read_bytes().startswith(b"\x89PNG")
+
 
 @pytest.mark.parametrize("typed", ["5", "6"])
 async def test_a_typed_number_at_the_percent_step_is_a_percent(
@@ -300,3 +305,15 @@ async def test_end_of_input_says_goodbye_and_a_pending_draft_is_named_on_return(
 async def test_a_file_that_is_not_there_is_named(settings: Settings, tmp_path: Path) -> None:
     out = await console(settings, f":file {tmp_path / 'nope.pdf'}", as_unit="市发改委")
     assert f"(无法发送文件:{tmp_path / 'nope.pdf'})" in out
+
+
+def test_button_letters_run_on_past_z() -> None:
+    assert [button_key(i) for i in (0, 1, 25, 26, 27, 51, 52)] == [
+        "a",
+        "b",
+        "z",
+        "aa",
+        "ab",
+        "az",
+        "ba",
+    ]
