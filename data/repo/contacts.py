@@ -31,6 +31,17 @@ async def set_aside_console_people(session: AsyncSession, *, now: datetime) -> i
     return result.rowcount if isinstance(result, CursorResult) else 0
 
 
+async def console_contacts(session: AsyncSession) -> list[Contact]:
+    """The terminal console's people (ids from CONSOLE_IDS_FROM up), with their units."""
+    rows = await session.scalars(
+        select(Contact)
+        .where(Contact.telegram_id >= CONSOLE_IDS_FROM)
+        .options(selectinload(Contact.units))
+        .order_by(Contact.telegram_id)
+    )
+    return list(rows.all())
+
+
 async def get_contact(session: AsyncSession, *, telegram_id: int) -> Contact | None:
     """A contact by Telegram user id, with the units they serve and lead loaded."""
     return await session.scalar(
