@@ -85,7 +85,7 @@ async def drive(url: str, requests: int, seed: int) -> dict[str, Any]:
             out["overview_after_change_ms"] = round(changed * 1000, 1)
             # Meanwhile a worker reads the new figures: how long until a page shows them.
             started = time.perf_counter()
-            while (
+            while (  # noqa: ASYNC110 - the page is polled, as a coordinator reloads it
                 "dash-updating"
                 in (await client.get("/dashboard/api/overview", headers=headers)).text
             ):
