@@ -20,6 +20,7 @@ from data.repo.periods import period_at
 from data.repo.targets import latest_values, targets_of_tasks
 from data.repo.tasks import (
     HistoryRow,
+    assigned_names,
     current_reports,
     duties_of_units,
     report_history,
@@ -112,6 +113,17 @@ def short_title(text: str, limit: int = TITLE_CHARS) -> str:
     """The first clause of a task's text, cut to fit a list line."""
     first = re.split(r"[。;;]", text, maxsplit=1)[0]
     return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def with_members(
+    task_id: int, names: Sequence[str], assigned: dict[tuple[int, str], list[str]]
+) -> list[str]:
+    """A task's unit names with the members picked for its "relevant" collectives:
+    相关区政府(江宁区政府、浦口区政府)."""
+    return [
+        f"{name}({'、'.join(members)})" if (members := assigned.get((task_id, name))) else name
+        for name in names
+    ]
 
 
 def moment_of(plan: Plan, viewer: Viewer) -> PlanMoment:
@@ -244,12 +256,13 @@ async def task_details(
     )
     judged = await judged_targets(session, task_ids=[task.id], moment=moment, viewer=viewer)
     targets = judged.get(task.id, [])
+    assigned = await assigned_names(session, task_ids=[task.id])
     return TaskDetails(
         plan=plan,
         task=task,
         section=task.section.title,
-        lead=[tu.unit.name for tu in units if tu.role == "lead"],
-        co=[tu.unit.name for tu in units if tu.role == "co"],
+        lead=with_members(task.id, [tu.unit.name for tu in units if tu.role == "lead"], assigned),
+        co=with_members(task.id, [tu.unit.name for tu in units if tu.role == "co"], assigned),
         light=with_targets(light, targets),
         my_role=my_role,
         my_unit_id=my_unit_id,

@@ -11,6 +11,7 @@ from bot import callback_data as callbacks
 from bot.duties import Reportable, duty_for, reportable
 from bot.escalation import escalate
 from bot.i18n import Lang, h, t
+from bot.lights import ReportStatus
 from bot.reporting import (
     MAX_ATTACHMENTS,
     PERCENT_CHOICES,
@@ -67,6 +68,25 @@ def step_prompt(
     return text, keyboards.text_step(lang, keep=bool(draft.text))
 
 
+def _percent_pressed(value: tuple[str, ...]) -> bool:
+    """A percent button: one of the choices, or a percent kept after the 已完成 question."""
+    percent = int(value[0])
+    return percent in PERCENT_CHOICES or (value[1:] == ("y",) and 0 <= percent <= 100)
+
+
+def _doubtful(draft: ReportDraft, percent: int) -> bool:
+    """已完成 with less than 100%: one of the two is likely a slip, so it is asked."""
+    return draft.status == ReportStatus.DONE.value and percent < 100
+
+
+def _done_question(
+    req: Member, draft: ReportDraft, duty: Reportable, percent: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask whether a report 已完成 really stands at `percent` (the draft stays at the step)."""
+    text = req.t("report.done_percent", number=named(req, duty), percent=percent)
+    return text, keyboards.done_percent(req.lang, percent)
+
+
 def named(req: Member, duty: Reportable) -> str:
     """How a duty's task is named to the person: 2, or 民生实事·2 when several plans are open."""
     return task_number(duty.plan.short_name, duty.task.number, several=req.several)
@@ -120,7 +140,7 @@ async def report_command(req: Member) -> None:
     if not req.args:
         await _picker(req, page=1, edit=None)
         return
-    found = await which_task(req, req.args)
+    found = await which_task(req, req.args, example="/report 12")
     if found is None:
         return
     plan, task_id = found
@@ -240,8 +260,13 @@ async def _step(
     now = req.now()
     if action == "s" and value and value[0] in STATUS_CODES:
         set_status(draft, STATUS_CODES[value[0]], now)
-    elif action == "c" and value and int(value[0]) in PERCENT_CHOICES:
-        set_percent(draft, int(value[0]), now)
+    elif action == "c" and value and _percent_pressed(value):
+        percent = int(value[0])
+        if _doubtful(draft, percent) and value[1:] != ("y",):
+            await req.query.answer()
+            await show(req.update, *_done_question(req, draft, duty, percent), edit=message)
+            return
+        set_percent(draft, percent, now)
         await report_targets.after_percent(req, draft, duty)
     elif action == "skip" and value:
         if not await report_targets.skip(req, draft, duty, int(value[0])):
@@ -319,6 +344,11 @@ async def take_text(req: Member, draft: ReportDraft, raw: str) -> None:
         value = parse_percent(raw)
         if value is None:
             await req.reply(req.t("report.bad_percent", value=h(raw[:20])))
+            return
+        if _doubtful(draft, value):
+            draft.updated_at = now
+            await req.session.commit()
+            await req.reply(*_done_question(req, draft, duty, value))
             return
         set_percent(draft, value, now)
         await report_targets.after_percent(req, draft, duty)

@@ -196,7 +196,7 @@ async def test_late_chase_and_received(bot: BotHarness, sessions: Sessions) -> N
     assert lines[1] == "• 市发改委:22 项未报"
     assert lines[3].startswith("⚠️ 无法联系") and "• 市财政局:4 项未报" in lines
     labels = [text for row in bot.api.buttons(listing) for text, _ in row]
-    assert labels == ["📣 催办 市发改委", "📣 全部催办"]
+    assert labels == ["📣 催办 市发改委", "📣 全部催办", "下一页 ▶"]  # 52 units: 3 pages
 
     calls = await bot.press(coordinator, "📣 催办 市发改委", listing)
     answer = next(c for c in calls if c.method == "answerCallbackQuery")
