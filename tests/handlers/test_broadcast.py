@@ -133,7 +133,10 @@ async def test_scheduled_broadcast_is_sent_after_a_restart(
     await compose(bot, "某个单位", "市发改委", "下午三点前报送数据。")
     await bot.press(bot.user(COORDINATOR_ID), "⏰ 定时发送", bot.api.last_message(COORDINATOR_ID))
     await bot.text(bot.user(COORDINATOR_ID), "08:00")
-    assert bot.api.last_text(COORDINATOR_ID).startswith("“08:00”不是将来的时间")
+    assert bot.api.last_text(COORDINATOR_ID) == (
+        "“08:00”是 2026年6月10日 08:00,已经过去了(现在是 2026年6月10日 09:30)。"
+        "请写将来的时间,如 2026-06-11 09:00。"
+    )
     await bot.text(bot.user(COORDINATOR_ID), "14:00")
     assert bot.api.last_text(COORDINATOR_ID).startswith(
         "⏰ 已定时:将于 2026年6月10日 14:00 发送给 1 人"
