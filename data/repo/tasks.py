@@ -34,14 +34,17 @@ class Duty:
 
 
 async def duties_of_units(
-    session: AsyncSession, *, plan_id: int, unit_ids: Collection[int] | None
+    session: AsyncSession, *, plan_id: int | None, unit_ids: Collection[int] | None
 ) -> list[Duty]:
-    """Every (task, unit, role) the units (None: all units) hold on a plan's live tasks,
-    directly or as members of a collective; collectives themselves are left out."""
+    """Every (task, unit, role) the units (None: all units) hold on a plan's live tasks (None:
+    every plan's), directly or as members of a collective; collectives themselves are left
+    out."""
     if unit_ids is not None and not unit_ids:
         return []
     ids = list(unit_ids) if unit_ids is not None else None
-    live = and_(Task.id == TaskUnit.task_id, Task.plan_id == plan_id, Task.retired.is_(False))
+    live = and_(Task.id == TaskUnit.task_id, Task.retired.is_(False))
+    if plan_id is not None:
+        live = and_(live, Task.plan_id == plan_id)
     collective = aliased(Unit)
 
     def holders(unit: Any, via: Any) -> Select[Any]:
