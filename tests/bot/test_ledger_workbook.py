@@ -232,7 +232,7 @@ async def test_targets_sheet(database_url: str, sessions: Sessions) -> None:
         "🔴 滞后",
         "市发改委",
         None,
-        "2026-06-18 10:00",
+        "2026-06-18T10:00:00",  # an Excel date-time
     ]
     assert rows[(2, "固定资产投资增长")][3:9] == [
         "≥8%",
@@ -256,3 +256,29 @@ async def test_targets_sheet(database_url: str, sessions: Sessions) -> None:
     # Task 2's light is the worse of its report (at risk: yellow) and its targets (red).
     section_2 = next(rows for title, rows in sheets.items() if title.startswith("2."))
     assert next(r for r in section_2 if r[0] == 2)[4] == "🔴 滞后"
+
+
+async def test_history_has_real_times_and_says_which_versions_were_superseded(
+    database_url: str, sessions: Sessions
+) -> None:
+    await build_june(sessions)
+    job = LedgerJob(
+        database_url=database_url,
+        plan_ids=(1,),
+        now=NOW,
+        timezone="Asia/Shanghai",
+        calendar_file=None,
+        thresholds=LightThresholds(),
+        lang="zh",
+    )
+    built = await asyncio.to_thread(export_workbook, job)
+    history = openpyxl.load_workbook(io.BytesIO(built.data))["全部报送记录"]
+    # The headers fit every version, not only the latest.
+    assert [c.value for c in history[1]][4:7] == ["状态", "进度(%)", "报送内容"]
+    first_june = [c.value for c in history[3]]  # 市发改委's first June version of task 2
+    assert first_june[0] == datetime(2026, 6, 12, 10, 10)
+    assert history.cell(3, 1).number_format == "yyyy-mm-dd hh:mm"
+    assert first_june[6] == "六月:两个项目用地未落实"
+    assert (first_june[8], first_june[9]) == ("已被新版本替代", None)  # not "待审核"
+    latest = [c.value for c in history[4]]
+    assert (latest[8], latest[9]) == ("待审核", "是")
