@@ -47,7 +47,6 @@ def font_path() -> Path:
     return Path(str(importlib.resources.files(FONT_PACKAGE) / FONT_FILE))
 
 
-CHART_STYLE = {"axes.unicode_minus": False, "font.size": 11}
 # Characters a line of a section's name holds before it wraps, and the lines it may take.
 NAME_CHARS = 11
 NAME_LINES = 2
@@ -75,7 +74,7 @@ def status_chart(
     ranking_note: str = "",
 ) -> bytes:
     """The /status chart as a PNG (see `status_figure`)."""
-    with plt.rc_context(CHART_STYLE | {"font.family": cjk_font()}):
+    with plt.rc_context({"font.family": cjk_font(), "axes.unicode_minus": False, "font.size": 11}):
         figure = status_figure(
             title=title,
             sections=sections,

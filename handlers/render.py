@@ -159,7 +159,7 @@ def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo, *, name_plan: b
     return "\n".join(parts)
 
 
-def _points(value: Fraction | None) -> str:
+def _points(value: Fraction | int | None) -> str:
     return f"{float(value or 0):.1f}"
 
 

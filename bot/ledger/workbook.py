@@ -180,7 +180,9 @@ class LedgerWorkbook:
                         (latest.sender if latest else None) or "",
                     ]
                     index = self._append(sheet, values, self._wrap)
-                    self._write_time(sheet, index, len(values), latest and latest.created_at)
+                    self._write_time(
+                        sheet, index, len(values), latest.created_at if latest else None
+                    )
 
     def _write_time(self, sheet: Any, row: int, column: int, moment: datetime | None) -> None:
         """A report's time as an Excel date-time in the plan's zone (nothing when none)."""
@@ -227,7 +229,7 @@ class LedgerWorkbook:
                     (reported.sender if reported else None) or "",
                 ]
                 index = self._append(sheet, values, self._wrap)
-                self._write_time(sheet, index, len(values), reported and reported.at)
+                self._write_time(sheet, index, len(values), reported.at if reported else None)
                 if standing.progress is not None:
                     progress = round(float(standing.progress) / 100, 4)
                     sheet.write_number(index, first + 5, progress, self._percent)
