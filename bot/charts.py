@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.resources
 import io
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -63,61 +64,48 @@ def wrapped(name: str, width: int = NAME_CHARS, lines: int = NAME_LINES) -> str:
     return "\n".join(name[i : i + size] for i in range(0, len(name), size)) or name
 
 
-def status_chart(
-    *,
-    title: str,
-    sections: list[tuple[str, dict[Light, int]]],
-    light_names: dict[Light, str],
-    ranking: list[tuple[str, int, int]],
-    ranking_title: str,
-    count_label: str,
-    ranking_note: str = "",
-) -> bytes:
-    """The /status chart as a PNG (see `status_figure`)."""
-    with plt.rc_context({"font.family": cjk_font(), "axes.unicode_minus": False, "font.size": 11}):
-        figure = status_figure(
-            title=title,
-            sections=sections,
-            light_names=light_names,
-            ranking=ranking,
-            ranking_title=ranking_title,
-            count_label=count_label,
-            ranking_note=ranking_note,
+@dataclass(frozen=True)
+class StatusChart:
+    """The /status chart: two panels, one above the other to read on a phone. A stacked bar
+    of lights per section (whole-number ticks, each bar's total at its end, the legend above
+    the bars), and the units' on-time rate, best first, as (unit, on time, owed): only units
+    with something to show, each labelled with its rate and counts; `ranking_note` says what
+    is left out (or that nobody reported on time yet)."""
+
+    title: str
+    sections: list[tuple[str, dict[Light, int]]]
+    light_names: dict[Light, str]
+    ranking: list[tuple[str, int, int]]
+    ranking_title: str
+    count_label: str
+    ranking_note: str = ""
+
+    def png(self) -> bytes:
+        """The chart as a PNG, drawn with the packaged CJK font."""
+        with plt.rc_context(
+            {"font.family": cjk_font(), "axes.unicode_minus": False, "font.size": 11}
+        ):
+            figure = self.figure()
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=120)
+            plt.close(figure)
+        return buffer.getvalue()
+
+    def figure(self) -> Figure:
+        """The chart as a matplotlib figure (in the caller's style context)."""
+        rows = max(len(self.ranking), 1)
+        upper_height = 0.62 * max(len(self.sections), 1) + 0.8
+        lower_height = 0.42 * rows + 0.8
+        figure, (upper, lower) = plt.subplots(
+            2,
+            1,
+            figsize=(7.5, upper_height + lower_height + 1.6),
+            gridspec_kw={"height_ratios": [upper_height, lower_height]},
         )
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=120)
-        plt.close(figure)
-    return buffer.getvalue()
-
-
-def status_figure(
-    *,
-    title: str,
-    sections: list[tuple[str, dict[Light, int]]],
-    light_names: dict[Light, str],
-    ranking: list[tuple[str, int, int]],
-    ranking_title: str,
-    count_label: str,
-    ranking_note: str = "",
-) -> Figure:
-    """Two panels, one above the other to read on a phone: a stacked bar of lights per
-    section (whole-number ticks, each bar's total at its end, the legend above the bars),
-    and the units' on-time rate, best first, as (unit, on time, owed): only units with
-    something to show, each labelled with its rate and counts; `ranking_note` says what is
-    left out (or that nobody reported on time yet)."""
-    rows = max(len(ranking), 1)
-    upper_height = 0.62 * max(len(sections), 1) + 0.8
-    lower_height = 0.42 * rows + 0.8
-    figure, (upper, lower) = plt.subplots(
-        2,
-        1,
-        figsize=(7.5, upper_height + lower_height + 1.6),
-        gridspec_kw={"height_ratios": [upper_height, lower_height]},
-    )
-    _sections(upper, sections, light_names, title=title, count_label=count_label)
-    _ranking(lower, ranking, title=ranking_title, note=ranking_note)
-    figure.tight_layout(h_pad=2.0)
-    return figure
+        _sections(upper, self.sections, self.light_names, title=self.title, label=self.count_label)
+        _ranking(lower, self.ranking, title=self.ranking_title, note=self.ranking_note)
+        figure.tight_layout(h_pad=2.0)
+        return figure
 
 
 def _sections(
@@ -126,7 +114,7 @@ def _sections(
     light_names: dict[Light, str],
     *,
     title: str,
-    count_label: str,
+    label: str,
 ) -> None:
     names = [wrapped(name) for name, _counts in sections]
     positions = list(range(len(names)))
@@ -154,7 +142,7 @@ def _sections(
     axes.invert_yaxis()
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlim(0, max(bottoms, default=0) * 1.1 + 1)
-    axes.set_xlabel(count_label)
+    axes.set_xlabel(label)
     axes.set_title(title, pad=30)
     # Above the bars, never over them.
     axes.legend(

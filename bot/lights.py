@@ -21,7 +21,6 @@ __all__ = [
     "ReportStatus",
     "Verdict",
     "aggregate_light",
-    "compute_light",
     "judge_light",
     "year_elapsed_percent",
 ]
@@ -139,33 +138,6 @@ class Verdict:
     light: Light
     rule: LightRule
     behind: Fraction | None = None
-
-
-def compute_light(
-    *,
-    today: date,
-    due: date,
-    deadline: date | None,
-    status: ReportStatus | None,
-    percent: int | None,
-    year_start: date,
-    year_end: date,
-    calendar: Calendar,
-    thresholds: LightThresholds = DEFAULT_THRESHOLDS,
-) -> Light:
-    """The light of one task for one unit (or the task's lead report) on ``today``; see
-    `judge_light` for the rules."""
-    return judge_light(
-        today=today,
-        due=due,
-        deadline=deadline,
-        status=status,
-        percent=percent,
-        year_start=year_start,
-        year_end=year_end,
-        calendar=calendar,
-        thresholds=thresholds,
-    ).light
 
 
 def judge_light(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calendar.clock import PlanMoment
 from bot.calendar.workdays import Calendar
 from bot.ledger.model import Latest, Ledger, TargetRow, TaskRow, UnitRate
-from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
+from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, judge_light
 from bot.progress import Standing, elapsed_at, standings, with_targets
 from bot.tasks_view import short_title, with_members
 from data.models import Plan
@@ -49,7 +49,7 @@ def unit_lights(
     return [
         (
             unit_id,
-            compute_light(
+            judge_light(
                 today=moment.today,
                 due=moment.due,
                 deadline=deadline or moment.year_end,
@@ -59,7 +59,7 @@ def unit_lights(
                 year_end=moment.year_end,
                 calendar=calendar,
                 thresholds=thresholds,
-            ),
+            ).light,
         )
         for unit_id, r in reports
     ]

@@ -150,7 +150,7 @@ def export_workbook(job: LedgerJob, all_years: bool = False) -> ExportFile:
 
 
 async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
-    from bot.charts import status_chart  # matplotlib loads in the worker only
+    from bot.charts import StatusChart  # matplotlib loads in the worker only
 
     async with _session(job) as session:
         ledger = await _ledger(session, job, job.plan_ids[0])
@@ -166,7 +166,7 @@ async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
         note = t(lang, "overview.chart_nobody", count=len(numbers.ranking))
     elif rest:
         note = t(lang, "overview.chart_rest", count=rest)
-    png = status_chart(
+    png = StatusChart(
         title=t(lang, "overview.chart_title"),
         sections=[(section_label(n, title, None), c) for n, title, c in numbers.sections],
         light_names={light: t(lang, f"light.{light.value}") for light in LIGHT_ORDER},
@@ -174,7 +174,7 @@ async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
         ranking_title=t(lang, "overview.chart_ranking", count=len(shown)),
         count_label=t(lang, "overview.chart_count"),
         ranking_note=note,
-    )
+    ).png()
     return StatusFigures(ledger, numbers, png)
 
 

@@ -9,7 +9,7 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
-from bot.charts import cjk_font, font_path, status_chart, status_figure, wrapped
+from bot.charts import StatusChart, cjk_font, font_path, wrapped
 from bot.lights import Light
 
 LABELS = ["一、毫不松懈做好常态化疫情防控", "各板块任务灯号", "市发改委", "按时报送率", "滞后"]
@@ -33,14 +33,14 @@ def test_chart_renders_without_missing_glyphs() -> None:
     with warnings.catch_warnings():
         # matplotlib warns "Glyph … missing from font" for every character it cannot draw.
         warnings.simplefilter("error")
-        png = status_chart(
+        png = StatusChart(
             title=LABELS[1],
             sections=[(LABELS[0], {Light.RED: 1, Light.GREEN: 2})],
             light_names={light: LABELS[4] for light in Light},
             ranking=[(LABELS[2], 1, 2)],
             ranking_title=LABELS[3],
             count_label="任务数",
-        )
+        ).png()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
 
 
@@ -53,7 +53,7 @@ SECTIONS = [
 
 def _figure(ranking: list[tuple[str, int, int]], note: str = "") -> Figure:
     with plt.rc_context({"font.family": cjk_font()}):
-        figure = status_figure(
+        figure = StatusChart(
             title="各板块任务灯号",
             sections=SECTIONS,
             light_names={light: light.value for light in Light},
@@ -61,7 +61,7 @@ def _figure(ranking: list[tuple[str, int, int]], note: str = "") -> Figure:
             ranking_title="单位按时报送率",
             count_label="任务数",
             ranking_note=note,
-        )
+        ).figure()
         figure.canvas.draw()
     return figure
 
