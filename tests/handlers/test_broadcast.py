@@ -104,6 +104,12 @@ async def test_each_audience_reaches_exactly_the_right_people(
     )
 
 
+async def ask_time(bot: BotHarness) -> None:
+    """A broadcast to 市发改委 composed, and ⏰ 定时发送 pressed: the time is asked for."""
+    await compose(bot, "某个单位", "市发改委", "下午三点前报送数据。")
+    await bot.press(bot.user(COORDINATOR_ID), "⏰ 定时发送", bot.api.last_message(COORDINATOR_ID))
+
+
 async def test_preview_names_who_cannot_be_reached(bot: BotHarness) -> None:
     preview = await compose(bot, "本期未报送单位", "通知")
     assert "收件人:2 人" in preview and "预计用时:约 1 秒" in preview
@@ -130,8 +136,7 @@ async def test_progress_then_summary_with_failure_reasons(bot: BotHarness) -> No
 async def test_scheduled_broadcast_is_sent_after_a_restart(
     bot: BotHarness, database_url: str, clock: MovableClock, sessions: Sessions
 ) -> None:
-    await compose(bot, "某个单位", "市发改委", "下午三点前报送数据。")
-    await bot.press(bot.user(COORDINATOR_ID), "⏰ 定时发送", bot.api.last_message(COORDINATOR_ID))
+    await ask_time(bot)
     await bot.text(bot.user(COORDINATOR_ID), "08:00")
     assert bot.api.last_text(COORDINATOR_ID) == (
         "“08:00”是 2026年6月10日 08:00,已经过去了(现在是 2026年6月10日 09:30)。"
@@ -177,8 +182,7 @@ async def test_cancel_and_bad_inputs(bot: BotHarness) -> None:
 async def test_a_scheduled_time_is_read_as_offices_write_it(
     bot: BotHarness, typed: str, when: str
 ) -> None:
-    await compose(bot, "某个单位", "市发改委", "下午三点前报送数据。")
-    await bot.press(bot.user(COORDINATOR_ID), "⏰ 定时发送", bot.api.last_message(COORDINATOR_ID))
+    await ask_time(bot)
     # The prompt's example is tomorrow at 9:00, never a day gone.
     assert bot.api.last_text(COORDINATOR_ID) == (
         "请输入发送时间(北京时间),如 18:00、明天 9:00、明天上午九点、12月5日 9点 或 "
@@ -208,7 +212,6 @@ async def test_a_scheduled_time_is_read_as_offices_write_it(
 async def test_a_time_not_understood_is_said_exactly(
     bot: BotHarness, typed: str, answer: str
 ) -> None:
-    await compose(bot, "某个单位", "市发改委", "下午三点前报送数据。")
-    await bot.press(bot.user(COORDINATOR_ID), "⏰ 定时发送", bot.api.last_message(COORDINATOR_ID))
+    await ask_time(bot)
     await bot.text(bot.user(COORDINATOR_ID), typed)
     assert bot.api.last_text(COORDINATOR_ID) == answer

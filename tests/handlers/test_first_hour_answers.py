@@ -93,6 +93,12 @@ async def test_a_task_that_is_not_there_is_named_so(
     assert bot.api.last_text(NDRC) == answer
 
 
+async def the_draft(sessions: Sessions) -> ReportDraft | None:
+    """The liaison's report draft as stored."""
+    async with sessions() as session:
+        return await session.scalar(select(ReportDraft))
+
+
 async def _to_percent_step(bot: BotHarness, status: str) -> object:
     await bot.command(bot.user(NDRC), "/report", "2")
     prompt = bot.api.last_message(NDRC)
@@ -109,8 +115,7 @@ async def test_a_text_with_no_words_is_refused(bot: BotHarness, sessions: Sessio
     assert bot.api.last_text(NDRC) == (
         "“'”里没有文字或数字,无法作为说明。请用一句话写明本期做了什么、进展如何。"
     )
-    async with sessions() as session:
-        draft = await session.scalar(select(ReportDraft))
+    draft = await the_draft(sessions)
     assert draft is not None and draft.step == "text" and draft.text is None
     await bot.text(bot.user(NDRC), "项目推进顺利")
     assert bot.api.last_text(NDRC).startswith("请确认报送内容")
@@ -126,12 +131,10 @@ async def test_done_at_zero_percent_is_asked_about(bot: BotHarness, sessions: Se
         "请点按钮确认,或重新输入进度。"
     )
     assert labels(bot, question) == ["✔️ 已全部完成(100%)", "进度确为 0%", "✖️ 取消"]
-    async with sessions() as session:
-        draft = await session.scalar(select(ReportDraft))
+    draft = await the_draft(sessions)
     assert draft is not None and (draft.step, draft.percent) == ("percent", None)
     await bot.press(bot.user(NDRC), "进度确为 0%", prompt)  # kept, as the person confirms
-    async with sessions() as session:
-        draft = await session.scalar(select(ReportDraft))
+    draft = await the_draft(sessions)
     assert draft is not None and draft.percent == 0 and draft.step != "percent"
 
 
@@ -143,8 +146,7 @@ async def test_done_with_a_typed_low_percent_is_asked_about_too(
     asked = bot.api.last_message(NDRC)
     assert "进度却是 0%" in (asked.text or "")
     await bot.press(bot.user(NDRC), "✔️ 已全部完成(100%)", asked)
-    async with sessions() as session:
-        draft = await session.scalar(select(ReportDraft))
+    draft = await the_draft(sessions)
     assert draft is not None and draft.percent == 100
 
 
