@@ -11,7 +11,6 @@ from bot import callback_data as callbacks
 from bot.duties import Reportable, duty_for, reportable
 from bot.escalation import escalate
 from bot.i18n import Lang, h, t
-from bot.lights import ReportStatus
 from bot.reporting import (
     MAX_ATTACHMENTS,
     PERCENT_CHOICES,
@@ -23,8 +22,10 @@ from bot.reporting import (
     back_to_start,
     begin,
     button_fits,
+    doubtful_percent,
     draft_of,
     is_idle,
+    percent_pressed,
     preview,
     set_percent,
     set_status,
@@ -66,17 +67,6 @@ def step_prompt(
     percent = render.percent_text(lang, draft.percent)
     text = t(lang, "report.ask_text", number=number, status=status, percent=percent)
     return text, keyboards.text_step(lang, keep=bool(draft.text))
-
-
-def _percent_pressed(value: tuple[str, ...]) -> bool:
-    """A percent button: one of the choices, or a percent kept after the 已完成 question."""
-    percent = int(value[0])
-    return percent in PERCENT_CHOICES or (value[1:] == ("y",) and 0 <= percent <= 100)
-
-
-def _doubtful(draft: ReportDraft, percent: int) -> bool:
-    """已完成 with less than 100%: one of the two is likely a slip, so it is asked."""
-    return draft.status == ReportStatus.DONE.value and percent < 100
 
 
 def _done_question(
@@ -260,9 +250,9 @@ async def _step(
     now = req.now()
     if action == "s" and value and value[0] in STATUS_CODES:
         set_status(draft, STATUS_CODES[value[0]], now)
-    elif action == "c" and value and _percent_pressed(value):
+    elif action == "c" and value and percent_pressed(value):
         percent = int(value[0])
-        if _doubtful(draft, percent) and value[1:] != ("y",):
+        if doubtful_percent(draft, percent) and value[1:] != ("y",):
             await req.query.answer()
             await show(req.update, *_done_question(req, draft, duty, percent), edit=message)
             return
@@ -345,7 +335,7 @@ async def take_text(req: Member, draft: ReportDraft, raw: str) -> None:
         if value is None:
             await req.reply(req.t("report.bad_percent", value=h(raw[:20])))
             return
-        if _doubtful(draft, value):
+        if doubtful_percent(draft, value):
             draft.updated_at = now
             await req.session.commit()
             await req.reply(*_done_question(req, draft, duty, value))
