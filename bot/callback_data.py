@@ -44,17 +44,20 @@ class Callback:
 MYTASKS_PAGE = Callback("mt", N)
 TASK_OPEN = Callback("tk", f"{N}:{N}")
 LANG_PICK = Callback("lang", "zh|en")
-# Reports: p:<page> of the picker, t:<task>:<unit>, s:<status>, c:<percent>, and submit (ok),
+# Reports: p:<page> of the picker, t:<task>:<unit>, s:<status>, c:<percent> (c:<percent>:y
+# keeps a percent below 100 for a report 已完成, once asked), and submit (ok),
 # edit (ed), cancel (x), keep the previous text (keep), skip:<target> at a target's step.
-REPORT = Callback("rp", f"p:{N}|t:{N}:{N}|s:[a-z]+|c:{N}|skip:{N}|ok|ed|x|keep")
+REPORT = Callback("rp", f"p:{N}|t:{N}:{N}|s:[a-z]+|c:{N}(?::y)?|skip:{N}|ok|ed|x|keep")
 # A status for a report recorded from a reply: <report>:<status>.
 REPLY_STATUS = Callback("rq", f"{N}:[a-z]+")
 # Review: a (accept) or r (return), <report>.
 REVIEW = Callback("rv", f"[ar]:{N}")
 # 稍后提醒 under a nudge: <period>:<step>.
 SNOOZE = Callback("nz", f"{N}:[a-z]+")
-# 催办 from /late: <plan>:<unit>, or <plan>:all; 收到 under a 催办.
-LATE = Callback("ch", f"{N}:(all|{N})")
+# 催办 from /late: <plan>:<unit>, or <plan>:all, then the page it was pressed on (buttons sent
+# before pages had none); ◀ ▶ under /late: <plan>:<page>; 收到 under a 催办.
+LATE = Callback("ch", f"{N}:(all|{N})(:{N})?")
+LATE_PAGE = Callback("lp", f"{N}:{N}")
 ACK = Callback("ack", N)
 # 📊 under /status with several plans: <plan>.
 STATUS = Callback("st", N)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.resources
 import io
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,9 @@ matplotlib.use("Agg")  # no display: render to PNG in memory
 
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.lights import LIGHT_ORDER, Light
 
@@ -44,50 +48,129 @@ def font_path() -> Path:
     return Path(str(importlib.resources.files(FONT_PACKAGE) / FONT_FILE))
 
 
-def status_chart(
-    *,
-    title: str,
+# Characters a line of a section's name holds before it wraps, and the lines it may take.
+NAME_CHARS = 11
+NAME_LINES = 2
+
+
+def wrapped(name: str, width: int = NAME_CHARS, lines: int = NAME_LINES) -> str:
+    """A long name wrapped over at most `lines` lines of `width` characters, balanced (no
+    single character left alone on a line); what does not fit is cut with an ellipsis
+    (Chinese has no spaces to wrap at, so it is cut by characters)."""
+    if len(name) > width * lines:
+        name = name[: width * lines - 1] + "…"
+    needed = -(-len(name) // width) or 1
+    size = -(-len(name) // needed)
+    return "\n".join(name[i : i + size] for i in range(0, len(name), size)) or name
+
+
+@dataclass(frozen=True)
+class StatusChart:
+    """The /status chart: two panels, one above the other to read on a phone. A stacked bar
+    of lights per section (whole-number ticks, each bar's total at its end, the legend above
+    the bars), and the units' on-time rate, best first, as (unit, on time, owed): only units
+    with something to show, each labelled with its rate and counts; `ranking_note` says what
+    is left out (or that nobody reported on time yet)."""
+
+    title: str
+    sections: list[tuple[str, dict[Light, int]]]
+    light_names: dict[Light, str]
+    ranking: list[tuple[str, int, int]]
+    ranking_title: str
+    count_label: str
+    ranking_note: str = ""
+
+    def png(self) -> bytes:
+        """The chart as a PNG, drawn with the packaged CJK font."""
+        with plt.rc_context(
+            {"font.family": cjk_font(), "axes.unicode_minus": False, "font.size": 11}
+        ):
+            figure = self.figure()
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=120)
+            plt.close(figure)
+        return buffer.getvalue()
+
+    def figure(self) -> Figure:
+        """The chart as a matplotlib figure (in the caller's style context)."""
+        rows = max(len(self.ranking), 1)
+        upper_height = 0.62 * max(len(self.sections), 1) + 0.8
+        lower_height = 0.42 * rows + 0.8
+        figure, (upper, lower) = plt.subplots(
+            2,
+            1,
+            figsize=(7.5, upper_height + lower_height + 1.6),
+            gridspec_kw={"height_ratios": [upper_height, lower_height]},
+        )
+        _sections(upper, self.sections, self.light_names, title=self.title, label=self.count_label)
+        _ranking(lower, self.ranking, title=self.ranking_title, note=self.ranking_note)
+        figure.tight_layout(h_pad=2.0)
+        return figure
+
+
+def _sections(
+    axes: Axes,
     sections: list[tuple[str, dict[Light, int]]],
     light_names: dict[Light, str],
-    ranking: list[tuple[str, float]],
-    ranking_title: str,
-    count_label: str,
-) -> bytes:
-    """Two panels: a stacked bar of lights per section, and units' on-time rate (best first)."""
-    family = cjk_font()
-    with plt.rc_context({"font.family": family, "axes.unicode_minus": False}):
-        figure, (left, right) = plt.subplots(
-            1, 2, figsize=(13, 6.5), gridspec_kw={"width_ratios": [3, 2]}
+    *,
+    title: str,
+    label: str,
+) -> None:
+    names = [wrapped(name) for name, _counts in sections]
+    positions = list(range(len(names)))
+    bottoms = [0] * len(names)
+    mixed = [sum(1 for n in counts.values() if n) > 1 for _name, counts in sections]
+    for light in LIGHT_ORDER:
+        values = [counts.get(light, 0) for _name, counts in sections]
+        bars = axes.barh(
+            positions,
+            values,
+            left=bottoms,
+            color=LIGHT_COLOURS[light],
+            label=light_names[light],
+            height=0.7,
         )
-        names = [name for name, _counts in sections]
-        positions = list(range(len(names)))
-        bottoms = [0] * len(names)
-        for light in LIGHT_ORDER:
-            values = [counts.get(light, 0) for _name, counts in sections]
-            left.barh(
-                positions,
-                values,
-                left=bottoms,
-                color=LIGHT_COLOURS[light],
-                label=light_names[light],
-            )
-            bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
-        left.set_yticks(positions, labels=names)
-        left.invert_yaxis()
-        left.set_xlabel(count_label)
-        left.legend(loc="lower right", fontsize=9)
-        left.set_title(title)
+        # A segment's count inside it, where the bar has several and it is wide enough.
+        shown = [
+            str(v) if v >= 2 and several else "" for v, several in zip(values, mixed, strict=True)
+        ]
+        axes.bar_label(bars, labels=shown, label_type="center", fontsize=9)
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    for position, total in zip(positions, bottoms, strict=True):
+        axes.text(total + 0.2, position, str(total), va="center", fontsize=10)
+    axes.set_yticks(positions, labels=names, fontsize=10)
+    axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlim(0, max(bottoms, default=0) * 1.1 + 1)
+    axes.set_xlabel(label)
+    axes.set_title(title, pad=30)
+    # Above the bars, never over them.
+    axes.legend(
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=len(LIGHT_ORDER),
+        fontsize=9,
+        frameon=False,
+        handlelength=1.2,
+        columnspacing=1.0,
+    )
 
-        units = [name for name, _rate in ranking]
-        rates = [rate * 100 for _name, rate in ranking]
-        right.barh(range(len(units)), rates, color="#1e88e5")
-        right.set_yticks(range(len(units)), labels=units)
-        right.invert_yaxis()
-        right.set_xlim(0, 100)
-        right.set_xlabel("%")
-        right.set_title(ranking_title)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=110)
-        plt.close(figure)
-    return buffer.getvalue()
+
+def _ranking(axes: Axes, ranking: list[tuple[str, int, int]], *, title: str, note: str) -> None:
+    axes.set_title(title)
+    if not ranking:
+        axes.set_axis_off()
+        axes.text(0.5, 0.5, note, ha="center", va="center", transform=axes.transAxes)
+        return
+    units = [name for name, _on_time, _owed in ranking]
+    rates = [on_time / owed * 100 if owed else 0.0 for _name, on_time, owed in ranking]
+    positions = range(len(units))
+    axes.barh(positions, rates, color="#1e88e5", height=0.6)
+    for position, rate, (_name, on_time, owed) in zip(positions, rates, ranking, strict=True):
+        axes.text(rate + 1, position, f"{rate:.0f}%  {on_time}/{owed}", va="center", fontsize=9)
+    axes.set_yticks(list(positions), labels=units, fontsize=10)
+    axes.invert_yaxis()
+    axes.set_xlim(0, 125)  # room for the labels after a full bar
+    axes.set_xticks([0, 25, 50, 75, 100], labels=["0", "25", "50", "75", "100%"])
+    if note:
+        axes.set_xlabel(note, fontsize=9)

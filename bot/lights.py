@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
@@ -15,10 +16,12 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "LIGHT_ORDER",
     "Light",
+    "LightRule",
     "LightThresholds",
     "ReportStatus",
+    "Verdict",
     "aggregate_light",
-    "compute_light",
+    "judge_light",
     "year_elapsed_percent",
 ]
 
@@ -113,7 +116,31 @@ def year_elapsed_percent(today: date, year_start: date, year_end: date) -> Fract
     return Fraction(elapsed * 100, total)
 
 
-def compute_light(
+class LightRule(StrEnum):
+    """Which rule gave a light (the first that matched), to tell people why."""
+
+    DONE = "done"  # the report says done
+    BLOCKED = "blocked"
+    OVERDUE = "overdue"  # not reported and the due day has passed
+    FAR_BEHIND = "far_behind"  # percent more than the red points behind the year elapsed
+    DEADLINE = "deadline"  # the task's deadline has passed
+    AT_RISK = "at_risk"  # 存在风险 or 需协调
+    DUE_SOON = "due_soon"  # not reported and the due day within the warning working days
+    BEHIND = "behind"  # percent between the yellow and red points behind
+    ON_TRACK = "on_track"
+    WAITING = "waiting"  # not reported, the due day still far away
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A light and the rule that gave it; `behind` in points when a percent was judged."""
+
+    light: Light
+    rule: LightRule
+    behind: Fraction | None = None
+
+
+def judge_light(
     *,
     today: date,
     due: date,
@@ -124,8 +151,8 @@ def compute_light(
     year_end: date,
     calendar: Calendar,
     thresholds: LightThresholds = DEFAULT_THRESHOLDS,
-) -> Light:
-    """The light of one task for one unit (or the task's lead report) on ``today``.
+) -> Verdict:
+    """The light of one task for one unit on ``today``, with the rule that gave it.
 
     ``status`` and ``percent`` come from the latest report of the current period; ``None``
     status means the unit has not reported this period. ``due`` is the period's due day,
@@ -143,34 +170,38 @@ def compute_light(
     if percent is not None and not 0 <= percent <= 100:
         raise ValueError(f"percent must be 0..100, not {percent}")
     if status is ReportStatus.DONE:
-        return Light.DONE
+        return Verdict(Light.DONE, LightRule.DONE)
 
     reported = status is not None
     behind = (
         None if percent is None else year_elapsed_percent(today, year_start, year_end) - percent
     )
-
-    if (
-        status is ReportStatus.BLOCKED
-        or (not reported and today > due)
-        or (behind is not None and behind > thresholds.behind_red_points)
-        or (deadline is not None and today > deadline)
-    ):
-        return Light.RED
-
-    if (
+    red = (
+        (status is ReportStatus.BLOCKED, LightRule.BLOCKED),
+        (not reported and today > due, LightRule.OVERDUE),
+        (behind is not None and behind > thresholds.behind_red_points, LightRule.FAR_BEHIND),
+        (deadline is not None and today > deadline, LightRule.DEADLINE),
+    )
+    for matched, rule in red:
+        if matched:
+            return Verdict(Light.RED, rule, behind)
+    yellow = (
         # 需协调 is yellow like 存在风险: the unit says it cannot finish alone and the
         # coordinator must act, but the work has not stopped; that is a risk, not a block.
-        status in (ReportStatus.AT_RISK, ReportStatus.NEEDS_COORDINATION)
-        or (
+        (status in (ReportStatus.AT_RISK, ReportStatus.NEEDS_COORDINATION), LightRule.AT_RISK),
+        (
             not reported
-            and calendar.working_days_between(today, due) <= thresholds.warn_working_days
-        )
-        or (behind is not None and behind >= thresholds.behind_yellow_points)
-    ):
-        return Light.YELLOW
-
-    return Light.GREEN if reported else Light.PENDING
+            and calendar.working_days_between(today, due) <= thresholds.warn_working_days,
+            LightRule.DUE_SOON,
+        ),
+        (behind is not None and behind >= thresholds.behind_yellow_points, LightRule.BEHIND),
+    )
+    for matched, rule in yellow:
+        if matched:
+            return Verdict(Light.YELLOW, rule, behind)
+    if reported:
+        return Verdict(Light.GREEN, LightRule.ON_TRACK, behind)
+    return Verdict(Light.PENDING, LightRule.WAITING)
 
 
 def aggregate_light(lights: Iterable[Light]) -> Light:

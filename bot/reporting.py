@@ -66,6 +66,18 @@ BUTTON_STEPS: dict[str, DraftStep] = {
 }
 
 
+def percent_pressed(value: tuple[str, ...]) -> bool:
+    """A percent button's value: one of the choices, or a percent kept (y) after the question
+    about 已完成 below 100%."""
+    percent = int(value[0])
+    return percent in PERCENT_CHOICES or (value[1:] == ("y",) and 0 <= percent <= 100)
+
+
+def doubtful_percent(draft: ReportDraft, percent: int) -> bool:
+    """已完成 with less than 100%: one of the two is likely a slip, so it is asked once."""
+    return draft.status == ReportStatus.DONE.value and percent < 100
+
+
 def button_fits(action: str, step: str) -> bool:
     """Whether a report button belongs to the step the draft is at."""
     wanted = BUTTON_STEPS.get(action)

@@ -7,19 +7,29 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.clock import PlanMoment, plan_moment
 from bot.calendar.workdays import Calendar
-from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
-from bot.progress import Standing, elapsed_at, standings, with_targets
+from bot.lights import (
+    Light,
+    LightRule,
+    LightThresholds,
+    ReportStatus,
+    Verdict,
+    aggregate_light,
+    judge_light,
+)
+from bot.progress import Standing, behind_time, elapsed_at, standings, with_targets
 from data.models import Contact, Plan, Report, Task
 from data.repo.periods import period_at
 from data.repo.targets import latest_values, targets_of_tasks
 from data.repo.tasks import (
     HistoryRow,
+    assigned_names,
     current_reports,
     duties_of_units,
     report_history,
@@ -114,6 +124,17 @@ def short_title(text: str, limit: int = TITLE_CHARS) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
+def with_members(
+    task_id: int, names: Sequence[str], assigned: dict[tuple[int, str], list[str]]
+) -> list[str]:
+    """A task's unit names with the members picked for its "relevant" collectives:
+    相关区政府(江宁区政府、浦口区政府)."""
+    return [
+        f"{name}({'、'.join(members)})" if (members := assigned.get((task_id, name))) else name
+        for name in names
+    ]
+
+
 def moment_of(plan: Plan, viewer: Viewer) -> PlanMoment:
     """The plan's period and due day for the viewer's now."""
     return plan_moment(plan, now=viewer.now, tz=viewer.tz, calendar=viewer.calendar)
@@ -134,7 +155,12 @@ async def judged_targets(
 
 def light_for(moment: PlanMoment, task: Task, report: Report | None, viewer: Viewer) -> Light:
     """The light of a task for one unit, given its current report of the period."""
-    return compute_light(
+    return verdict_for(moment, task, report, viewer).light
+
+
+def verdict_for(moment: PlanMoment, task: Task, report: Report | None, viewer: Viewer) -> Verdict:
+    """The light of a task for one unit and the rule that gave it."""
+    return judge_light(
         today=moment.today,
         due=moment.due,
         deadline=task.deadline or moment.year_end,
@@ -195,6 +221,31 @@ async def my_desk(session: AsyncSession, *, plans: Sequence[Plan], viewer: Viewe
     return Desk(units=parts[0].units if parts else [], parts=shown)
 
 
+@dataclass(frozen=True)
+class Why:
+    """Why a task is red or yellow: the rule, and the unit, report or target it was about."""
+
+    rule: LightRule | None  # None: a target made it so
+    unit: str = ""
+    report: Report | None = None
+    behind: Fraction | None = None  # points behind (a percent's, or the target's)
+    target: Standing | None = None
+
+
+def why_of(
+    light: Light, verdicts: Sequence[tuple[str, Report | None, Verdict]], targets: list[Standing]
+) -> Why | None:
+    """The first reason a red or yellow task is so: its worst unit's rule, or the target
+    furthest behind when a target made the light worse (None for other lights)."""
+    if light not in (Light.RED, Light.YELLOW):
+        return None
+    for unit, report, verdict in verdicts:
+        if verdict.light is light:
+            return Why(verdict.rule, unit, report, verdict.behind)
+    target = next((s for s in behind_time(targets) if s.light is light), None)
+    return Why(None, behind=target.behind, target=target) if target else None
+
+
 @dataclass
 class TaskDetails:
     """Everything /task N shows."""
@@ -210,6 +261,8 @@ class TaskDetails:
     history: list[HistoryRow] | None  # None: not the viewer's to see
     moment: PlanMoment
     targets: list[Standing] = field(default_factory=list)
+    why: Why | None = None  # for a red or yellow light
+    thresholds: LightThresholds = field(default_factory=LightThresholds)
 
 
 async def task_details(
@@ -232,28 +285,37 @@ async def task_details(
     my_unit_id = duties[0].unit_id if duties and duties[0].unit_id in viewer.serves else None
     may_see = bool(duties) or viewer.coordinator
     history = await report_history(session, task_id=task.id) if may_see else None
-    lead_ids = [tu.unit_id for tu in units if tu.role == "lead"]
+    leads = [(tu.unit_id, tu.unit.name) for tu in units if tu.role == "lead"]
     period = await period_at(session, plan_id=plan.id, start=moment.span.start)
     reports = (
-        await current_reports(session, period_id=period.id, task_ids=[task.id], unit_ids=lead_ids)
+        await current_reports(
+            session, period_id=period.id, task_ids=[task.id], unit_ids=[u for u, _ in leads]
+        )
         if period
         else {}
     )
-    light = aggregate_light(
-        light_for(moment, task, reports.get((task.id, u)), viewer) for u in lead_ids
-    )
+    verdicts = [
+        (name, report, verdict_for(moment, task, report, viewer))
+        for unit_id, name in leads
+        for report in [reports.get((task.id, unit_id))]
+    ]
+    light = aggregate_light(verdict.light for _, _, verdict in verdicts)
     judged = await judged_targets(session, task_ids=[task.id], moment=moment, viewer=viewer)
     targets = judged.get(task.id, [])
+    light = with_targets(light, targets)
+    assigned = await assigned_names(session, task_ids=[task.id])
     return TaskDetails(
         plan=plan,
         task=task,
         section=task.section.title,
-        lead=[tu.unit.name for tu in units if tu.role == "lead"],
-        co=[tu.unit.name for tu in units if tu.role == "co"],
-        light=with_targets(light, targets),
+        lead=with_members(task.id, [tu.unit.name for tu in units if tu.role == "lead"], assigned),
+        co=with_members(task.id, [tu.unit.name for tu in units if tu.role == "co"], assigned),
+        light=light,
         my_role=my_role,
         my_unit_id=my_unit_id,
         history=history,
         moment=moment,
         targets=targets,
+        why=why_of(light, verdicts, targets),
+        thresholds=viewer.thresholds,
     )

@@ -17,6 +17,7 @@ class TextProblem(StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     CONTROL = "control"
+    NO_WORDS = "no_words"  # only punctuation or symbols: a stray key, not a report
 
 
 _ALLOWED_CONTROLS = {"\n", "\t"}
@@ -57,10 +58,15 @@ class ReportText(BaseModel):
         return value
 
 
+def _has_words(text: str) -> bool:
+    """Whether a text holds a letter (any script, Chinese included) or a digit."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
 def check_text(raw: str) -> str | TextProblem:
     """The cleaned text, or why it cannot be a report."""
     try:
-        return ReportText(text=raw).text
+        text = ReportText(text=raw).text
     except ValidationError as exc:
         kind = exc.errors()[0]["type"]
         if kind == "string_too_short":
@@ -68,6 +74,7 @@ def check_text(raw: str) -> str | TextProblem:
         if kind == "string_too_long":
             return TextProblem.TOO_LONG
         return TextProblem.CONTROL
+    return text if _has_words(text) else TextProblem.NO_WORDS
 
 
 def parse_percent(raw: str) -> int | None:

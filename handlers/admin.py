@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.coordination import assign as assign_units
 from bot.coordination import find_unit, parse_day, set_deadline, set_due_day
 from bot.i18n import date_text, full_date_text, h
 from bot.linking import create_invite, deep_link
 from bot.plan.names import find_plan
+from bot.plan.unit_groups import FOLD
+from bot.plan.unit_groups import names as unit_names
 from data.models import Contact, Plan, Task, Unit
 from data.repo.plans import open_plans
 from data.repo.tasks import task_with_units
@@ -109,14 +109,14 @@ async def send_invite(
 
 
 async def _task(
-    req: Member, words: list[str], *, usage: str, fits: bool
+    req: Member, words: list[str], *, usage: str, fits: bool, example: str
 ) -> tuple[Plan, Task, str] | None:
     """For /deadline and /assign: the task the words name (2, 民生实事 2), with how to say its
     number; or the usage (arguments that do not fit), no such task, or which plan, said."""
     if not fits:
         await req.reply(req.t(usage))
         return None
-    found = await which_task(req, words)
+    found = await which_task(req, words, example=example)
     if found is None:
         return None
     plan, task_id = found
@@ -137,7 +137,13 @@ def _split_task_words(args: list[str]) -> tuple[list[str], list[str]]:
 async def deadline(req: Member) -> None:
     """/deadline N DATE (or -): set or reset a task's deadline (/deadline 民生实事 N DATE when
     several plans have a task N)."""
-    found = await _task(req, req.args[:-1], usage="deadline.usage", fits=len(req.args) >= 2)
+    found = await _task(
+        req,
+        req.args[:-1],
+        usage="deadline.usage",
+        fits=len(req.args) >= 2,
+        example="/deadline 12 2026-09-30",
+    )
     if found is None:
         return
     plan, task, number = found
@@ -145,6 +151,21 @@ async def deadline(req: Member) -> None:
     day = None if raw in _RESET else parse_day(raw, default_year=plan.year)
     if day is None and raw not in _RESET:
         await req.reply(req.t("deadline.bad_date", value=h(raw[:20])))
+        return
+    moment = req.context.moment(plan)
+    today = moment.today
+    if day is not None and day < today:
+        # A deadline already gone would turn the task red at once: nearly always a typo (the
+        # wrong year or month), so it is refused and the coordinator types it again.
+        await req.reply(
+            req.t(
+                "deadline.past",
+                number=number,
+                deadline=full_date_text(req.lang, day),
+                today=full_date_text(req.lang, today),
+                example=max(today, moment.year_end).isoformat(),
+            )
+        )
         return
     await set_deadline(req.session, task=task, deadline=day, by=req.contact, now=req.now())
     await req.session.commit()
@@ -163,15 +184,18 @@ async def deadline(req: Member) -> None:
 async def assign(req: Member) -> None:
     """/assign N UNIT…: pick members of the task's "relevant" collectives."""
     words, rest = _split_task_words(req.args)
-    found = await _task(req, words, usage="assign.usage", fits=bool(rest))
+    found = await _task(
+        req, words, usage="assign.usage", fits=bool(rest), example="/assign 46 江宁区政府"
+    )
     if found is None:
         return
     _plan, task, number = found
     if not any(tu.unit.kind == "collective" and tu.unit.relevant for tu in task.units):
         await req.reply(req.t("assign.no_relevant", number=number))
         return
-    # Names as people write lists: 江宁区政府、浦口区政府 or 江宁区政府 浦口区政府.
-    names = [n for word in rest for n in re.split(r"[、,，;；]+", word) if n][:30]
+    # Names as people (and plans) write lists: 江宁区政府、浦口区政府 or 江宁区政府 浦口区政府;
+    # split by the importer's own separators.
+    names = [n for word in rest for n in unit_names(word.translate(FOLD))][:30]
     done = await assign_units(req.session, task=task, names=names, by=req.contact, now=req.now())
     await req.session.commit()
     lines = [
@@ -197,6 +221,10 @@ async def period(req: Member) -> None:
     several plans the plan is named, or every plan's period is shown)."""
     lang, args = req.lang, list(req.args)
     day_word = args.pop() if args and args[-1].strip().isdigit() else None
+    if day_word is not None and args and args[-1].strip().isdigit():
+        # /period 20 21: one due day only; neither number is taken as a plan's name.
+        await req.reply(req.t("period.extra", words=h(" ".join(req.args)[:30])))
+        return
     plans = list(req.plans)
     if args:
         plan = find_plan(" ".join(args), plans)

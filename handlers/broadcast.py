@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
 from bot import callback_data as callbacks
+from bot.calendar.typed_time import TimeProblem, Typed, example_moment, read_moment
 from bot.context import DubanContext
 from bot.coordination import find_unit
 from bot.delivery.broadcasting import AUDIENCES, Progress, Reach, progress, reach, send, start
@@ -23,7 +24,6 @@ from handlers.access import Known, Member, coordinator
 from handlers.common import edit_html
 from handlers.keyboards import cancel_row
 
-_TIME_ONLY = re.compile(r"^(\d{1,2})[:：](\d{2})$")
 _CANCEL = callbacks.BROADCAST("x")
 
 
@@ -139,7 +139,7 @@ async def broadcast_callback(req: Member) -> None:
         await req.query.answer()
         draft.step = "time"
         await req.session.commit()
-        await edit_html(message, req.t("broadcast.ask_time"), _only_cancel(req.lang))
+        await edit_html(message, ask_time(req), _only_cancel(req.lang))
     elif action == "go" and draft.step == "preview":
         await req.query.answer()
         await _send_now(req, draft, message=message)
@@ -210,21 +210,29 @@ async def _send_now(req: Member, draft: Broadcast, *, message: Message) -> None:
     await edit_html(message, text, None)
 
 
-def _parse_when(raw: str, context: DubanContext) -> datetime | None:
-    tz = context.settings.tz
-    now_local = context.now().astimezone(tz)
-    text = raw.strip().replace("T", " ")
-    match = _TIME_ONLY.match(text)
-    try:
-        if match:
-            when = now_local.replace(
-                hour=int(match.group(1)), minute=int(match.group(2)), second=0, microsecond=0
-            )
-        else:
-            when = datetime.fromisoformat(text).replace(tzinfo=tz)
-    except ValueError:
-        return None
-    return when if when > now_local + timedelta(seconds=30) else None
+def _moment_text(lang: Lang, when: datetime) -> str:
+    """A moment as the office writes it: 2026年12月4日 09:00."""
+    return f"{full_date_text(lang, when.date())} {when:%H:%M}"
+
+
+def ask_time(req: Member) -> str:
+    """Ask when to send, with an example in the future (tomorrow 9:00, spelled both ways)."""
+    example = example_moment(req.now().astimezone(req.context.settings.tz))
+    return req.t("broadcast.ask_time", example=f"{example:%Y-%m-%d %H:%M}")
+
+
+def _time_refusal(req: Member, raw: str, typed: Typed) -> str:
+    """Exactly what was not understood in a typed time, with an example that would do."""
+    now = req.now().astimezone(req.context.settings.tz)
+    values = {"value": h(raw.strip()[:30]), "example": f"{example_moment(now):%Y-%m-%d %H:%M}"}
+    if typed.problem is TimeProblem.PAST and typed.when is not None:
+        values |= {"when": _moment_text(req.lang, typed.when), "now": _moment_text(req.lang, now)}
+    if typed.day is not None:
+        values |= {"day": full_date_text(req.lang, typed.day), "unread": h(typed.unread[:20])}
+    key = f"broadcast.time_{typed.problem}"
+    if typed.problem is TimeProblem.UNKNOWN and typed.day is not None:
+        key = "broadcast.time_no_hour"
+    return req.t(key, **values)
 
 
 async def take_text(req: Member, raw: str) -> bool:
@@ -273,16 +281,17 @@ async def _typed_audience(req: Member, draft: Broadcast, raw: str) -> dict[str, 
 
 async def _schedule(req: Member, draft: Broadcast, raw: str) -> None:
     """A typed time: queue every message for then; the answer becomes the progress message."""
-    when = _parse_when(raw, req.context)
-    if when is None:
-        await req.reply(req.t("broadcast.bad_time", value=h(raw[:30])))
+    typed = read_moment(raw, now=req.now().astimezone(req.context.settings.tz))
+    when = typed.when
+    if when is None or typed.problem is not None:
+        await req.reply(_time_refusal(req, raw, typed))
         return
     reached = await _reach(req, draft)
     total = await send(
         req.session, draft=draft, reached=reached, by=req.contact, now=req.now(), at=when
     )
     await req.session.commit()
-    when_text = f"{full_date_text(req.lang, when.date())} {when:%H:%M}"
+    when_text = _moment_text(req.lang, when)
     sent = await req.reply(req.t("broadcast.scheduled", people=total, when=when_text))
     if sent is not None:
         draft.progress_message_id = sent.message_id

@@ -60,6 +60,8 @@ def text_refusal(lang: Lang, problem: TextProblem, raw: str) -> list[str]:
     explanation and the escaped text would not fit in one."""
     if problem is TextProblem.EMPTY:
         return [t(lang, "report.text_empty")]
+    if problem is TextProblem.NO_WORDS:
+        return [t(lang, "report.text_no_words", text=h(raw.strip()[:20]))]
     if problem is not TextProblem.TOO_LONG:
         return [t(lang, "report.text_control")]
     length = len(raw.strip())

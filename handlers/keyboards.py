@@ -111,6 +111,22 @@ def percents(lang: Lang, values: Sequence[int]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([row, cancel_row(lang)])
 
 
+def done_percent(lang: Lang, percent: int) -> InlineKeyboardMarkup:
+    """For 已完成 with a percent below 100: make it 100%, keep the percent given, or 取消."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(t(lang, "button.done_full"), callbacks.REPORT("c", 100)),
+                _button(
+                    t(lang, "button.done_keep", percent=percent),
+                    callbacks.REPORT("c", percent, "y"),
+                ),
+            ],
+            cancel_row(lang),
+        ]
+    )
+
+
 def skip_step(lang: Lang, data: str) -> InlineKeyboardMarkup:
     """跳过 (a target's value) and 取消."""
     return InlineKeyboardMarkup([[_button(t(lang, "button.skip"), data)], cancel_row(lang)])

@@ -27,7 +27,7 @@ from bot.i18n import LANGUAGES, Lang, lang_of, t
 
 log = logging.getLogger("duban.menus")
 
-MENU: Final = ("mytasks", "report", "task", "cancel", "whoami", "help", "lang", "start")
+MENU: Final = ("mytasks", "report", "task", "lights", "cancel", "whoami", "help", "lang", "start")
 COORDINATOR_MENU: Final = (
     "mytasks",
     "report",
@@ -39,6 +39,7 @@ COORDINATOR_MENU: Final = (
     "bulletin",
     "targets",
     "task",
+    "lights",
     "invite",
     "people",
     "coordinators",

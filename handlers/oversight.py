@@ -1,20 +1,15 @@
-"""Oversight for coordinators: /late with 催办 (and the liaisons' 收到), /status, /export and
-/bulletin."""
+"""Oversight for coordinators: /status, /export and /bulletin (/late is in handlers/late.py)."""
 
 from __future__ import annotations
 
-import functools
 import re
-from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
 from telegram.constants import ChatAction, ParseMode
 
 from bot import callback_data as callbacks
 from bot.calendar.periods import parse_period
-from bot.chasing import Late, acknowledge, chase, late_units
 from bot.delivery.queue import Button
-from bot.i18n import Lang, date_text, full_date_text, h, t
+from bot.i18n import date_text, full_date_text, h, t
 from bot.ledger.jobs import (
     LedgerJob,
     bulletin_document,
@@ -28,9 +23,7 @@ from bot.plan.names import find_plan
 from bot.target_text import standing_line
 from data.models import Plan
 from handlers import keyboards
-from handlers.access import Member, Request, anyone, coordinator
-from handlers.common import edit_html
-from handlers.render import when_text
+from handlers.access import Member, coordinator
 
 
 async def chosen_plans(req: Member, words: list[str]) -> list[Plan] | None:
@@ -44,111 +37,6 @@ async def chosen_plans(req: Member, words: list[str]) -> list[Plan] | None:
         await req.reply(req.t("plan.unknown", ref=h(" ".join(words)[:20]), plans=h(names)))
         return None
     return [plan]
-
-
-def _late_view(
-    lang: Lang, plan: Plan, late: Late, tz: ZoneInfo, *, name_plan: bool
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The late units of a plan (催办 sent or acknowledged), the unreachable ones, and 催办
-    buttons; under the plan's name when several plans are in view."""
-    period = late.moment.span.label(lang)
-    heading = [f"<b>【{h(plan.short_name)}】</b>"] if name_plan else []
-    chase_data = functools.partial(callbacks.LATE, plan.id)
-    if not late.reachable and not late.unreachable:
-        return "\n".join([*heading, t(lang, "late.none", period=period)]), None
-    count = len(late.reachable) + len(late.unreachable)
-    due = date_text(lang, late.moment.due)
-    lines = [*heading, t(lang, "late.header", period=period, due=due, count=count)]
-    for entry in late.reachable[:40]:
-        ack = ""
-        if entry.chase is not None and entry.chase.acknowledged_at:
-            ack = t(lang, "late.acked", when=when_text(lang, entry.chase.acknowledged_at, tz))
-        elif entry.chase is not None:
-            ack = t(lang, "late.chased")
-        lines.append(
-            t(lang, "late.line", unit=h(entry.unit.name), count=len(entry.tasks), ack=ack)
-        )
-    if late.unreachable:
-        lines += ["", t(lang, "late.unreachable")]
-        lines += [
-            t(lang, "late.unreachable_line", unit=h(e.unit.name), count=len(e.tasks))
-            for e in late.unreachable[:40]
-        ]
-    rows = [
-        [
-            Button(
-                t(lang, "button.chase", unit=e.unit.name)[:60], callbacks.LATE(plan.id, e.unit.id)
-            )
-        ]
-        for e in late.reachable[:20]
-    ]
-    if late.reachable:
-        rows.append([Button(t(lang, "button.chase_all"), chase_data("all"))])
-    return "\n".join(lines), keyboards.markup(rows) if rows else None
-
-
-@coordinator
-async def late(req: Member) -> None:
-    """/late [PLAN]: units that have not reported, with 催办 buttons, plan by plan (or the plan
-    named); unreachable units apart."""
-    plans = await chosen_plans(req, req.args)
-    if plans is None:
-        return
-    views = []
-    for plan in plans:  # a handful of plans at most
-        found = await late_units(req.session, plan=plan, moment=req.context.moment(plan))
-        views.append(
-            _late_view(req.lang, plan, found, req.context.settings.tz, name_plan=req.several)
-        )
-    await req.session.commit()
-    for text, markup in views:
-        await req.reply(text, markup)
-
-
-@coordinator
-async def chase_callback(req: Member) -> None:
-    """📣 催办 one unit (or all) of a plan from /late: queue the chases, then refresh the list."""
-    parsed = req.data
-    assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
-    plan = req.plan_of(parsed.int(0))
-    if plan is None:  # a plan closed since, or one this coordinator no longer coordinates
-        await req.refuse("callback.stale")
-        return
-    moment = req.context.moment(plan)
-    found = await late_units(req.session, plan=plan, moment=moment)
-    every = parsed.args[1] == "all"
-    wanted = [e.unit.id for e in found.reachable] if every else [parsed.int(1)]
-    units, people = await chase(
-        req.session, late=found, unit_ids=wanted, by=req.contact, now=req.now()
-    )
-    refreshed = await late_units(req.session, plan=plan, moment=moment)
-    await req.queued()
-    if not people:
-        await req.refuse("late.nothing_to_chase")
-        return
-    await req.query.answer(req.t("late.chased_done", units=units, people=people))
-    if req.pressed_on is not None:
-        tz = req.context.settings.tz
-        view = _late_view(req.lang, plan, refreshed, tz, name_plan=req.several)
-        await edit_html(req.pressed_on, *view)
-
-
-@anyone
-async def ack_callback(req: Request) -> None:
-    """收到 under a 催办: recorded once, and shown to coordinators in /late."""
-    parsed = req.data
-    assert parsed is not None  # noqa: S101 - the pattern guarantees the shape
-    contact = req.caller.contact
-    record = (
-        await acknowledge(req.session, chase_id=parsed.int(0), contact=contact, now=req.now())
-        if contact
-        else None
-    )
-    await req.session.commit()
-    if record is None:
-        await req.refuse("callback.stale")
-        return
-    await req.query.answer(req.t("chase.acked"))
 
 
 def _job(req: Member, plans: list[Plan]) -> LedgerJob:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Lang, date_text, full_date_text, h, t
@@ -108,6 +109,7 @@ def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo, *, name_plan: b
             section=h(details.section),
         )
     ]
+    parts.append(why_text(lang, details))
     if name_plan:
         plan = details.plan
         parts.append(t(lang, "task.plan", plan=h(plan.short_name), document=h(plan.document)))
@@ -155,6 +157,37 @@ def task_details(lang: Lang, details: TaskDetails, tz: ZoneInfo, *, name_plan: b
             )
         )
     return "\n".join(parts)
+
+
+def _points(value: Fraction | int | None) -> str:
+    return f"{float(value or 0):.1f}"
+
+
+def why_text(lang: Lang, details: TaskDetails) -> str:
+    """Why the task is red or yellow (the rule that made it so, with its figures), and where
+    the rules are explained; for other lights only the latter."""
+    why = details.why
+    if why is None:
+        return t(lang, "why.rules")
+    moment, thresholds = details.moment, details.thresholds
+    values: dict[str, object] = {
+        "light": details.light.emoji,
+        "unit": h(why.unit),
+        "red": thresholds.behind_red_points,
+        "yellow": thresholds.behind_yellow_points,
+        "warn": thresholds.warn_working_days,
+        "due": date_text(lang, moment.due),
+        "deadline": full_date_text(lang, details.task.deadline or moment.year_end),
+        "points": _points(why.behind),
+    }
+    if why.report is not None:
+        values["status"] = t(lang, f"status.{why.report.status}")
+        values["percent"] = why.report.percent
+        values["elapsed"] = _points((why.behind or 0) + (why.report.percent or 0))
+    if why.target is not None:
+        values["line"] = h(standing_line(lang, why.target))
+    rule = why.rule.value if why.rule is not None else "target"
+    return t(lang, f"why.{rule}", **values)
 
 
 def percent_text(lang: Lang, value: int | None) -> str:

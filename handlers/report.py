@@ -22,8 +22,10 @@ from bot.reporting import (
     back_to_start,
     begin,
     button_fits,
+    doubtful_percent,
     draft_of,
     is_idle,
+    percent_pressed,
     preview,
     set_percent,
     set_status,
@@ -65,6 +67,14 @@ def step_prompt(
     percent = render.percent_text(lang, draft.percent)
     text = t(lang, "report.ask_text", number=number, status=status, percent=percent)
     return text, keyboards.text_step(lang, keep=bool(draft.text))
+
+
+def _done_question(
+    req: Member, draft: ReportDraft, duty: Reportable, percent: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask whether a report 已完成 really stands at `percent` (the draft stays at the step)."""
+    text = req.t("report.done_percent", number=named(req, duty), percent=percent)
+    return text, keyboards.done_percent(req.lang, percent)
 
 
 def named(req: Member, duty: Reportable) -> str:
@@ -120,7 +130,7 @@ async def report_command(req: Member) -> None:
     if not req.args:
         await _picker(req, page=1, edit=None)
         return
-    found = await which_task(req, req.args)
+    found = await which_task(req, req.args, example="/report 12")
     if found is None:
         return
     plan, task_id = found
@@ -240,8 +250,13 @@ async def _step(
     now = req.now()
     if action == "s" and value and value[0] in STATUS_CODES:
         set_status(draft, STATUS_CODES[value[0]], now)
-    elif action == "c" and value and int(value[0]) in PERCENT_CHOICES:
-        set_percent(draft, int(value[0]), now)
+    elif action == "c" and value and percent_pressed(value):
+        percent = int(value[0])
+        if doubtful_percent(draft, percent) and value[1:] != ("y",):
+            await req.query.answer()
+            await show(req.update, *_done_question(req, draft, duty, percent), edit=message)
+            return
+        set_percent(draft, percent, now)
         await report_targets.after_percent(req, draft, duty)
     elif action == "skip" and value:
         if not await report_targets.skip(req, draft, duty, int(value[0])):
@@ -319,6 +334,11 @@ async def take_text(req: Member, draft: ReportDraft, raw: str) -> None:
         value = parse_percent(raw)
         if value is None:
             await req.reply(req.t("report.bad_percent", value=h(raw[:20])))
+            return
+        if doubtful_percent(draft, value):
+            draft.updated_at = now
+            await req.session.commit()
+            await req.reply(*_done_question(req, draft, duty, value))
             return
         set_percent(draft, value, now)
         await report_targets.after_percent(req, draft, duty)

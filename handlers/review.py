@@ -58,9 +58,12 @@ async def review_callback(req: Known) -> None:
     if outcome is not ReviewOutcome.ACCEPTED:
         await req.say_no(await _nothing_done(req, outcome, report))
         return
-    await req.query.answer(req.t("review.done_accept", unit=unit, number=number))
-    if req.pressed_on is not None:
-        await req.reply(req.t("review.done_accept", unit=h(unit), number=number))
+    if req.pressed_on is None:
+        # Telegram no longer shows the message: the button's own notice is the only answer.
+        await req.query.answer(req.t("review.done_accept", unit=unit, number=number))
+        return
+    await req.query.answer()
+    await req.reply(req.t("review.done_accept", unit=h(unit), number=number))
 
 
 async def take_reason(req: Member, draft: ReportDraft, raw: str) -> None:

@@ -53,7 +53,7 @@ async def targets_command(req: Member) -> None:
     """/targets [PLAN] N [add 新增城镇就业28万人 | set K 新增城镇就业28万人以上]."""
     words = req.args
     at = next((i for i, w in enumerate(words) if w.lower() in VERBS), len(words))
-    found = await which_task(req, words[:at])
+    found = await which_task(req, words[:at], example="/targets 12")
     if found is None:
         return
     plan, task_id = found

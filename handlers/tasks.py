@@ -32,7 +32,10 @@ async def _page(req: Member, page: int) -> tuple[str, InlineKeyboardMarkup | Non
     desk = await my_desk(req.session, plans=req.plans, viewer=_viewer(req))
     await req.session.commit()
     if not desk.lines:
-        return req.t("mytasks.empty"), None
+        # A coordinator with no unit of their own owes nothing: point to what they do.
+        mine = req.contact.units or req.contact.leads
+        key = "mytasks.coordinator" if req.caller.coordinator and not mine else "mytasks.empty"
+        return req.t(key), None
     pages = render.pages_of(len(desk.lines))
     page = min(max(page, 1), pages)
     text, lines = render.mytasks_page(req.lang, desk, page, req.context.settings.tz)
@@ -98,13 +101,16 @@ async def _details(req: Member, plan: Plan, task_id: int, *, back_page: int | No
         await req.session.commit()
 
 
-async def which_task(req: Member, words: list[str]) -> tuple[Plan, int] | None:
+async def which_task(
+    req: Member, words: list[str], *, example: str = "/task 12"
+) -> tuple[Plan, int] | None:
     """The task the person names after a command (2, 民生实事 2, 民生2), answered for them when
-    it is not one: usage, no such plan, no such task, or a choice of plans (buttons)."""
+    it is not one: usage (with `example`, the command as it should have been typed), no such
+    plan, no such task, or a choice of plans (buttons)."""
     ref = task_ref(words)
     if ref is None:
         key = "task.not_number" if words else "task.usage"
-        await req.reply(req.t(key, arg=h(" ".join(words)[:20])))
+        await req.reply(req.t(key, arg=h(" ".join(words)[:20]), example=h(example)))
         return None
     plan_word, number = ref
     plans = list(req.plans)

@@ -55,6 +55,9 @@ class TickReport:
     planned: list[Planned] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    # Why nothing could go out at all: "no_plan" (none open), "not_running" (before or past
+    # every plan's year), or policy.held_now's "day_off", "early", "quiet".
+    held: str | None = None
 
 
 async def plan_duties(

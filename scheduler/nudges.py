@@ -54,7 +54,7 @@ from scheduler.policy import (
     PeriodStep,
     deadline_days,
     due_today,
-    may_send_now,
+    held_now,
     missed,
     period_steps,
 )
@@ -390,13 +390,15 @@ async def tick(
             for plan, moment in plans
             if not is_over(moment, calendar) and moment.today >= moment.year_start
         ]
-        if running and may_send_now(
+        held = held_now(
             local,
             calendar=calendar,
             nudge_time=settings.nudge_time,
             quiet_start=settings.quiet_hours_start,
             quiet_end=settings.quiet_hours_end,
-        ):
+        )
+        report.held = "no_plan" if not plans else "not_running" if not running else held
+        if report.held is None:
             due = [
                 await _plan_due(
                     session,

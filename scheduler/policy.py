@@ -22,6 +22,7 @@ __all__ = [
     "Scheduled",
     "deadline_days",
     "due_today",
+    "held_now",
     "in_quiet_hours",
     "may_send_now",
     "missed",
@@ -44,15 +45,34 @@ def in_quiet_hours(moment: time, *, start: time, end: time) -> bool:
     return moment >= start or moment < end
 
 
+def held_now(
+    local: datetime, *, calendar: Calendar, nudge_time: time, quiet_start: time, quiet_end: time
+) -> str | None:
+    """Why nudges may not go out at a local moment: "day_off" (not a working day), "early"
+    (before the nudge time) or "quiet" (quiet hours); None when they may."""
+    now = local.time()
+    if not calendar.is_working_day(local.date()):
+        return "day_off"
+    if in_quiet_hours(now, start=quiet_start, end=quiet_end):
+        return "quiet"
+    if now < nudge_time:
+        return "early"
+    return None
+
+
 def may_send_now(
     local: datetime, *, calendar: Calendar, nudge_time: time, quiet_start: time, quiet_end: time
 ) -> bool:
     """Nudges go out on working days, from the nudge time, outside quiet hours."""
-    now = local.time()
     return (
-        calendar.is_working_day(local.date())
-        and now >= nudge_time
-        and not in_quiet_hours(now, start=quiet_start, end=quiet_end)
+        held_now(
+            local,
+            calendar=calendar,
+            nudge_time=nudge_time,
+            quiet_start=quiet_start,
+            quiet_end=quiet_end,
+        )
+        is None
     )
 
 

@@ -20,7 +20,7 @@ from bot.calendar.clock import PlanMoment
 from bot.calendar.workdays import Calendar
 from bot.delivery.queue import Outgoing
 from bot.i18n import date_text, h, lang_of, t
-from bot.lights import DEFAULT_THRESHOLDS, Light, ReportStatus, compute_light
+from bot.lights import DEFAULT_THRESHOLDS, Light, ReportStatus, judge_light
 from bot.settings import Settings
 from bot.tasks_view import short_title
 from data.models import Period, Plan
@@ -77,7 +77,7 @@ def _red(
 ) -> bool:
     """Whether a lead unit's share of a task was red once its period's due day had passed."""
     status, percent = state if state else (None, None)
-    light = compute_light(
+    light = judge_light(
         today=period.due_date + timedelta(days=1),
         due=period.due_date,
         deadline=deadline,
@@ -87,7 +87,7 @@ def _red(
         year_end=moment.year_end,
         calendar=calendar,
         thresholds=DEFAULT_THRESHOLDS,
-    )
+    ).light
     return light is Light.RED
 
 

@@ -15,9 +15,10 @@ from bot import logs
 from bot.calendar.workdays import CalendarFileError
 from bot.cli.dashboard import cmd_dashboard
 from bot.cli.db import CliError, cmd_init, load_settings
+from bot.cli.nudges import cmd_nudges
 from bot.cli.people import cmd_coordinators, cmd_invite, cmd_people, cmd_unlink
 from bot.cli.plans import cmd_import, cmd_plan, cmd_plans, cmd_units
-from bot.cli.serve import cmd_bulletin, cmd_console, cmd_export, cmd_nudges, cmd_run
+from bot.cli.serve import cmd_bulletin, cmd_console, cmd_export, cmd_run
 from bot.plan.directory import DEFAULT_DIRECTORY
 from bot.settings import Settings
 
@@ -147,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
     p.add_argument("--port", type=int, default=8443, help="webhook listen port")
     p.set_defaults(func=cmd_run)
+    # A stray option is reported with its own sub-command's usage, not the top-level one.
+    for command in sub.choices.values():
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -166,7 +170,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one CLI command; user mistakes end in one line on stderr and a non-zero exit."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

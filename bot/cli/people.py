@@ -107,8 +107,12 @@ async def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
     if username:
         print(deep_link(username, result))
     else:
+        # No token and no DUBAN_BOT_USERNAME: say exactly how to make the link.
         print(
-            "warning: set DUBAN_BOT_USERNAME (or DUBAN_TELEGRAM_TOKEN) to print the t.me link",
+            "no link yet: the bot's username is unknown. Set DUBAN_BOT_USERNAME to it (without"
+            " @, in the environment or .env) or set DUBAN_TELEGRAM_TOKEN, then run this again;"
+            f" the link is {deep_link('<bot username>', result)}. Or the person sends the bot:"
+            f" /start {result}",
             file=sys.stderr,
         )
     return 0

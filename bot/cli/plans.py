@@ -213,7 +213,9 @@ async def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{row.name}  [{tag}]  lead {row.lead}, co {row.co}")
             print(f"    members: {'、'.join(row.members) or '-'}")
         else:
-            note = "" if row.in_directory else "  (not in directory)"
+            via = row.through_collectives
+            note = f" ({via} through collectives)" if via else ""
+            note += "" if row.in_directory else "  (not in directory)"
             print(f"{row.name}  lead {row.lead}, co {row.co}{note}")
     return 0
 

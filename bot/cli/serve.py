@@ -11,14 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.calendar.workdays import calendar_for
-from bot.cli.db import CliError, check_schema, checked_engine, require_plan, unusable, with_session
+from bot.cli.db import CliError, require_plan, with_session
 from bot.cli.plans import plan_named
 from bot.settings import Settings
-from data.db import make_sessionmaker
 from data.models import Plan
 from data.repo.contacts import set_aside_console_people
 from data.repo.plans import open_plans
@@ -40,49 +37,6 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
         )
     except ConsoleError as exc:
         raise CliError(str(exc)) from exc
-
-
-async def cmd_nudges(args: argparse.Namespace, settings: Settings) -> int:
-    """Show what the scheduler would send at a moment (nothing is queued or claimed)."""
-    from scheduler.nudges import tick
-
-    if not args.dry_run:
-        raise CliError("only --dry-run is supported: the running bot sends nudges itself")
-    at = datetime.now(UTC)
-    if args.at:
-        try:
-            at = datetime.fromisoformat(args.at)
-        except ValueError as exc:
-            raise CliError(f"--at: not an ISO date-time: {args.at!r}") from exc
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=settings.tz)
-    engine = checked_engine(settings)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            await check_schema(session, settings.database_url)
-        report = await tick(
-            make_sessionmaker(engine),
-            settings=settings,
-            calendar=calendar_for(settings.calendar_file),
-            now=at,
-            dry_run=True,
-        )
-    except (OperationalError, DBAPIError) as exc:
-        raise unusable(settings, exc) from exc
-    finally:
-        await engine.dispose()
-    local = at.astimezone(settings.tz)
-    print(f"at {local:%Y-%m-%d %H:%M %Z}: {len(report.planned)} message(s) would be sent")
-    for gone in report.skipped:
-        print(f"  skipped (missed): {gone}")
-    for planned in report.planned:
-        who = planned.contact.full_name or f"user {planned.contact.telegram_id}"
-        tasks = ",".join(str(i.number) for i in planned.items)
-        print(
-            f"  {planned.kind:<12} {planned.step:<12} -> {who} (chat {planned.contact.chat_id})"
-            + (f": tasks {tasks}" if tasks else "")
-        )
-    return 0
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

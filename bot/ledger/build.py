@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calendar.clock import PlanMoment
 from bot.calendar.workdays import Calendar
 from bot.ledger.model import Latest, Ledger, TargetRow, TaskRow, UnitRate
-from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, compute_light
+from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, judge_light
 from bot.progress import Standing, elapsed_at, standings, with_targets
-from bot.tasks_view import short_title
+from bot.tasks_view import short_title, with_members
 from data.models import Plan
 from data.repo.ledger import (
     current_report_rows,
@@ -25,7 +25,7 @@ from data.repo.ledger import (
 from data.repo.periods import ensure_period
 from data.repo.plans import section_titles
 from data.repo.targets import latest_values, plan_targets
-from data.repo.tasks import duties_of_units
+from data.repo.tasks import assigned_names, duties_of_units
 
 
 async def lead_units(session: AsyncSession, *, plan_id: int) -> dict[int, list[int]]:
@@ -49,7 +49,7 @@ def unit_lights(
     return [
         (
             unit_id,
-            compute_light(
+            judge_light(
                 today=moment.today,
                 due=moment.due,
                 deadline=deadline or moment.year_end,
@@ -59,7 +59,7 @@ def unit_lights(
                 year_end=moment.year_end,
                 calendar=calendar,
                 thresholds=thresholds,
-            ),
+            ).light,
         )
         for unit_id, r in reports
     ]
@@ -97,6 +97,7 @@ async def read_ledger(
         period_id=period.id,
     )
     judged = await _targets(session, plan=plan, moment=moment, thresholds=thresholds)
+    assigned = await assigned_names(session, plan_id=plan.id)
     rows = await live_task_rows(session, plan_id=plan.id)
     for task_id, number, text, deadline, section, leader in rows:
         mine = [(unit, current.get((task_id, unit))) for unit in leads_of.get(task_id, [])]
@@ -109,7 +110,7 @@ async def read_ledger(
         title = short_title(text)
         ledger.targets += [TargetRow(section, number, title, light, s) for s in targets]
         latest = max((r for _u, r in mine if r), key=lambda r: r.created_at, default=None)
-        lead, co = names_of[task_id]
+        lead, co = (with_members(task_id, names, assigned) for names in names_of[task_id])
         shown = _latest(latest) if latest else None
         row = TaskRow(section, number, text, lead, co, light, shown, leader)
         row.task_id, row.units = task_id, units

@@ -150,7 +150,7 @@ def export_workbook(job: LedgerJob, all_years: bool = False) -> ExportFile:
 
 
 async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
-    from bot.charts import status_chart  # matplotlib loads in the worker only
+    from bot.charts import StatusChart  # matplotlib loads in the worker only
 
     async with _session(job) as session:
         ledger = await _ledger(session, job, job.plan_ids[0])
@@ -158,15 +158,23 @@ async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
     if not chart:
         return StatusFigures(ledger, numbers, None)
     lang = job.lang
-    top = numbers.ranking[:CHART_UNITS]
-    png = status_chart(
+    # Only units with something to show; the rest are one line saying they stand at 0.
+    shown = [r for r in numbers.ranking if r.on_time][:CHART_UNITS]
+    rest = len(numbers.ranking) - len(shown)
+    note = ""
+    if not shown:
+        note = t(lang, "overview.chart_nobody", count=len(numbers.ranking))
+    elif rest:
+        note = t(lang, "overview.chart_rest", count=rest)
+    png = StatusChart(
         title=t(lang, "overview.chart_title"),
-        sections=[(section_label(n, title), c) for n, title, c in numbers.sections],
+        sections=[(section_label(n, title, None), c) for n, title, c in numbers.sections],
         light_names={light: t(lang, f"light.{light.value}") for light in LIGHT_ORDER},
-        ranking=[(r.unit, r.on_time / r.owed if r.owed else 1.0) for r in top],
-        ranking_title=t(lang, "overview.chart_ranking", count=len(top)),
+        ranking=[(r.unit, r.on_time, r.owed) for r in shown],
+        ranking_title=t(lang, "overview.chart_ranking", count=len(shown)),
         count_label=t(lang, "overview.chart_count"),
-    )
+        ranking_note=note,
+    ).png()
     return StatusFigures(ledger, numbers, png)
 
 

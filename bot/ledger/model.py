@@ -123,7 +123,8 @@ def overview(ledger: Ledger) -> Overview:
     )
 
 
-def section_label(number: int, title: str) -> str:
-    """A section as /status and its chart name it: its numeral and ten characters of its title."""
+def section_label(number: int, title: str, limit: int | None = 10) -> str:
+    """A section as /status names it: its numeral and ten characters of its title (the
+    chart, which wraps, asks for the whole title with limit=None)."""
     short = title[2:] if title.startswith("关于") else title
-    return f"{section_numeral(number)}、{short[:10]}"
+    return f"{section_numeral(number)}、{short[:limit]}"

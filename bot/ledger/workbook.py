@@ -45,14 +45,15 @@ TASK_COLUMNS = (
     ("time", 17),
 )
 TASK_COLUMNS_WITH_LEADER = (*TASK_COLUMNS[:4], ("leader", 12), *TASK_COLUMNS[4:])
+# Every version, not only the latest: its own status and words.
 HISTORY_COLUMNS = (
     ("time", 17),
     ("number", 6),
     ("unit", 20),
     ("role", 8),
-    ("status", 12),
+    ("version_status", 12),
     ("percent", 8),
-    ("text", 60),
+    ("version_text", 60),
     ("reporter", 12),
     ("review", 10),
     ("current", 8),
@@ -82,11 +83,16 @@ RATE_COLUMNS = (
 )
 
 
-def _local(moment: datetime | None, tz: ZoneInfo) -> str:
+# Report times are Excel date-times (sortable, filterable), shown as the office writes them.
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """A stored moment in the plan's zone, without the zone (Excel's date-times have none)."""
     if moment is None:
-        return ""
+        return None
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return f"{aware.astimezone(tz):%Y-%m-%d %H:%M}"
+    return aware.astimezone(tz).replace(tzinfo=None)
 
 
 class LedgerWorkbook:
@@ -106,6 +112,7 @@ class LedgerWorkbook:
         )
         self._wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
         self._percent = self.book.add_format({"num_format": "0.0%"})
+        self._time = self.book.add_format({"num_format": TIME_FORMAT, "valign": "top"})
         self._used: set[str] = set()
         self._next_row: dict[str, int] = {}  # constant-memory mode writes rows in order
         self.history_rows = 0
@@ -115,7 +122,7 @@ class LedgerWorkbook:
             for key in (
                 *(f"role.{r}" for r in ("lead", "co")),
                 *(f"status.{s}" for s in STATUSES),
-                *(f"review.{r}" for r in ("pending", "accepted", "returned")),
+                *(f"review.{r}" for r in ("pending", "accepted", "returned", "superseded")),
                 "ledger.yes",
             )
         }
@@ -171,9 +178,17 @@ class LedgerWorkbook:
                         latest.percent if latest and latest.percent is not None else "",
                         latest.text if latest else "",
                         (latest.sender if latest else None) or "",
-                        _local(latest.created_at if latest else None, self.tz),
                     ]
-                    self._append(sheet, values, self._wrap)
+                    index = self._append(sheet, values, self._wrap)
+                    self._write_time(
+                        sheet, index, len(values), latest.created_at if latest else None
+                    )
+
+    def _write_time(self, sheet: Any, row: int, column: int, moment: datetime | None) -> None:
+        """A report's time as an Excel date-time in the plan's zone (nothing when none)."""
+        local = _local(moment, self.tz)
+        if local is not None:
+            sheet.write_datetime(row, column, local, self._time)
 
     def _rates_sheet(self) -> None:
         lang = self.lang
@@ -212,9 +227,9 @@ class LedgerWorkbook:
                     f"{light.emoji} {t(lang, f'light.{light.value}')}" if light else "",
                     reported.unit if reported else "",
                     (reported.sender if reported else None) or "",
-                    _local(reported.at if reported else None, self.tz),
                 ]
                 index = self._append(sheet, values, self._wrap)
+                self._write_time(sheet, index, len(values), reported.at if reported else None)
                 if standing.progress is not None:
                     progress = round(float(standing.progress) / 100, 4)
                     sheet.write_number(index, first + 5, progress, self._percent)
@@ -233,8 +248,9 @@ class LedgerWorkbook:
         first = 1 if self.several else 0
         if self.several:
             sheet.write_string(index, 0, ledger.short_name)
+        # A version replaced by a later one in its period was never decided: it is not waiting.
+        review = "superseded" if review == "pending" and not current else review
         text_cells = (
-            (0, _local(created, self.tz)),
             (2, unit),
             (3, labels[f"role.{role}"]),
             (4, labels[f"status.{status}"]),
@@ -246,6 +262,7 @@ class LedgerWorkbook:
         for column, value in text_cells:
             if value:
                 sheet.write_string(index, first + column, value)
+        self._write_time(sheet, index, first, created)
         sheet.write_number(index, first + 1, number)
         if percent is not None:
             sheet.write_number(index, first + 5, percent)

@@ -34,14 +34,17 @@ class Duty:
 
 
 async def duties_of_units(
-    session: AsyncSession, *, plan_id: int, unit_ids: Collection[int] | None
+    session: AsyncSession, *, plan_id: int | None, unit_ids: Collection[int] | None
 ) -> list[Duty]:
-    """Every (task, unit, role) the units (None: all units) hold on a plan's live tasks,
-    directly or as members of a collective; collectives themselves are left out."""
+    """Every (task, unit, role) the units (None: all units) hold on a plan's live tasks (None:
+    every plan's), directly or as members of a collective; collectives themselves are left
+    out."""
     if unit_ids is not None and not unit_ids:
         return []
     ids = list(unit_ids) if unit_ids is not None else None
-    live = and_(Task.id == TaskUnit.task_id, Task.plan_id == plan_id, Task.retired.is_(False))
+    live = and_(Task.id == TaskUnit.task_id, Task.retired.is_(False))
+    if plan_id is not None:
+        live = and_(live, Task.plan_id == plan_id)
     collective = aliased(Unit)
 
     def holders(unit: Any, via: Any) -> Select[Any]:
@@ -249,6 +252,33 @@ async def assign_members(
     )
     await session.flush()
     return added
+
+
+async def assigned_names(
+    session: AsyncSession,
+    *,
+    task_ids: Collection[int] | None = None,
+    plan_id: int | None = None,
+) -> dict[tuple[int, str], list[str]]:
+    """The members a coordinator assigned, by (task id, "relevant" collective's name), for
+    some tasks or every live task of a plan."""
+    collective, member = aliased(Unit), aliased(Unit)
+    query = (
+        select(TaskAssignment.task_id, collective.name, member.name)
+        .join(collective, collective.id == TaskAssignment.collective_id)
+        .join(member, member.id == TaskAssignment.unit_id)
+        .order_by(TaskAssignment.task_id, member.id)
+    )
+    if task_ids is not None:
+        query = query.where(TaskAssignment.task_id.in_(list(task_ids)))
+    if plan_id is not None:
+        query = query.join(Task, Task.id == TaskAssignment.task_id).where(
+            Task.plan_id == plan_id, Task.retired.is_(False)
+        )
+    found: dict[tuple[int, str], list[str]] = {}
+    for task_id, name, member_name in (await session.execute(query)).all():
+        found.setdefault((task_id, name), []).append(member_name)
+    return found
 
 
 async def collectives_of(session: AsyncSession, *, unit_id: int) -> list[int]:

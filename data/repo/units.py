@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.models import CollectiveMember, Task, TaskUnit, Unit, UnitAlias
+from data.repo.tasks import duties_of_units
 
 
 @dataclass(frozen=True)
@@ -114,21 +116,32 @@ class UnitRow:
     lead: int
     co: int
     members: tuple[str, ...]
+    # Of those tasks, how many are the unit's as a member of a collective (各区政府 …).
+    through_collectives: int = 0
 
 
 async def list_units(session: AsyncSession, *, plan_id: int | None = None) -> list[UnitRow]:
-    """Every unit with its lead/co task counts (of one plan, or all) and collective members."""
+    """Every unit with its lead/co task counts (of one plan, or all) and collective members.
+
+    A unit counts every task it holds, as /mytasks shows them: named itself, or as a member
+    of a collective (江宁区政府 through 各区政府, or assigned to 相关区政府); a collective counts
+    the tasks that name it."""
     counts_q = (
         select(TaskUnit.unit_id, TaskUnit.role, func.count())
         .join(Task, Task.id == TaskUnit.task_id)
+        .join(Unit, and_(Unit.id == TaskUnit.unit_id, Unit.kind == "collective"))
         .where(Task.retired.is_(False))
         .group_by(TaskUnit.unit_id, TaskUnit.role)
     )
     if plan_id is not None:
         counts_q = counts_q.where(Task.plan_id == plan_id)
-    counts: dict[tuple[int, str], int] = {
-        (unit_id, role): n for unit_id, role, n in (await session.execute(counts_q)).all()
-    }
+    counts: Counter[tuple[int, str]] = Counter(
+        {(unit_id, role): n for unit_id, role, n in (await session.execute(counts_q)).all()}
+    )
+    through: Counter[int] = Counter()
+    for duty in await duties_of_units(session, plan_id=plan_id, unit_ids=None):
+        counts[(duty.unit_id, duty.role)] += 1
+        through[duty.unit_id] += duty.via is not None
     units = (await session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.id))).all()
     names = {u.id: u.name for u in units}
     members: dict[int, list[str]] = {}
@@ -150,6 +163,7 @@ async def list_units(session: AsyncSession, *, plan_id: int | None = None) -> li
             lead=counts.get((u.id, "lead"), 0),
             co=counts.get((u.id, "co"), 0),
             members=tuple(members.get(u.id, ())),
+            through_collectives=through[u.id],
         )
         for u in units
     ]

@@ -102,6 +102,19 @@ async def build_june(sessions: Sessions) -> None:
         await session.commit()
 
 
+def june_job(database_url: str) -> LedgerJob:
+    """The ledger job of the seed plan as of NOW, in Chinese."""
+    return LedgerJob(
+        database_url=database_url,
+        plan_ids=(1,),
+        now=NOW,
+        timezone="Asia/Shanghai",
+        calendar_file=None,
+        thresholds=LightThresholds(),
+        lang="zh",
+    )
+
+
 def cells(data: bytes) -> dict[str, Any]:
     """Every sheet's title and cell values (dates as ISO text), in order."""
     book = openpyxl.load_workbook(io.BytesIO(data))
@@ -123,15 +136,7 @@ async def test_streamed_workbook_equals_the_ledger_as_it_was(
     database_url: str, sessions: Sessions
 ) -> None:
     await build_june(sessions)
-    job = LedgerJob(
-        database_url=database_url,
-        plan_ids=(1,),
-        now=NOW,
-        timezone="Asia/Shanghai",
-        calendar_file=None,
-        thresholds=LightThresholds(),
-        lang="zh",
-    )
+    job = june_job(database_url)
     expected = golden()
     for lang in ("zh", "en"):
         built = await asyncio.to_thread(export_workbook, replace(job, lang=lang))
@@ -153,15 +158,7 @@ async def test_history_is_the_plan_year_unless_all_years(
         assert report is not None
         report.created_at = datetime(2025, 12, 31, 23, 0, tzinfo=TZ)
         await session.commit()
-    job = LedgerJob(
-        database_url=database_url,
-        plan_ids=(1,),
-        now=NOW,
-        timezone="Asia/Shanghai",
-        calendar_file=None,
-        thresholds=LightThresholds(),
-        lang="zh",
-    )
+    job = june_job(database_url)
     assert (await asyncio.to_thread(export_workbook, job)).reports == 7
     assert (await asyncio.to_thread(export_workbook, job, True)).reports == 8
 
@@ -208,15 +205,7 @@ async def test_targets_sheet(database_url: str, sessions: Sessions) -> None:
         values = {targets["地区生产总值增长"]: "3.5", targets["固定资产投资增长"]: "7.6"}
         await add_report_version(session, columns=columns, attachments=[], now=at, values=values)
         await session.commit()
-    job = LedgerJob(
-        database_url=database_url,
-        plan_ids=(1,),
-        now=NOW,
-        timezone="Asia/Shanghai",
-        calendar_file=None,
-        thresholds=LightThresholds(),
-        lang="zh",
-    )
+    job = june_job(database_url)
     sheets = cells((await asyncio.to_thread(export_workbook, job)).data)
     rows = {(r[0], r[2]): r for r in sheets["量化指标序时进度"][1:]}
     elapsed = round(171 / 365, 4)  # 20 June: 171 of 365 days
@@ -232,7 +221,7 @@ async def test_targets_sheet(database_url: str, sessions: Sessions) -> None:
         "🔴 滞后",
         "市发改委",
         None,
-        "2026-06-18 10:00",
+        "2026-06-18T10:00:00",  # an Excel date-time
     ]
     assert rows[(2, "固定资产投资增长")][3:9] == [
         "≥8%",
@@ -256,3 +245,21 @@ async def test_targets_sheet(database_url: str, sessions: Sessions) -> None:
     # Task 2's light is the worse of its report (at risk: yellow) and its targets (red).
     section_2 = next(rows for title, rows in sheets.items() if title.startswith("2."))
     assert next(r for r in section_2 if r[0] == 2)[4] == "🔴 滞后"
+
+
+async def test_history_has_real_times_and_says_which_versions_were_superseded(
+    database_url: str, sessions: Sessions
+) -> None:
+    await build_june(sessions)
+    job = june_job(database_url)
+    built = await asyncio.to_thread(export_workbook, job)
+    history = openpyxl.load_workbook(io.BytesIO(built.data))["全部报送记录"]
+    # The headers fit every version, not only the latest.
+    assert [c.value for c in history[1]][4:7] == ["状态", "进度(%)", "报送内容"]
+    first_june = [c.value for c in history[3]]  # 市发改委's first June version of task 2
+    assert first_june[0] == datetime(2026, 6, 12, 10, 10)
+    assert history.cell(3, 1).number_format == "yyyy-mm-dd hh:mm"
+    assert first_june[6] == "六月:两个项目用地未落实"
+    assert (first_june[8], first_june[9]) == ("已被新版本替代", None)  # not "待审核"
+    latest = [c.value for c in history[4]]
+    assert (latest[8], latest[9]) == ("待审核", "是")

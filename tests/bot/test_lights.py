@@ -15,7 +15,7 @@ from bot.lights import (
     LightThresholds,
     ReportStatus,
     aggregate_light,
-    compute_light,
+    judge_light,
     year_elapsed_percent,
 )
 
@@ -44,7 +44,7 @@ def light(
     calendar: Calendar = CAL,
     thresholds: LightThresholds = DEFAULT_THRESHOLDS,
 ) -> Light:
-    return compute_light(
+    return judge_light(
         today=D(today) if isinstance(today, str) else today,
         due=D(due),
         deadline=None if deadline is None else D(deadline),
@@ -54,7 +54,7 @@ def light(
         year_end=YEAR_END,
         calendar=calendar,
         thresholds=thresholds,
-    )
+    ).light
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,7 @@ def test_percent_behind_the_year_boundaries(today: date, percent: int, expected:
     ],
 )
 def test_percent_boundaries_in_a_leap_year(today: str, percent: int, expected: Light) -> None:
-    result = compute_light(
+    result = judge_light(
         today=D(today),
         due=D("2024-12-25"),
         deadline=None,
@@ -155,7 +155,7 @@ def test_percent_boundaries_in_a_leap_year(today: str, percent: int, expected: L
         year_end=D("2024-12-31"),
         calendar=CAL,
         thresholds=DEFAULT_THRESHOLDS,
-    )
+    ).light
     assert result is expected
 
 

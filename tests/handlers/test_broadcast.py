@@ -104,6 +104,12 @@ async def test_each_audience_reaches_exactly_the_right_people(
     )
 
 
+async def ask_time(bot: BotHarness) -> None:
+    """A broadcast to 市发改委 composed, and ⏰ 定时发送 pressed: the time is asked for."""
+    await compose(bot, "某个单位", "市发改委", "下午三点前报送数据。")
+    await bot.press(bot.user(COORDINATOR_ID), "⏰ 定时发送", bot.api.last_message(COORDINATOR_ID))
+
+
 async def test_preview_names_who_cannot_be_reached(bot: BotHarness) -> None:
     preview = await compose(bot, "本期未报送单位", "通知")
     assert "收件人:2 人" in preview and "预计用时:约 1 秒" in preview
@@ -130,10 +136,12 @@ async def test_progress_then_summary_with_failure_reasons(bot: BotHarness) -> No
 async def test_scheduled_broadcast_is_sent_after_a_restart(
     bot: BotHarness, database_url: str, clock: MovableClock, sessions: Sessions
 ) -> None:
-    await compose(bot, "某个单位", "市发改委", "下午三点前报送数据。")
-    await bot.press(bot.user(COORDINATOR_ID), "⏰ 定时发送", bot.api.last_message(COORDINATOR_ID))
+    await ask_time(bot)
     await bot.text(bot.user(COORDINATOR_ID), "08:00")
-    assert bot.api.last_text(COORDINATOR_ID).startswith("“08:00”不是将来的时间")
+    assert bot.api.last_text(COORDINATOR_ID) == (
+        "“08:00”是 2026年6月10日 08:00,已经过去了(现在是 2026年6月10日 09:30)。"
+        "请写将来的时间,如 2026-06-11 09:00。"
+    )
     await bot.text(bot.user(COORDINATOR_ID), "14:00")
     assert bot.api.last_text(COORDINATOR_ID).startswith(
         "⏰ 已定时:将于 2026年6月10日 14:00 发送给 1 人"
@@ -159,3 +167,51 @@ async def test_cancel_and_bad_inputs(bot: BotHarness) -> None:
     assert bot.api.current(bot.api.last_message(COORDINATOR_ID))["text"] == "已取消群发。"
     await bot.command(bot.user(NDRC), "/broadcast")
     assert bot.api.last_text(NDRC) == "此功能仅限督查室协调人使用。"
+
+
+@pytest.mark.parametrize(
+    ("typed", "when"),
+    [
+        ("明天上午九点", "2026年6月11日 09:00"),
+        ("明天 9:00", "2026年6月11日 09:00"),
+        ("12月5日 9点", "2026年12月5日 09:00"),
+        ("2026-12-05 09:00", "2026年12月5日 09:00"),
+        ("tomorrow 9:00", "2026年6月11日 09:00"),
+    ],
+)
+async def test_a_scheduled_time_is_read_as_offices_write_it(
+    bot: BotHarness, typed: str, when: str
+) -> None:
+    await ask_time(bot)
+    # The prompt's example is tomorrow at 9:00, never a day gone.
+    assert bot.api.last_text(COORDINATOR_ID) == (
+        "请输入发送时间(北京时间),如 18:00、明天 9:00、明天上午九点、12月5日 9点 或 "
+        "2026-06-11 09:00。"
+    )
+    await bot.text(bot.user(COORDINATOR_ID), typed)
+    assert bot.api.last_text(COORDINATOR_ID).startswith(f"⏰ 已定时:将于 {when} 发送给 1 人")
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("明天", "“明天”只有日期(2026年6月11日),没有几点。请加上时间,如 明天 9:00。"),
+        (
+            "明天 9",
+            "“明天 9”:日期读作 2026年6月11日,但没看懂“9”是几点。请写成 9:00、9点 或 上午九点。",
+        ),
+        (
+            "下周一上午",
+            "没看懂“下周一上午”是什么时间。请写成 18:00、明天 9:00、明天上午九点、12月5日 9点 或 "
+            "2026-06-11 09:00。",
+        ),
+        ("2月30日 9点", "“2月30日 9点”里的日期不存在,请检查月和日。"),
+        ("25:00", "“25:00”里的钟点不对:小时写 0–23(上午、下午后写 1–12),分钟写 0–59。"),
+    ],
+)
+async def test_a_time_not_understood_is_said_exactly(
+    bot: BotHarness, typed: str, answer: str
+) -> None:
+    await ask_time(bot)
+    await bot.text(bot.user(COORDINATOR_ID), typed)
+    assert bot.api.last_text(COORDINATOR_ID) == answer

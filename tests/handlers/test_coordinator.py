@@ -70,7 +70,8 @@ async def test_export_sends_the_ledger_workbook(bot: BotHarness) -> None:
     row = [c.value for c in section2[2]]
     assert row[:2] == [2, "地区生产总值增长7%,固定资产投资增长8%。"]
     assert row[2] == "市发改委" and row[4] == "🟡 预警" and row[5] == "存在风险"
-    assert (row[6], row[7], row[9]) == (50, "按计划推进", "2026-06-10 09:30")
+    assert (row[6], row[7], row[9]) == (50, "按计划推进", datetime(2026, 6, 10, 9, 30))
+    assert section2.cell(2, 10).number_format == "yyyy-mm-dd hh:mm"  # an Excel date-time
     assert section2.max_row == 1 + 12  # the section's 12 tasks
     reports = book["全部报送记录"]
     assert reports.max_row == 2 and reports["C2"].value == "市发改委"
@@ -196,7 +197,7 @@ async def test_late_chase_and_received(bot: BotHarness, sessions: Sessions) -> N
     assert lines[1] == "• 市发改委:22 项未报"
     assert lines[3].startswith("⚠️ 无法联系") and "• 市财政局:4 项未报" in lines
     labels = [text for row in bot.api.buttons(listing) for text, _ in row]
-    assert labels == ["📣 催办 市发改委", "📣 全部催办"]
+    assert labels == ["📣 催办 市发改委", "📣 全部催办", "下一页 ▶"]  # 52 units: 3 pages
 
     calls = await bot.press(coordinator, "📣 催办 市发改委", listing)
     answer = next(c for c in calls if c.method == "answerCallbackQuery")

@@ -276,6 +276,7 @@ async def test_coordinators_get_the_coordinator_menu_in_their_language(
             "mytasks",
             "report",
             "task",
+            "lights",
             "cancel",
             "whoami",
             "help",

@@ -149,16 +149,58 @@ async def test_nudges_dry_run_prints_and_queues_nothing(
     )
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "at 2026-06-01 09:30 CST: 2 message(s) would be sent"
-    assert lines[1].split()[:4] == ["nudge", "open", "->", "张三"]
-    assert "tasks 2,5,6,9" in lines[1]
+    assert lines[0] == "at 2026-06-01 09:30 CST (Monday): 2 message(s) would be sent"
+    # Units, not people: one line per unit and step, with how many people get it.
+    assert lines[1].split()[:5] == ["nudge", "open", "->", "市发改委", "(1"]
+    assert "tasks 2,5,6,9" in lines[1] and "张三" not in out
     assert lines[2].split()[:2] == ["contribution", "open"]
     async with sessions() as session:  # type: ignore[operator]
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
-    code, out, _ = await asyncio.to_thread(
-        run, capsys, "nudges", "--dry-run", "--at", "2026-06-06T09:30"
-    )
-    assert out.startswith("at 2026-06-06 09:30 CST: 0 message(s)")  # a Saturday
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [
+        (
+            "2026-06-06T09:30",
+            "at 2026-06-06 09:30 CST (Saturday): 0 message(s) would be sent: 2026-06-06 is not"
+            " a working day (nudges go out on working days only)",
+        ),
+        (
+            "2026-06-03T23:00",
+            "at 2026-06-03 23:00 CST (Wednesday): 0 message(s) would be sent: 23:00 is in quiet"
+            " hours (22:00-08:00); nudges wait for 09:00 on a working day",
+        ),
+        (
+            "2026-06-03T08:30",
+            "at 2026-06-03 08:30 CST (Wednesday): 0 message(s) would be sent: nudges go out from"
+            " 09:00 on working days; it is 08:30",
+        ),
+    ],
+)
+async def test_nudges_dry_run_says_why_nothing_would_go(
+    cli_db: str, capsys: pytest.CaptureFixture[str], sessions: object, at: str, said: str
+) -> None:
+    from tests.factories.plans import load_seed
+
+    await load_seed(sessions, year=2026)  # type: ignore[arg-type]
+    code, out, _ = await asyncio.to_thread(run, capsys, "nudges", "--dry-run", "--at", at)
+    assert code == 0 and out.splitlines() == [said]
+
+
+async def test_nudges_dry_run_stamps_its_warnings_with_the_moment_simulated(
+    cli_db: str,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    sessions: object,
+) -> None:
+    from tests.factories.plans import load_seed
+
+    await load_seed(sessions, year=2026)  # type: ignore[arg-type]
+    await asyncio.to_thread(run, capsys, "nudges", "--dry-run", "--at", "2026-06-03T10:00")
+    # The period's opening step (June 1st) was missed: warned as of June 3rd, not today.
+    missed = [line for line in caplog.text.splitlines() if "was missed" in line]
+    assert missed and missed[0].startswith("2026-06-03 10:00 CST (simulated) WARNING")
 
 
 def test_export_writes_the_workbook(
