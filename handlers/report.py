@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import Document, InlineKeyboardMarkup, Message, PhotoSize
 
 from bot import callback_data as callbacks
 from bot.duties import Reportable, duty_for, reportable
@@ -428,24 +428,21 @@ def _is_picker(message: Message) -> bool:
 
 def _attachment_of(message: Message) -> dict[str, Any] | None:
     """A photo (its largest size) or document as stored evidence; None for anything else."""
+    file: PhotoSize | Document
+    name: str | None
+    mime: str | None
     if message.photo:
-        photo = message.photo[-1]
-        return {
-            "kind": "photo",
-            "file_id": photo.file_id,
-            "file_unique_id": photo.file_unique_id,
-            "file_name": None,
-            "mime_type": "image/jpeg",
-            "size": photo.file_size,
-        }
-    if message.document:
-        doc = message.document
-        return {
-            "kind": "document",
-            "file_id": doc.file_id,
-            "file_unique_id": doc.file_unique_id,
-            "file_name": (doc.file_name or "")[:255] or None,
-            "mime_type": doc.mime_type,
-            "size": doc.file_size,
-        }
-    return None
+        file, kind, name, mime = message.photo[-1], "photo", None, "image/jpeg"
+    elif message.document:
+        file = message.document
+        kind, name, mime = "document", (file.file_name or "")[:255] or None, file.mime_type
+    else:
+        return None
+    return {
+        "kind": kind,
+        "file_id": file.file_id,
+        "file_unique_id": file.file_unique_id,
+        "file_name": name,
+        "mime_type": mime,
+        "size": file.file_size,
+    }

@@ -60,6 +60,48 @@ class TickReport:
     held: str | None = None
 
 
+@dataclass
+class Batch:
+    """One kind of nudge for one step: the units owing, each claimed under `{scope}:u{unit}`,
+    and the step's own `{scope}:done` key."""
+
+    kind: str
+    step: str
+    scope: str
+    header: dict[Lang, str]
+    plan: str = ""  # the plan's short name, shown when a message covers several plans
+    owing: dict[int, list[Item]] = field(default_factory=dict)
+    snooze: tuple[int, str] | None = None
+    deadline: date | None = None  # a deadline reminder's tasks (None: the year's end)
+
+    def unit_key(self, unit_id: int) -> str:
+        return f"{self.scope}:u{unit_id}"
+
+    @property
+    def done_key(self) -> str:
+        return f"{self.scope}:done"
+
+
+@dataclass
+class Digest:
+    """After the due day: coordinators hear which lead units are still late."""
+
+    key: str
+    period_id: int
+    plan_id: int
+    moment: PlanMoment
+    owing: dict[int, list[Item]]
+    names: dict[int, str]
+
+
+@dataclass
+class Due:
+    """What one plan owes the clock at this moment."""
+
+    batches: list[Batch] = field(default_factory=list)
+    digests: list[Digest] = field(default_factory=list)
+
+
 async def plan_duties(
     session: AsyncSession, *, plan_id: int
 ) -> tuple[list[Duty], dict[int, TaskBrief]]:

@@ -13,8 +13,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
@@ -41,6 +40,9 @@ from data.repo.tasks import (
 )
 from data.repo.units import units_by_ids
 from scheduler.messages import (
+    Batch,
+    Digest,
+    Due,
     Item,
     Planned,
     TickReport,
@@ -66,48 +68,6 @@ log = logging.getLogger("duban.nudges")
 YIELD_EVERY = 500
 
 
-@dataclass
-class _Batch:
-    """One kind of nudge for one step: the units owing, each claimed under `{scope}:u{unit}`,
-    and the step's own `{scope}:done` key."""
-
-    kind: str
-    step: str
-    scope: str
-    header: dict[Lang, str]
-    plan: str = ""  # the plan's short name, shown when a message covers several plans
-    owing: dict[int, list[Item]] = field(default_factory=dict)
-    snooze: tuple[int, str] | None = None
-    deadline: date | None = None  # a deadline reminder's tasks (None: the year's end)
-
-    def unit_key(self, unit_id: int) -> str:
-        return f"{self.scope}:u{unit_id}"
-
-    @property
-    def done_key(self) -> str:
-        return f"{self.scope}:done"
-
-
-@dataclass
-class _Digest:
-    """After the due day: coordinators hear which lead units are still late."""
-
-    key: str
-    period_id: int
-    plan_id: int
-    moment: PlanMoment
-    owing: dict[int, list[Item]]
-    names: dict[int, str]
-
-
-@dataclass
-class _Due:
-    """What one plan owes the clock at this moment."""
-
-    batches: list[_Batch] = field(default_factory=list)
-    digests: list[_Digest] = field(default_factory=list)
-
-
 async def _plan_due(
     session: AsyncSession,
     report: TickReport,
@@ -118,7 +78,7 @@ async def _plan_due(
     calendar: Calendar,
     now: datetime,
     dry_run: bool,
-) -> _Due:
+) -> Due:
     """The batches of one plan due now, with who owes what filled in; steps already handled
     (their done key claimed) are left out before anything is computed."""
     span = moment.span
@@ -144,12 +104,12 @@ async def _plan_due(
             report.skipped.append(what)
             log.warning("nudge step %s was missed while the bot was down; skipped", what)
 
-    due = _Due()
+    due = Due()
     for today in due_today(schedule, moment.today):
         step = str(today.step)
         scope = f"p{period.id}:{step}"
         due.batches.append(
-            _Batch(
+            Batch(
                 "nudge",
                 step,
                 scope,
@@ -161,11 +121,11 @@ async def _plan_due(
         if step == PeriodStep.OPEN:
             # Co-units are asked once a period for their contribution, never chased.
             header = headers("nudge.co", moment)
-            co = _Batch("contribution", step, f"p{period.id}:co", header, plan=plan.short_name)
+            co = Batch("contribution", step, f"p{period.id}:co", header, plan=plan.short_name)
             due.batches.append(co)
         if step == PeriodStep.AFTER:
             key = f"p{period.id}:after:digest"
-            due.digests.append(_Digest(key, period.id, plan.id, moment, {}, {}))
+            due.digests.append(Digest(key, period.id, plan.id, moment, {}, {}))
     reminders = await _deadline_batches(session, plan=plan, moment=moment, calendar=calendar)
     due.batches += reminders
 
@@ -181,7 +141,7 @@ async def _plan_due(
 
 async def _deadline_batches(
     session: AsyncSession, *, plan: Plan, moment: PlanMoment, calendar: Calendar
-) -> list[_Batch]:
+) -> list[Batch]:
     """Deadline reminders (30/7/1 days before) falling today, one batch per deadline and
     offset; their owing units are filled in later with everything else."""
     out = []
@@ -194,15 +154,13 @@ async def _deadline_batches(
                 header = headers("nudge.deadline", moment, days=days, deadline=effective)
                 step = f"deadline-{days}"
                 out.append(
-                    _Batch(
-                        "deadline", step, scope, header, plan=plan.short_name, deadline=deadline
-                    )
+                    Batch("deadline", step, scope, header, plan=plan.short_name, deadline=deadline)
                 )
     return out
 
 
 async def _fill_owing(
-    session: AsyncSession, due: _Due, *, plan: Plan, period_id: int, reminders: list[_Batch]
+    session: AsyncSession, due: Due, *, plan: Plan, period_id: int, reminders: list[Batch]
 ) -> None:
     """Who owes what, from four queries for the whole plan."""
     duties, tasks = await plan_duties(session, plan_id=plan.id)
@@ -251,7 +209,7 @@ async def _fill_owing(
 async def _queue(
     session: AsyncSession,
     report: TickReport,
-    due: Sequence[_Due],
+    due: Sequence[Due],
     *,
     settings: Settings,
     now: datetime,
@@ -307,7 +265,7 @@ async def _queue(
 
 
 def _write(
-    lang: Lang, parts: Sequence[tuple[_Batch, list[int]]]
+    lang: Lang, parts: Sequence[tuple[Batch, list[int]]]
 ) -> tuple[list[Item], str, ButtonRows]:
     """One person's nudge: each plan's part (its header, the tasks its units owe), the report
     buttons (naming the plan when there are several) and 稍后提醒."""
@@ -327,7 +285,7 @@ def _write(
 async def _digests(
     session: AsyncSession,
     report: TickReport,
-    digests: Sequence[_Digest],
+    digests: Sequence[Digest],
     *,
     taken: set[str],
     settings: Settings,
