@@ -38,6 +38,8 @@ class Services:
         self.outbox: OutboxSender | None = None
         # Workbooks and charts are built in worker processes (bot/offload.py).
         self.offload = Offload()
+        # When the clock last ticked here (GET /healthz reports it).
+        self.ticked_at: datetime | None = None
 
     def wake_outbox(self) -> None:
         """Messages were queued: let the sender look now."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -71,6 +72,10 @@ class Settings(BaseSettings):
     # login's session) may be.
     dashboard_url: str | None = None
     dashboard_max_age_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # GET /healthz answers 503 when the oldest message due in the outbox has waited longer, or
+    # the clock's last tick is older, than these.
+    health_outbox_max_age_minutes: int = Field(default=15, ge=1)
+    health_tick_max_age_minutes: int = Field(default=5, ge=1)
 
     @field_validator("calendar_file", mode="before")
     @classmethod
@@ -99,8 +104,16 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_api_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return _starting(value, "http://", "https://").rstrip("/")
+    def _api_url(cls, value: str) -> str:
+        value = _starting(value, "http://", "https://").rstrip("/")
+        try:  # a malformed host or port is refused here, not deep inside the HTTP client
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - reading it checks it
+        except ValueError as exc:
+            raise ValueError(f"not a usable URL ({exc})") from exc
+        if not parts.hostname:
+            raise ValueError("names no host")
+        return value
 
     @field_validator("timezone")
     @classmethod

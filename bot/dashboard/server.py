@@ -4,6 +4,8 @@ Starlette app around `dashboard_routes`, run by uvicorn on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,10 +32,21 @@ def dashboard_app(
     )
 
 
-def local_server(app: Starlette, *, port: int) -> Server:
-    """uvicorn serving `app` on 127.0.0.1 only (port 0: any free port), quiet."""
-    config = Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    return Server(config)
+class _Served(Server):
+    """uvicorn leaving SIGINT and SIGTERM to its caller (a worker stops in its own order)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def local_server(
+    app: Starlette, *, port: int, host: str = "127.0.0.1", own_signals: bool = True
+) -> Server:
+    """uvicorn serving `app` on 127.0.0.1 (or `host`; port 0: any free port), quiet.
+    With `own_signals` False, Ctrl-C and SIGTERM are the caller's to handle."""
+    config = Config(app, host=host, port=port, log_level="warning", access_log=False)
+    return Server(config) if own_signals else _Served(config)
 
 
 async def start(server: Server) -> asyncio.Task[None]:
