@@ -134,6 +134,7 @@ async def test_run_refuses_what_it_cannot_serve_in_one_line(tmp_path: Path) -> N
     assert out == b""
     assert "DUBAN_TELEGRAM_TOKEN" in _one_line(err)
     # A webhook URL Telegram cannot use.
-    proc, out, err = await _duban(env, tmp_path, "run", "--webhook", "http://example.org/hook")
+    with_secret = {**env, "DUBAN_WEBHOOK_SECRET": SECRET}
+    proc, out, err = await _duban(with_secret, tmp_path, "run", "--webhook", "http://x.org/hook")
     assert proc.returncode != 0
     assert "https://host/path" in _one_line(err)
