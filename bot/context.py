@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,11 @@ from bot.lights import LightThresholds
 from bot.offload import Offload
 from bot.settings import Settings
 from data.models import Plan
+
+# Set while a webhook worker handles an update in a transaction of its own (bot/web/updates.py).
+UPDATE_SESSIONS: ContextVar[async_sessionmaker[AsyncSession] | None] = ContextVar(
+    "update_sessions", default=None
+)
 
 
 class Services:
@@ -67,8 +73,12 @@ class DubanContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
-        """Open one session per update: `async with context.sessions() as session`."""
-        return self.services.sessions
+        """Open one session per update: `async with context.sessions() as session`.
+
+        A webhook worker on PostgreSQL hands out sessions inside the update's own transaction
+        (bot/web/updates.py), so what the handlers write commits with the update, or not at all.
+        """
+        return UPDATE_SESSIONS.get() or self.services.sessions
 
     @property
     def settings(self) -> Settings:

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 
 from bot.app import DubanApp
@@ -27,7 +27,7 @@ from bot.web.app import web_app
 from bot.web.health import Liveness
 from bot.web.updates import DEFAULT_CONCURRENCY, UpdateGate
 from bot.web.webhook import Webhook
-from data.db import is_sqlite, make_engine, make_sessionmaker
+from data.db import is_sqlite, make_engine
 
 log = logging.getLogger("duban.worker")
 
@@ -61,16 +61,16 @@ class WebhookTarget:
 
 
 @asynccontextmanager
-async def _gate_sessions(services: Services) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """The sessions that hold each update's chat lock: on PostgreSQL a pool of their own, so
-    updates waiting for their chat never take the connections the handlers need."""
+async def _gate_engine(services: Services) -> AsyncIterator[AsyncEngine | None]:
+    """On PostgreSQL, the pool each update's transaction comes from (bot/web/updates.py); on
+    SQLite none (one worker, updates ordered in the process)."""
     url = services.settings.database_url
     if is_sqlite(url):
-        yield services.sessions
+        yield None
         return
     engine = make_engine(url, pool_size=DEFAULT_CONCURRENCY, max_overflow=2)
     try:
-        yield make_sessionmaker(engine)
+        yield engine
     finally:
         await engine.dispose()
 
@@ -117,15 +117,16 @@ async def _serve(
     # PTB calls these hooks only from run_polling/run_webhook, which this replaces.
     if application.post_init is not None:
         await application.post_init(application)
-    async with _gate_sessions(services) as gate_sessions:
+    async with _gate_engine(services) as gate_engine:
         gate: UpdateGate | None = None
         endpoint: Webhook | None = None
         if webhook is not None:
             gate = UpdateGate(
                 application,
-                gate_sessions,
+                services.sessions,
                 clock=services.clock,
-                several_workers=not is_sqlite(services.settings.database_url),
+                engine=gate_engine,
+                after_commit=services.wake_outbox,
             )
             endpoint = Webhook(gate, application.bot, secret=webhook.secret, liveness=liveness)
         elif application.updater is not None:

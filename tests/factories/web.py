@@ -16,7 +16,7 @@ from bot.web.app import web_app
 from bot.web.health import Liveness
 from bot.web.updates import UpdateGate
 from bot.web.webhook import SECRET_HEADER, Webhook
-from data.db import is_sqlite
+from data.db import is_sqlite, make_engine
 from tests.harness import BotHarness
 
 SECRET = "s3cret-token_for-tests"
@@ -41,15 +41,13 @@ class Worker:
 
 @asynccontextmanager
 async def served_worker(bot: BotHarness) -> AsyncIterator[Worker]:
-    """The bot's web app (webhook, /healthz, dashboard) served on a free port of 127.0.0.1."""
+    """The bot's web app (webhook, /healthz, dashboard) served on a free port of 127.0.0.1;
+    on PostgreSQL each update in a transaction of its own, as several workers run."""
     services: Services = bot.application.bot_data["services"]
     liveness = Liveness(started_at=services.clock())
-    gate = UpdateGate(
-        bot.application,
-        services.sessions,
-        clock=services.clock,
-        several_workers=not is_sqlite(services.settings.database_url),
-    )
+    url = services.settings.database_url
+    engine = None if is_sqlite(url) else make_engine(url, pool_size=8)
+    gate = UpdateGate(bot.application, services.sessions, clock=services.clock, engine=engine)
     webhook = Webhook(gate, bot.application.bot, secret=SECRET, liveness=liveness)
     app = web_app(services, liveness, webhook=webhook, files=bot.application.bot)
     server = local_server(app, port=0, own_signals=False)
@@ -61,3 +59,5 @@ async def served_worker(bot: BotHarness) -> AsyncIterator[Worker]:
     finally:
         server.should_exit = True
         await serving
+        if engine is not None:
+            await engine.dispose()

@@ -79,6 +79,7 @@ async def balancer(worker_ports: Sequence[int]) -> AsyncIterator[str]:
             "daemon off;",
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
+            stderr=(root / "error.log").open("wb"),
         )
         try:
             await _until_listening(port, proc, "nginx")
@@ -120,6 +121,7 @@ class WorkerProcess:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=stdout,
                 stderr=stderr,
+                start_new_session=True,  # its worker processes die with it (as systemd does)
             )
         try:
             await _until_listening(self.port, self.proc, f"worker {self.name}")
@@ -136,9 +138,10 @@ class WorkerProcess:
         )
 
     def kill(self) -> None:
-        """SIGKILL: the worker dies at once, as on a crash."""
+        """SIGKILL to the worker and its worker processes: gone at once, as on a crash."""
         if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
 
     async def stop(self) -> int:
         """SIGTERM, then wait (SIGKILL if it does not stop in time); its exit code."""
@@ -148,7 +151,7 @@ class WorkerProcess:
             try:
                 await asyncio.wait_for(self.proc.wait(), STOP_TIMEOUT_S)
             except TimeoutError:
-                self.proc.kill()
+                self.kill()
                 await self.proc.wait()
                 return -9
         return int(self.proc.returncode or 0)
