@@ -7,7 +7,8 @@ units, 20,000 liaisons, 200,000 reports), then at 2026-06-25 09:30 sends the das
 (the ASGI app in this process, initData signed with the test token) N requests for the
 overview and N for the matrix (filters changing), timing each whole answer; then the same
 after a new report arrives (the figures are read again in a worker). Prints one JSON line:
-the cold first answer, p50/p95/max of the warm ones, and the first answer after a change.
+the cold first answer, p50/p95/max of the warm ones, the first answer after a change (the kept
+figures, marked as updating) and how long until the new figures are shown.
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ async def drive(url: str, requests: int, seed: int) -> dict[str, Any]:
                 await session.commit()
             changed = await timed("/dashboard/api/overview")
             out["overview_after_change_ms"] = round(changed * 1000, 1)
+            # Meanwhile a worker reads the new figures: how long until a page shows them.
+            started = time.perf_counter()
+            while (  # noqa: ASYNC110 - the page is polled, as a coordinator reloads it
+                "dash-updating"
+                in (await client.get("/dashboard/api/overview", headers=headers)).text
+            ):
+                await asyncio.sleep(0.05)
+            out["new_figures_shown_after_s"] = round(time.perf_counter() - started, 2)
             after = [await timed("/dashboard/api/overview") for _ in range(requests)]
             out.update(figures("overview_after", after))
         services.offload.shutdown()

@@ -179,6 +179,7 @@ async def _post_init(application: DubanApp) -> None:
 
 async def _post_stop(application: DubanApp) -> None:
     services: Services = application.bot_data["services"]
+    await services.presence.flush(services.sessions)
     task: asyncio.Task[None] | None = application.bot_data.pop("outbox_task", None)
     if services.outbox is not None and task is not None:
         services.outbox.stop()

@@ -14,6 +14,7 @@ from bot.calendar.workdays import Calendar
 from bot.delivery.sender import OutboxSender
 from bot.lights import LightThresholds
 from bot.offload import Offload
+from bot.presence import Presence
 from bot.settings import Settings
 from data.models import Plan
 
@@ -46,6 +47,8 @@ class Services:
         self.offload = Offload()
         # When the clock last ticked here (GET /healthz reports it).
         self.ticked_at: datetime | None = None
+        # When people last wrote, written by a job rather than by their updates.
+        self.presence = Presence()
 
     def wake_outbox(self) -> None:
         """Messages were queued: let the sender look now."""

@@ -12,7 +12,7 @@ import asyncio
 import functools
 import logging
 import multiprocessing
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Coroutine, Hashable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -22,6 +22,20 @@ T = TypeVar("T")
 
 # A worker is replaced after this many jobs, so memory a big job left behind is given back.
 JOBS_PER_WORKER = 20
+
+
+def run_job(main: Coroutine[Any, Any, T]) -> T:
+    """A worker's job on its own event loop: `asyncio.run` without its Ctrl-C handler. On
+    Python 3.11, putting that handler back formats the main task's repr (with its result, a
+    whole ledger) into an error message nobody reads: a second of a city's /status spent on it."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
 
 
 class Offload:

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Days off and make-up working days for years the chinese-calendar package does not know
     # yet (a YAML file; see bot/calendar/workdays.py load_calendar_file).
     calendar_file: Path | None = None
+    # Where the terminal console saves the pictures and files the bot sends (relative paths
+    # are under the working directory; `duban console --files DIR` overrides it).
+    console_files: Path = Path("duban-console-files")
     # Delivery: Telegram allows about 30 messages/s overall, 1/s per chat. Every message the
     # bot sends counts; the outbox leaves `reply_reserve_per_s` of each second to interactive
     # replies (and gives way when they need more).

@@ -35,7 +35,7 @@ from bot.context import DubanContext
 from bot.i18n import Lang, pick_language, t
 from bot.validation import TextProblem
 from data.models import Contact, Plan
-from data.repo.contacts import get_contact, seen, upsert_contact
+from data.repo.contacts import get_contact, upsert_contact
 from data.repo.coordinators import EVERY_PLAN, NO_PLAN, Scope, scope_of
 from data.repo.plans import open_plans
 from handlers.common import reply, text_refusal
@@ -88,7 +88,7 @@ async def identify(
             username=user.username,
             known=known,
         )
-        seen(contact, now=context.now())
+        context.services.presence.note(contact, now=context.now())
     refreshed = contact is not None and (known is None or session.is_modified(contact))
     # The setting is read at every update (never copied); grants come from invites.
     scope = EVERY_PLAN if configured else NO_PLAN

@@ -87,7 +87,8 @@ async def people(req: Member) -> None:
     /people UNIT: one unit's people with 移除 and 交接."""
     tz = req.context.settings.tz
     if not req.args:
-        await req.reply(_overview(req.lang, await plan_roster(req.session, plans=req.plans)))
+        units = await plan_roster(req.session, plans=req.plans)
+        await req.reply(_overview(req.lang, req.context.services.presence.overlay(units)))
         return
     unit = await unit_named(req, " ".join(req.args))
     if unit is None:
@@ -98,7 +99,9 @@ async def people(req: Member) -> None:
     if unit.id not in await units_in_play(req.session, plans=req.plans):
         await req.reply(req.t("people.not_in_plans", unit=h(unit.name)))
         return
-    (roster,) = await plan_roster(req.session, plans=req.plans, unit_id=unit.id)
+    (roster,) = req.context.services.presence.overlay(
+        await plan_roster(req.session, plans=req.plans, unit_id=unit.id)
+    )
     await req.reply(*_unit_page(req.lang, roster, tz))
 
 

@@ -69,6 +69,12 @@ async def forget_updates(context: DubanContext) -> None:
         log.info("forgot %d update(s) received before %s", gone, KEEP_UPDATES)
 
 
+async def record_presence(context: DubanContext) -> None:
+    """Write when people last wrote to the bot (noted in memory by their updates)."""
+    services = context.services
+    await services.presence.flush(services.sessions)
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Put the ticks on the JobQueue; what is due is always read from the database."""
     queue = application.job_queue
@@ -77,3 +83,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     queue.run_repeating(nudge_tick, interval=TICK_SECONDS, first=5, name="nudges")
     queue.run_repeating(expire_drafts, interval=TICK_SECONDS, first=30, name="idle-drafts")
     queue.run_repeating(forget_updates, interval=3600, first=120, name="forget-updates")
+    queue.run_repeating(record_presence, interval=TICK_SECONDS, first=15, name="presence")

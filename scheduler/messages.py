@@ -18,6 +18,7 @@ from bot.settings import Settings
 from data.models import Contact
 from data.repo.contacts import Recipient
 from data.repo.nudges import take
+from data.repo.tasks import Duty, TaskBrief, duties_of_units, live_task_briefs
 
 MAX_ITEMS = 25
 MAX_BUTTONS = 20
@@ -54,6 +55,19 @@ class TickReport:
     planned: list[Planned] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+
+
+async def plan_duties(
+    session: AsyncSession, *, plan_id: int
+) -> tuple[list[Duty], dict[int, TaskBrief]]:
+    """A plan's duties (every unit's, collectives' members included) and live tasks, read once
+    per tick: its one transaction sees no change, and a city's plan holds tens of thousands."""
+    memo: dict[int, tuple[list[Duty], dict[int, TaskBrief]]]
+    memo = session.info.setdefault("tick_plan_duties", {})
+    if plan_id not in memo:
+        duties = await duties_of_units(session, plan_id=plan_id, unit_ids=None)
+        memo[plan_id] = (duties, await live_task_briefs(session, plan_id=plan_id))
+    return memo[plan_id]
 
 
 @dataclass

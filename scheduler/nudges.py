@@ -23,6 +23,7 @@ from bot.calendar.clock import PlanMoment, plan_moment
 from bot.calendar.workdays import Calendar, calendar_for
 from bot.delivery.queue import ButtonRows, Outgoing, queue_messages
 from bot.i18n import Lang, lang_of
+from bot.offload import run_job
 from bot.plan.lifecycle import close_finished, is_over
 from bot.settings import Settings
 from bot.tasks_view import short_title
@@ -36,8 +37,6 @@ from data.repo.plans import open_plans
 from data.repo.tasks import (
     distinct_deadlines,
     done_pairs,
-    duties_of_units,
-    live_task_briefs,
     reported_pairs,
 )
 from data.repo.units import units_by_ids
@@ -48,6 +47,7 @@ from scheduler.messages import (
     digest_text,
     headers,
     nudge_buttons,
+    plan_duties,
     render,
 )
 from scheduler.policy import (
@@ -205,8 +205,7 @@ async def _fill_owing(
     session: AsyncSession, due: _Due, *, plan: Plan, period_id: int, reminders: list[_Batch]
 ) -> None:
     """Who owes what, from four queries for the whole plan."""
-    duties = await duties_of_units(session, plan_id=plan.id, unit_ids=None)
-    tasks = await live_task_briefs(session, plan_id=plan.id)
+    duties, tasks = await plan_duties(session, plan_id=plan.id)
     reported = await reported_pairs(session, period_id=period_id)
     names = {
         u.id: u.name
@@ -448,4 +447,4 @@ def tick_in_worker(settings: Settings, now: datetime) -> int:
             await engine.dispose()
         return len(report.planned)
 
-    return asyncio.run(run())
+    return run_job(run())

@@ -30,10 +30,10 @@ from data.repo.coordinators import coordinators
 from data.repo.nudges import claimed
 from data.repo.people import leaders_by_unit
 from data.repo.periods import ensure_period, finished_periods, report_states
-from data.repo.tasks import duties_of_units, live_task_briefs, reported_pairs
+from data.repo.tasks import reported_pairs
 from data.repo.units import units_by_ids
 from scheduler.bulletins import due_bulletin
-from scheduler.messages import TickContext, TickReport
+from scheduler.messages import TickContext, TickReport, plan_duties
 
 MAX_LINES = 30
 # Unacknowledged 催办 older than this are history, not news.
@@ -110,8 +110,7 @@ async def _red_streaks(tick: TickContext, plan: Plan, moment: PlanMoment) -> lis
     done = f"lr:p{latest.id}:done"
     if await claimed(session, keys=[done]):
         return []
-    duties = await duties_of_units(session, plan_id=plan.id, unit_ids=None)
-    tasks = await live_task_briefs(session, plan_id=plan.id)
+    duties, tasks = await plan_duties(session, plan_id=plan.id)
     states = await report_states(session, period_ids=[p.id for p in periods])
     red: dict[int, list[int]] = defaultdict(list)
     for duty in duties:
@@ -203,7 +202,7 @@ async def _coverage(tick: TickContext, plan: Plan, moment: PlanMoment) -> list[O
     reported = await reported_pairs(session, period_id=period.id)
     owing = {
         d.unit_id
-        for d in await duties_of_units(session, plan_id=plan.id, unit_ids=None)
+        for d in (await plan_duties(session, plan_id=plan.id))[0]
         if d.role == "lead" and (d.task_id, d.unit_id) not in reported
     }
     reachable = await recipients_by_unit(session, unit_ids=owing)

@@ -3,38 +3,61 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import sys
 import threading
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Final, Protocol, TextIO
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot.app import DubanApp, build_application
 from bot.calendar.clock import Clock, system_clock
+from bot.cli.console_files import AttachError, ConsoleFiles, upload
+from bot.cli.console_people import (
+    COORDINATOR_ID,
+    LIAISON_ID,
+    ConsoleError,
+    ConsolePeople,
+    Person,
+    coordinate_every_plan,
+)
 from bot.cli.emulator import BotApiEmulator, JSONDict, typed_text
-from bot.cli.screen import CHROME, Screen
-from bot.i18n import Lang, pick_language
+from bot.cli.screen import Screen, button_key
+from bot.context import DubanContext
+from bot.i18n import Lang
 from bot.settings import Settings
-from data.models import Contact
-from data.repo.contacts import CONSOLE_IDS_FROM, get_contact, link_unit, upsert_contact
-from data.repo.coordinators import grant, scope_of
-from data.repo.units import resolve_unit
+from data.repo.contacts import CONSOLE_IDS_FROM
+from handlers.broadcast import progress_tick
+
+__all__ = [
+    "CONSOLE_TOKEN",
+    "COORDINATOR_ID",
+    "LIAISON_ID",
+    "ConsoleError",
+    "console_api",
+    "coordinate_every_plan",
+    "run_console",
+]
+
+log = logging.getLogger("duban.console")
 
 # A dummy token: the console never talks to Telegram, but PTB insists on having one.
 CONSOLE_TOKEN: Final = "0:console"  # noqa: S105 - a dummy; nothing is sent anywhere
 CONSOLE_BOT_ID: Final = 10_000_000
 CONSOLE_BOT_NAME: Final = "督办 Duban"
 CONSOLE_BOT_USERNAME: Final = "duban_console_bot"
-# Fixed ids for the console's people, beyond any real Telegram user's (see CONSOLE_IDS_FROM):
-# a database tried out in the console and then served on Telegram gives nobody their rights.
-LIAISON_ID: Final = CONSOLE_IDS_FROM + 1
-COORDINATOR_ID: Final = CONSOLE_IDS_FROM + 2
 QUIT_WORDS: Final = frozenset({"quit", "exit"})
-# A line starting with this is sent as text as it is: how to type "50" when numbers press buttons.
+# A line starting with this is sent as text as it is: how to type "a" when letters press buttons.
 VERBATIM: Final = "'"
+# A line starting with this is the console's own command (:as, :coordinator, :who, :file).
+CONSOLE_COMMAND: Final = ":"
+# While a person at a terminal thinks, what falls due (a scheduled broadcast) still arrives.
+IDLE_SETTLE_S: Final = 5.0
+_ONE_LETTER: Final = re.compile(r"[a-z]")
+_TWO_LETTERS: Final = re.compile(r"[a-z]{2}")
 
 
 class LineSource(Protocol):
@@ -47,10 +70,6 @@ class LineSource(Protocol):
         """Whether a person is typing (then the console shows a prompt)."""
 
 
-class ConsoleError(Exception):
-    """The console cannot start as asked (e.g. an unknown unit): one line for the CLI."""
-
-
 def console_api(screen: Screen, *, clock: Clock, username: str) -> BotApiEmulator:
     """The Bot API emulator as the console uses it: every answer shown on ``screen``."""
     api = BotApiEmulator(
@@ -60,123 +79,8 @@ def console_api(screen: Screen, *, clock: Clock, username: str) -> BotApiEmulato
     # never breaks the console (the tests' emulator refuses them instead).
     api.accept_unknown = True
     api.observe(screen.show)
+    screen.store = api.files
     return api
-
-
-async def coordinate_every_plan(session: AsyncSession, contact: Contact, *, now: datetime) -> None:
-    """Make the console's person a coordinator of every plan, unless they are one already."""
-    if not (await scope_of(session, contact_id=contact.id)).every_plan:
-        grant(session, contact_id=contact.id, plan_id=None, by=None, now=now)
-
-
-@dataclass
-class _Person:
-    user: JSONDict
-    chat: JSONDict
-    lang: Lang
-    unit: str | None
-
-
-async def _prepare_person(
-    application: DubanApp,
-    *,
-    as_unit: str | None,
-    lang: Lang | None,
-    clock: Clock,
-) -> _Person:
-    """Make sure the console's person exists: the unit's liaison, or else a coordinator."""
-    telegram_id = LIAISON_ID if as_unit is not None else COORDINATOR_ID
-    sessions = application.bot_data["services"].sessions
-    async with sessions() as session:
-        unit = None
-        if as_unit is not None:
-            unit = await resolve_unit(session, name=as_unit.strip())
-            if unit is None:
-                raise ConsoleError(f"unknown unit {as_unit!r} (see 'duban units')")
-            if unit.kind == "collective":
-                raise ConsoleError(f"{unit.name} is a collective: pick one of its member units")
-        contact = await upsert_contact(
-            session,
-            telegram_id=telegram_id,
-            chat_id=telegram_id,
-            full_name=CHROME[lang or "zh"]["user_name"],
-            username=None,
-        )
-        if unit is None:
-            await coordinate_every_plan(session, contact, now=clock())
-        if unit is not None:
-            # The console liaison serves exactly the unit asked for, not every unit tried before.
-            contact.units[:] = [cu for cu in contact.units if cu.unit_id == unit.id]
-            link_unit(session, contact=contact, unit_id=unit.id, now=clock())
-        # Each session starts in the language asked for (Chinese by default), whatever an
-        # earlier session chose with /lang: the console person is a demo, not a real user.
-        contact.language = lang
-        shown_lang = pick_language(contact.language, lang)
-        # The name the updates carry, so identify() has nothing to refresh.
-        first_name = contact.full_name = CHROME[shown_lang]["user_name"]
-        await session.commit()
-    user: JSONDict = {
-        "id": telegram_id,
-        "is_bot": False,
-        "first_name": first_name,
-        "language_code": "en" if lang == "en" else "zh-hans",
-    }
-    chat: JSONDict = {"id": telegram_id, "type": "private", "first_name": first_name}
-    return _Person(user, chat, shown_lang, unit.name if unit is not None else None)
-
-
-class _Updates:
-    """Updates as Telegram would send them, from the console's person."""
-
-    def __init__(self, application: DubanApp, api: BotApiEmulator, person: _Person) -> None:
-        self._bot = application.bot
-        self._api = api
-        self._person = person
-        self._last_update_id = 0
-
-    def message(self, text: str) -> Update:
-        """A text message; a leading /word is marked as a command, as clients do."""
-        person = self._person
-        return self._update(
-            message=self._api.user_message(person.user, person.chat, typed_text(text))
-        )
-
-    def press(self, data: str, message: JSONDict) -> tuple[Update, str]:
-        """A press on an inline button of a message the bot sent; also the query id."""
-        query = self._api.button_press(self._person.user, data, message)
-        return self._update(callback_query=query), str(query["id"])
-
-    def _update(self, **payload: JSONDict) -> Update:
-        self._last_update_id += 1
-        return Update.de_json({"update_id": self._last_update_id, **payload}, self._bot)
-
-
-async def _read_line(stdin: LineSource) -> str:
-    """One line of input; on a terminal it is read in a thread so Ctrl-C still ends the loop."""
-    if not stdin.isatty():
-        return stdin.readline()
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[str] = loop.create_future()
-
-    def settle(line: str | None, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(line or "")
-
-    def read() -> None:
-        try:
-            line = stdin.readline()
-        except Exception as exc:
-            loop.call_soon_threadsafe(settle, None, exc)
-        else:
-            loop.call_soon_threadsafe(settle, line, None)
-
-    # A daemon thread: a read still blocked when the console ends must not keep it alive.
-    threading.Thread(target=read, name="duban-console-input", daemon=True).start()
-    return await future
 
 
 async def run_console(
@@ -191,105 +95,266 @@ async def run_console(
 ) -> int:
     """Chat with the real handlers in a terminal, as a unit's liaison or a coordinator.
 
-    Without a unit the person is a coordinator. Lines starting with ``/`` are commands, a bare
-    number presses that button of the latest message with buttons, other text is a message
-    (a leading ``'`` sends the rest as it is, e.g. ``'50``); ``quit``, ``exit`` or end of input
-    leave. Reads ``stdin`` and writes ``stdout`` (by default the process's). Returns the exit
-    code.
+    Without a unit the person is a coordinator. Lines starting with ``/`` are commands, a
+    letter presses that button of the latest message with buttons, a line starting with ``:``
+    is a console command, other text (numbers too) is a message (a leading ``'`` sends the rest
+    as it is, e.g. ``'a``); ``quit``, ``exit`` or end of input leave. What the bot sends on its
+    own goes through the outbox to the console's people. Reads ``stdin`` and writes ``stdout``
+    (by default the process's). Returns the exit code.
     """
     if as_unit is not None and coordinator:
         raise ConsoleError("give either a unit or coordinator, not both")
-    stdin = stdin or sys.stdin
-    screen = Screen(out=stdout or sys.stdout, lang=lang or "zh", user_chat_id=0)
+    # The emulator is not Telegram: there is no per-chat flood limit to wait out.
+    settings = settings.model_copy(update={"per_chat_interval_s": 0.0})
+    screen = Screen(
+        out=stdout or sys.stdout,
+        lang=lang or "zh",
+        user_chat_id=0,
+        files=ConsoleFiles(settings.console_files),
+    )
     api = console_api(screen, clock=clock, username=settings.bot_username or CONSOLE_BOT_USERNAME)
     application = build_application(settings, token=CONSOLE_TOKEN, request=api, clock=clock)
+    services = application.bot_data["services"]
+    # The console delivers to its own people only; anyone else's messages wait for the bot
+    # that serves Telegram.
+    services.outbox.chats_from = CONSOLE_IDS_FROM
     engine: AsyncEngine = application.bot_data["engine"]
     try:
-        person = await _prepare_person(application, as_unit=as_unit, lang=lang, clock=clock)
-        screen.lang, screen.user_chat_id = person.lang, int(person.chat["id"])
-        api.register_chat(person.chat)
+        people = ConsolePeople(services.sessions, clock=clock, lang=lang)
+        await people.wake()
+        person = await people.take(as_unit)
         await application.initialize()
         try:
-            _banner(screen, person)
-            await _loop(application, api, screen, person, stdin)
+            session = _Session(application, api, screen, people, person)
+            await session.open()
+            await session.loop(stdin or sys.stdin)
         finally:
             await application.shutdown()
     finally:
         # PTB runs post_shutdown only from run_polling/run_webhook: clean up here.
-        application.bot_data["services"].offload.shutdown()
+        services.offload.shutdown()
         await engine.dispose()
     return 0
 
 
-def _banner(screen: Screen, person: _Person) -> None:
-    who = (
-        screen.chrome("banner_unit", unit=person.unit)
-        if person.unit is not None
-        else screen.chrome("banner_coordinator")
-    )
-    screen.line(screen.chrome("banner", who=who))
-    screen.line()
+class _Session:
+    """One console session: who is at the console, what they type, what reaches them."""
 
+    def __init__(
+        self,
+        application: DubanApp,
+        api: BotApiEmulator,
+        screen: Screen,
+        people: ConsolePeople,
+        person: Person,
+    ) -> None:
+        self.application = application
+        self.api = api
+        self.screen = screen
+        self.people = people
+        self.person = person
+        self._last_update_id = 0
 
-async def _loop(
-    application: DubanApp,
-    api: BotApiEmulator,
-    screen: Screen,
-    person: _Person,
-    stdin: LineSource,
-) -> None:
-    updates = _Updates(application, api, person)
-    interactive = stdin.isatty()
-    while True:
-        if interactive:
-            screen.out.write("> ")
-            screen.out.flush()
-        raw = await _read_line(stdin)
-        if not raw:  # end of input
+    async def open(self) -> None:
+        """The banner, where files go, an unfinished draft; then what waited in the outbox."""
+        screen, person = self.screen, self.person
+        screen.lang, screen.user_chat_id = person.lang, person.id
+        self.api.register_chat(person.chat)
+        await self._refresh_people()
+        who = (
+            screen.chrome("banner_coordinator")
+            if person.coordinator
+            else screen.chrome("banner_units", units="、".join(person.units))
+        )
+        screen.line(screen.chrome("banner", who=who))
+        if person.added is not None and len(person.units) > 1:
+            screen.line(screen.chrome("banner_kept", unit=person.added))
+        screen.line(screen.chrome("banner_commands"))
+        files = screen.files
+        if files is not None:
+            screen.line(screen.chrome("files_at", folder=files.folder.absolute()))
+        screen.line()
+        await self._unfinished()
+        await self.settle()
+
+    async def loop(self, stdin: LineSource) -> None:
+        """Read and act on lines until quit or the end of input (Ctrl-D); then say goodbye."""
+        screen = self.screen
+        interactive = stdin.isatty()
+        while True:
             if interactive:
-                screen.line()
-            return
-        line = raw.strip()
-        if not line:
-            continue
-        if line.lower() in QUIT_WORDS:
-            if interactive:
-                screen.line(screen.chrome("bye"))
-            return
-        shown = screen.shown
+                screen.out.write("> ")
+                screen.out.flush()
+            raw = await self._read_line(stdin)
+            if not raw:  # end of input (Ctrl-D on a terminal)
+                if interactive:
+                    screen.line()
+                break
+            line = raw.strip()
+            if not line:
+                continue
+            if line.lower() in QUIT_WORDS:
+                break
+            shown = screen.shown
+            await self.act(line)
+            await self.settle()
+            screen.lang = await self.people.language(self.person)  # /lang changes the chrome
+            if screen.shown == shown:
+                screen.note("no_reply")
+        screen.line(screen.chrome("bye"))
+
+    async def act(self, line: str) -> None:
+        """One line: a console command, a button press, or a message to the bot."""
+        key = line.lower()
         if line.startswith(VERBATIM) and len(line) > 1:
-            await application.process_update(updates.message(line[1:]))
-        elif line.isascii() and line.isdigit():
-            await _press(application, api, screen, updates, int(line))
+            await self._process(message=self._message(typed_text(line[1:])))
+        elif line.startswith(CONSOLE_COMMAND):
+            await self._console_command(line[1:].strip())
+        elif _ONE_LETTER.fullmatch(key) or (
+            len(self.screen.buttons) > 26 and _TWO_LETTERS.fullmatch(key)
+        ):
+            await self._press(key)
         else:
-            await application.process_update(updates.message(line))
-        # /lang may have changed the person's language: the chrome follows it.
-        screen.lang = await _language(application, person)
-        if screen.shown == shown:
-            screen.note("no_reply")
+            await self._process(message=self._message(typed_text(line)))
 
+    async def settle(self) -> None:
+        """Deliver what the bot queued on its own (the real outbox, to the console's people),
+        then bring live broadcasts' progress messages up to date, as the running bot's
+        sender and its progress job would."""
+        services = self.application.bot_data["services"]
+        try:
+            await services.outbox.drain()
+            await progress_tick(DubanContext(self.application))
+        except TelegramError:
+            # e.g. a broadcast's progress message from an earlier visit, unknown to this one.
+            log.info("console: a progress message could not be updated", exc_info=True)
 
-async def _language(application: DubanApp, person: _Person) -> Lang:
-    async with application.bot_data["services"].sessions() as session:
-        contact = await get_contact(session, telegram_id=int(person.user["id"]))
-    return pick_language(contact.language if contact else None, person.user["language_code"])
+    # --- what the person does ------------------------------------------------------------------
 
+    async def _console_command(self, text: str) -> None:
+        verb, _, rest = text.partition(" ")
+        verb = verb.lower()
+        if verb == "as" and rest.strip():
+            await self._switch(rest.strip())
+        elif verb == "coordinator":
+            await self._switch(None)
+        elif verb == "who":
+            await self._who()
+        elif verb == "file" and rest.strip():
+            await self._send_file(rest)
+        else:
+            self.screen.note("bad_command", command=f":{text}")
 
-async def _press(
-    application: DubanApp, api: BotApiEmulator, screen: Screen, updates: _Updates, number: int
-) -> None:
-    message, buttons = screen.buttons_message, screen.buttons
-    if message is None or not buttons:
-        screen.note("no_buttons")
-        return
-    if not 1 <= number <= len(buttons):
-        screen.note("bad_button", n=number, count=len(buttons))
-        return
-    button = buttons[number - 1]
-    if button.callback_data is None:
-        screen.note("link_button", url=button.url or "")
-        return
-    update, query_id = updates.press(button.callback_data, message)
-    await application.process_update(update)
-    if query_id not in api.answered_queries:
-        screen.note("unanswered")
+    async def _switch(self, unit: str | None) -> None:
+        """Take the console as the coordinator or as the liaison (linked to `unit` as well)."""
+        try:
+            person = await self.people.take(unit)
+        except ConsoleError as error:
+            self.screen.note(error.key, unit=error.unit)
+            return
+        self.person = person
+        self.api.register_chat(person.chat)
+        await self._refresh_people()
+        self.screen.switch(person.id, person.lang)
+        if person.added is not None and len(person.units) > 1:
+            self.screen.note("banner_kept", unit=person.added)
+        await self._unfinished()
+
+    async def _who(self) -> None:
+        screen = self.screen
+        screen.line(screen.chrome("people"))
+        for chat_id, label in screen.people.items():
+            mark = "*" if chat_id == self.person.id else " "
+            screen.line(f"  {mark} {label}")
+        screen.line()
+        screen.shown += 1
+
+    async def _send_file(self, path_text: str) -> None:
+        try:
+            sent = upload(path_text)
+        except AttachError as error:
+            self.screen.note("no_file", reason=str(error))
+            return
+        self.api.add_file(sent.file_id, sent.data)
+        await self._process(message=self._message(sent.content))
+
+    async def _press(self, key: str) -> None:
+        screen = self.screen
+        message, buttons = screen.buttons_message, screen.buttons
+        if message is None or not buttons:
+            screen.note("no_buttons")
+            return
+        keys = [button_key(i) for i in range(len(buttons))]
+        if key not in keys:
+            screen.note("bad_button", n=key, last=keys[-1])
+            return
+        button = buttons[keys.index(key)]
+        if button.callback_data is None:
+            screen.note("link_button", url=button.url or "")
+            return
+        query = self.api.button_press(self.person.user, button.callback_data, message)
+        await self._process(callback_query=query)
+        if str(query["id"]) not in self.api.answered_queries:
+            screen.note("unanswered")
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _message(self, content: JSONDict) -> JSONDict:
+        """A message from the person at the console, as Telegram delivers it."""
+        return self.api.user_message(self.person.user, self.person.chat, content)
+
+    async def _process(self, **payload: JSONDict) -> None:
+        """Hand one update to the real Application, as Telegram would send it."""
+        self._last_update_id += 1
+        update = Update.de_json(
+            {"update_id": self._last_update_id, **payload}, self.application.bot
+        )
+        await self.application.process_update(update)
+        await self._refresh_people()  # /start CODE or /leave may have changed who they are
+
+    async def _refresh_people(self) -> None:
+        self.screen.people = await self.people.labels(self.screen.lang)
+
+    async def _unfinished(self) -> None:
+        """Reopening with a conversation in progress: say so, and how to go on or drop it."""
+        found = await self.people.unfinished(self.person)
+        if found is None:
+            return
+        draft, number = found
+        if draft.kind == "return":
+            self.screen.note("draft_return")
+        else:
+            step = self.screen.chrome(f"step.{draft.step}")
+            self.screen.note("draft", task=number or "", step=step)
+
+    async def _read_line(self, stdin: LineSource) -> str:
+        """One line of input. On a terminal it is read in a thread, so Ctrl-C still ends the
+        loop and what falls due meanwhile is delivered."""
+        if not stdin.isatty():
+            return stdin.readline()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str] = loop.create_future()
+
+        def settle_future(line: str | None, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(line or "")
+
+        def read() -> None:
+            try:
+                line = stdin.readline()
+            except Exception as exc:
+                loop.call_soon_threadsafe(settle_future, None, exc)
+            else:
+                loop.call_soon_threadsafe(settle_future, line, None)
+
+        # A daemon thread: a read still blocked when the console ends must not keep it alive.
+        threading.Thread(target=read, name="duban-console-input", daemon=True).start()
+        while not future.done():
+            await asyncio.wait({future}, timeout=IDLE_SETTLE_S)
+            if not future.done():
+                await self.settle()
+        return future.result()

@@ -7,8 +7,9 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 from bot import logs
 from bot.calendar.workdays import CalendarFileError
@@ -18,6 +19,7 @@ from bot.cli.people import cmd_coordinators, cmd_invite, cmd_people, cmd_unlink
 from bot.cli.plans import cmd_import, cmd_plan, cmd_plans, cmd_units
 from bot.cli.serve import cmd_bulletin, cmd_console, cmd_export, cmd_nudges, cmd_run
 from bot.plan.directory import DEFAULT_DIRECTORY
+from bot.settings import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,7 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--as", dest="as_unit", metavar="UNIT", help="act as this unit's liaison")
     who.add_argument("--coordinator", action="store_true", help="act as a coordinator")
     p.add_argument("--lang", choices=["zh", "en"], help="language (default Chinese)")
-    p.set_defaults(func=cmd_console)
+    p.add_argument(
+        "--files",
+        metavar="DIR",
+        help="save the pictures and files the bot sends here (default ./duban-console-files)",
+    )
+    p.set_defaults(func=_console)
 
     p = sub.add_parser("export", help="write the ledger workbook (.xlsx)")
     p.add_argument("file", help="the .xlsx file to write")
@@ -155,6 +162,13 @@ def _port(value: str) -> int:
     if not value.isdecimal() or not 0 <= int(value) <= 65535:
         raise argparse.ArgumentTypeError(f"not a port number (0-65535): {value!r}")
     return int(value)
+
+
+def _console(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any, int]:
+    """`duban console`: --files is the console_files setting for this run."""
+    if args.files:
+        settings = settings.model_copy(update={"console_files": Path(args.files)})
+    return cmd_console(args, settings)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -1,55 +1,32 @@
-"""The console's screen: bot messages as text, their buttons as numbered choices."""
+"""The console's screen: bot messages as text, their buttons as lettered choices, files saved."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from string import ascii_lowercase
 from typing import Final, TextIO
 
+from bot.cli.chrome import CHROME
+from bot.cli.console_files import ConsoleFiles, photo_name
 from bot.cli.emulator import ApiCall, JSONDict
+from bot.cli.emulator.stores import FileStore
 from bot.cli.emulator.telegram_html import visible_text
 from bot.i18n import Lang
 
-# The console's own chrome; everything the bot says comes from the handlers and the catalog.
-CHROME: Final[dict[Lang, dict[str, str]]] = {
-    "zh": {
-        "user_name": "控制台用户",
-        "banner_unit": "督办控制台 · 您是{unit}的联络员。",
-        "banner_coordinator": "督办控制台 · 您是督查室协调人。",
-        "banner": "{who}发送 /help 查看命令,输入编号按下按钮,quit 退出。",
-        "edited": "(更新)",
-        "notice": "(提示)",
-        "alert": "(提醒)",
-        "photo": "[图片]",
-        "document": "[文件]",
-        "to_chat": "(发往 {chat})",
-        "no_reply": "(机器人没有回复)",
-        "unanswered": "(按钮未得到确认)",
-        "no_buttons": "(当前没有可按的按钮)",
-        "bad_button": "(没有编号为 {n} 的按钮,可选 1–{count};要把 {n} 作为文字发送,请输入 '{n})",
-        "link_button": "(链接:{url})",
-        "bye": "再见。",
-    },
-    "en": {
-        "user_name": "Console user",
-        "banner_unit": "Duban console · you are the liaison of {unit}.",
-        "banner_coordinator": "Duban console · you are a coordinator.",
-        "banner": "{who} Type /help for commands, a number to press a button, quit to leave.",
-        "edited": "(edited)",
-        "notice": "(notice)",
-        "alert": "(alert)",
-        "photo": "[photo]",
-        "document": "[file]",
-        "to_chat": "(to {chat})",
-        "no_reply": "(no reply from the bot)",
-        "unanswered": "(the button press was not acknowledged)",
-        "no_buttons": "(there are no buttons to press)",
-        "bad_button": "(no button {n}; choose 1–{count}, or type '{n} to send {n} as text)",
-        "link_button": "(link: {url})",
-        "bye": "Bye.",
-    },
-}
 _SENDING: Final = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 _EDITING: Final = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
+# How much of a message to someone else the one line shows.
+GLANCE: Final = 100
+
+
+def button_key(index: int) -> str:
+    """The letters that press the button at `index` (0-based): a…z, then aa, ab, …"""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = ascii_lowercase[rest] + letters
+    return letters
 
 
 @dataclass(frozen=True)
@@ -63,25 +40,45 @@ class Button:
 
 @dataclass
 class Screen:
-    """What the console shows: bot messages as text, buttons as numbered choices.
+    """What the console shows: bot messages as text, buttons as lettered choices.
 
     Pass ``screen.show`` to ``BotApiEmulator.observe``: every call the bot makes that a person
-    would see (a message sent or edited, a button's answer) is printed as it is answered.
+    would see (a message sent or edited, a button's answer) is printed as it is answered. The
+    person at the console (``user_chat_id``) reads their messages in full; a message to another
+    of the console's people (``people``: chat id → how they are named) is one line, and is
+    shown in full when that person takes the console (``switch``).
     """
 
     out: TextIO
     lang: Lang
     user_chat_id: int
-    # The message whose buttons the numbers press (the latest one that had any).
-    buttons_message: JSONDict | None = None
-    buttons: list[Button] = field(default_factory=list)
+    people: dict[int, str] = field(default_factory=dict)
+    files: ConsoleFiles | None = None  # where pictures and files are saved (None: not saved)
+    store: FileStore | None = None  # the emulator's files, for a file sent by its id
     shown: int = 0  # how many things were printed; tells a silent bot from a talkative one
+    # Per chat: the latest message with buttons (the letters press those) and its buttons.
+    _pressable: dict[int, tuple[JSONDict, list[Button]]] = field(default_factory=dict)
+    # Per chat of someone not at the console: the messages they got meanwhile, by message id.
+    _unseen: dict[int, dict[int, JSONDict]] = field(default_factory=dict)
+
+    @property
+    def buttons_message(self) -> JSONDict | None:
+        """The message whose buttons the letters press, in the chat at the console."""
+        held = self._pressable.get(self.user_chat_id)
+        return held[0] if held else None
+
+    @property
+    def buttons(self) -> list[Button]:
+        """The buttons the letters press, in order."""
+        held = self._pressable.get(self.user_chat_id)
+        return held[1] if held else []
 
     def show(self, call: ApiCall) -> None:
         """Print what a person would see of an answered Bot API call (if anything)."""
         if not call.ok:
             return
         if call.method in _SENDING | _EDITING and call.message is not None:
+            self._save_file(call)
             self.message(call.message, edited=call.method in _EDITING)
         elif call.method == "answerCallbackQuery" and call.params.get("text"):
             self.callback_answer(
@@ -108,62 +105,108 @@ class Screen:
 
     def message(self, message: JSONDict, *, edited: bool) -> None:
         """Print a bot message (sent or edited) and remember its buttons."""
-        chat_id = message["chat"]["id"]
-        body = self._body(message)
+        chat_id = int(message["chat"]["id"])
         self.shown += 1
-        if chat_id != self.user_chat_id:
-            # Someone else's chat (a broadcast, a nudge): one line, so the console user knows.
-            first = body.strip().splitlines()[0] if body.strip() else ""
-            self.line(f"{self.chrome('to_chat', chat=chat_id)} {first}")
+        self._remember_buttons(chat_id, message)
+        if chat_id == self.user_chat_id:
+            self._print(message, edited=edited)
             return
+        # One line: the message's lines run together, cut to what a glance takes in.
+        first = " ".join(part.strip() for part in self._body(message).splitlines() if part.strip())
+        first = first if len(first) <= GLANCE else first[: GLANCE - 1] + "…"
         if edited:
-            self.line(self.chrome("edited"))
-        self.line(body)
-        rows = _button_rows(message)
-        if rows:
-            self.buttons_message = message
-            self.buttons = [button for row in rows for button in row]
-            number = 0
-            for row in rows:
-                cells = []
-                for button in row:
-                    number += 1
-                    cells.append(f"[{number}] {button.text}")
-                self.line("  " + "   ".join(cells))
-        elif self._holds_buttons(chat_id, message["message_id"]):
-            self.forget_buttons()
+            first = f"{self.chrome('edited')} {first}"
+        if chat_id in self.people:
+            # Another of the console's people: one line now, the whole message when they come.
+            self._unseen.setdefault(chat_id, {})[int(message["message_id"])] = message
+            self.line(f"{self.chrome('to_person', who=self.people[chat_id])} {first}")
+        else:
+            self.line(f"{self.chrome('to_chat', chat=chat_id)} {first}")
         self.line()
+
+    def switch(self, chat_id: int, lang: Lang) -> None:
+        """Someone else takes the console: they read what reached them in the meantime."""
+        self.user_chat_id, self.lang = chat_id, lang
+        unseen = self._unseen.pop(chat_id, {})
+        self.note("switched", who=self.people.get(chat_id, str(chat_id)))
+        if unseen:
+            self.line(self.chrome("while_away", count=len(unseen)))
+            for message in unseen.values():
+                self._print(message, edited=False)
 
     def deleted(self, chat_id: int, message_id: int) -> None:
         """A deleted message's buttons can no longer be pressed."""
+        self._unseen.get(chat_id, {}).pop(message_id, None)
         if self._holds_buttons(chat_id, message_id):
-            self.forget_buttons()
+            self._pressable.pop(chat_id, None)
 
     def forget_buttons(self) -> None:
-        """No message with buttons any more."""
-        self.buttons_message, self.buttons = None, []
+        """No message with buttons any more in the chat at the console."""
+        self._pressable.pop(self.user_chat_id, None)
 
     def callback_answer(self, text: str, *, alert: bool) -> None:
         """A callback answer with text: Telegram shows it as a toast or an alert."""
         self.line(f"  {self.chrome('alert' if alert else 'notice')} {text}")
         self.shown += 1
 
+    def _print(self, message: JSONDict, *, edited: bool) -> None:
+        if edited:
+            self.line(self.chrome("edited"))
+        self.line(self._body(message))
+        rows = _button_rows(message)
+        number = 0
+        for row in rows:
+            cells = []
+            for button in row:
+                cells.append(f"[{button_key(number)}] {button.text}")
+                number += 1
+            self.line("  " + "   ".join(cells))
+        self.line()
+
+    def _remember_buttons(self, chat_id: int, message: JSONDict) -> None:
+        rows = _button_rows(message)
+        if rows:
+            self._pressable[chat_id] = (message, [button for row in rows for button in row])
+        elif self._holds_buttons(chat_id, int(message["message_id"])):
+            self._pressable.pop(chat_id, None)
+
     def _holds_buttons(self, chat_id: int, message_id: int) -> bool:
-        current = self.buttons_message
-        return current is not None and (current["chat"]["id"], current["message_id"]) == (
-            chat_id,
-            message_id,
-        )
+        held = self._pressable.get(chat_id)
+        return held is not None and int(held[0]["message_id"]) == message_id
+
+    def _save_file(self, call: ApiCall) -> None:
+        """Save the picture or file a message carries; the message remembers where."""
+        message = call.message
+        if self.files is None or message is None or call.method not in _SENDING:
+            return
+        kind = "photo" if "photo" in message else "document" if "document" in message else None
+        if kind is None:
+            return
+        sent = call.params.get(kind)
+        if isinstance(sent, dict):  # an upload: its bytes came with the call
+            data, name = bytes(sent["bytes"]), str(sent.get("filename") or "")
+        else:
+            known = self.store.content(str(sent)) if self.store is not None else None
+            if known is None:
+                return
+            data, name = known, ""
+        if kind == "photo":
+            name = name or photo_name(data, f"photo-{message['message_id']}")
+        else:
+            name = message["document"].get("file_name") or name or f"file-{sent}"
+        message["console_path"] = str(self.files.save(data, name))
 
     def _body(self, message: JSONDict) -> str:
         parts: list[str] = []
+        saved = message.get("console_path")
         if "photo" in message:
-            parts.append(self.chrome("photo"))
+            parts.append(f"{self.chrome('photo')} {saved}" if saved else self.chrome("photo"))
         if "document" in message:
             document = message["document"]
             size = int(document.get("file_size") or 0)
             name = document.get("file_name") or document.get("file_id", "")
-            parts.append(f"{self.chrome('document')} {name} ({_size_text(size)})")
+            where = f" {saved}" if saved else ""
+            parts.append(f"{self.chrome('document')} {name} ({_size_text(size)}){where}")
         if message.get("text"):
             parts.append(visible_text(message["text"], message.get("entities")))
         elif message.get("caption"):

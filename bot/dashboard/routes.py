@@ -124,9 +124,11 @@ class Dashboard:
     async def overview(self, request: Request, session: AsyncSession, viewer: Viewer) -> Response:
         """This period's rate, lights by section, units not yet reported, the trends."""
         plan = viewer.plan(_int(request.query_params.get("plan")))
-        figures = await self.figures.of(session, plan)
-        page = views.overview_page(viewer.lang, figures)
-        return self.render("overview.html", viewer.lang, viewer=viewer, plan=plan, **page)
+        shown = await self.figures.of(session, plan)
+        page = views.overview_page(viewer.lang, shown.figures)
+        return self.render(
+            "overview.html", viewer.lang, viewer=viewer, plan=plan, shown=shown, **page
+        )
 
     async def matrix(self, request: Request, session: AsyncSession, viewer: Viewer) -> Response:
         """Tasks × lead units by light, filtered by section, light and unit."""
@@ -139,9 +141,11 @@ class Dashboard:
             unit=_int(query.get("unit")),
             page=_int(query.get("page")) or 1,
         )
-        figures = await self.figures.of(session, plan)
-        page = views.matrix_page(viewer.lang, figures, wanted)
-        return self.render("matrix.html", viewer.lang, viewer=viewer, plan=plan, **page)
+        shown = await self.figures.of(session, plan)
+        page = views.matrix_page(viewer.lang, shown.figures, wanted)
+        return self.render(
+            "matrix.html", viewer.lang, viewer=viewer, plan=plan, shown=shown, **page
+        )
 
     async def task(self, request: Request, session: AsyncSession, viewer: Viewer) -> Response:
         """One task with every report, its versions, attachments and reviews."""
@@ -158,10 +162,14 @@ class Dashboard:
     async def units(self, request: Request, session: AsyncSession, viewer: Viewer) -> Response:
         """Units ranked by on-time rate, with their liaisons and 催办."""
         plan = viewer.plan(_int(request.query_params.get("plan")))
-        figures = await self.figures.of(session, plan)
+        shown = await self.figures.of(session, plan)
         page_no = _int(request.query_params.get("page")) or 1
-        page = await views.units_page(session, self.services, viewer.lang, plan, figures, page_no)
-        return self.render("units.html", viewer.lang, viewer=viewer, plan=plan, **page)
+        page = await views.units_page(
+            session, self.services, viewer.lang, plan, shown.figures, page_no
+        )
+        return self.render(
+            "units.html", viewer.lang, viewer=viewer, plan=plan, shown=shown, **page
+        )
 
     # --- writes: the chat's own services -----------------------------------------------------
 

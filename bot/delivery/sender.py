@@ -108,6 +108,8 @@ class OutboxSender:
         gate: RateGate | None = None,
     ) -> None:
         self.sessions = sessions
+        # Only chats from this id up: the console sends to its own people, no one else's.
+        self.chats_from: int | None = None
         self.bot = bot
         self.clock = clock
         self.limits = limits or Limits()
@@ -210,7 +212,12 @@ class OutboxSender:
     async def _claim(self, limit: int, exclude: Collection[int] = ()) -> Sequence[OutboxMessage]:
         async with self.sessions() as session:
             claimed = await repo.claim(
-                session, now=self.clock(), lease=self.limits.lease, limit=limit, exclude=exclude
+                session,
+                now=self.clock(),
+                lease=self.limits.lease,
+                limit=limit,
+                exclude=exclude,
+                chats_from=self.chats_from,
             )
             await session.commit()
         return claimed
@@ -248,6 +255,19 @@ class OutboxSender:
 
         await asyncio.gather(*(one(m) for m in claimed))
         return stats
+
+    async def drain(self, *, rounds: int = 100) -> DrainStats:
+        """Send whatever is due, batch after batch, until a batch finds nothing to do (or after
+        `rounds` batches); the sent count is the total (the console and tests use it)."""
+        total = DrainStats()
+        for _ in range(rounds):
+            stats = await self.drain_once()
+            total.sent += stats.sent
+            if not (
+                stats.sent or stats.retried or stats.failed or stats.blocked or stats.deferred
+            ):
+                break
+        return total
 
     async def _deliver(self, message: OutboxMessage, stats: DrainStats) -> None:
         # 1 message a second per chat (20 a minute in a group: negative ids), counted from

@@ -11,7 +11,6 @@ loop that answers users (a thread would not do: it holds the interpreter lock).
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -31,6 +30,7 @@ from bot.ledger.build import read_ledger
 from bot.ledger.model import Ledger, Overview, overview, section_label
 from bot.ledger.trend import TrendPoint, read_trend
 from bot.lights import LIGHT_ORDER, LightThresholds
+from bot.offload import run_job
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.repo.ledger import stream_history, year_bounds
@@ -146,7 +146,7 @@ async def _export(job: LedgerJob, all_years: bool) -> ExportFile:
 
 def export_workbook(job: LedgerJob, all_years: bool = False) -> ExportFile:
     """The ledger workbook of the job's plans (history: each plan's year, or all of it)."""
-    return asyncio.run(_export(job, all_years))
+    return run_job(_export(job, all_years))
 
 
 async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
@@ -172,7 +172,7 @@ async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
 
 def status_figures(job: LedgerJob, chart: bool = True) -> StatusFigures:
     """The /status numbers of the job's (first) plan, and their chart unless not wanted."""
-    return asyncio.run(_status(job, chart))
+    return run_job(_status(job, chart))
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ async def _dashboard(job: LedgerJob) -> DashboardFigures:
 
 def dashboard_figures(job: LedgerJob) -> DashboardFigures:
     """The dashboard's figures of the job's (first) plan: the same ledger as /status's."""
-    return asyncio.run(_dashboard(job))
+    return run_job(_dashboard(job))
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ async def _bulletin(job: LedgerJob, period: str | None) -> BulletinFile:
 def bulletin_document(job: LedgerJob, period: str | None = None) -> BulletinFile:
     """The bulletin (通报) of the job's plans for the period in force, or the one named
     (ValueError when it is not a period of the plan's year)."""
-    return asyncio.run(_bulletin(job, period))
+    return run_job(_bulletin(job, period))
 
 
 def warm_up() -> None:

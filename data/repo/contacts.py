@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +29,17 @@ async def set_aside_console_people(session: AsyncSession, *, now: datetime) -> i
         .values(unreachable_at=now)
     )
     return result.rowcount if isinstance(result, CursorResult) else 0
+
+
+async def console_contacts(session: AsyncSession) -> list[Contact]:
+    """The terminal console's people (ids from CONSOLE_IDS_FROM up), with their units."""
+    rows = await session.scalars(
+        select(Contact)
+        .where(Contact.telegram_id >= CONSOLE_IDS_FROM)
+        .options(selectinload(Contact.units))
+        .order_by(Contact.telegram_id)
+    )
+    return list(rows.all())
 
 
 async def get_contact(session: AsyncSession, *, telegram_id: int) -> Contact | None:
@@ -78,14 +89,26 @@ async def upsert_contact(
 SEEN_EVERY = timedelta(hours=1)
 
 
-def seen(contact: Contact, *, now: datetime) -> None:
-    """Note that the person wrote to the bot (at most once an hour, so most updates write
-    nothing)."""
-    last = contact.last_seen_at
+def seen_long_ago(last: datetime | None, *, now: datetime) -> bool:
+    """Whether a last-seen moment is old enough to be noted again (or was never noted)."""
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-    if last is None or now - last >= SEEN_EVERY:
-        contact.last_seen_at = now
+    return last is None or now - last >= SEEN_EVERY
+
+
+async def mark_seen(session: AsyncSession, *, seen: Mapping[int, datetime]) -> None:
+    """Write when each of these contacts was last seen, in one statement (rows gone meanwhile
+    are skipped)."""
+    if not seen:
+        return
+    # Core's executemany (one statement, many parameter sets), not the ORM's bulk update.
+    connection = await session.connection()
+    await connection.execute(
+        update(Contact)
+        .where(Contact.id == bindparam("contact_id"))
+        .values(last_seen_at=bindparam("seen_at")),
+        [{"contact_id": cid, "seen_at": at} for cid, at in seen.items()],
+    )
 
 
 def link_unit(session: AsyncSession, *, contact: Contact, unit_id: int, now: datetime) -> bool:

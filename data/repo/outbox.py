@@ -33,10 +33,12 @@ async def claim(
     lease: timedelta,
     limit: int,
     exclude: Collection[int] = (),
+    chats_from: int | None = None,
 ) -> Sequence[OutboxMessage]:
     """Take up to `limit` due messages for sending; a lapsed lease (a crashed sender) is retaken.
 
-    `exclude` names rows the caller still holds, so that a sender never retakes its own. On
+    `exclude` names rows the caller still holds, so that a sender never retakes its own;
+    `chats_from` takes only rows for chats with ids from that one up (the console's people). On
     PostgreSQL the candidate rows are locked with SKIP LOCKED, so workers never take the same
     row; SQLite serialises writers, which gives the same guarantee.
     """
@@ -47,6 +49,8 @@ async def claim(
     ids = select(OutboxMessage.id).where(due)
     if exclude:
         ids = ids.where(OutboxMessage.id.not_in(list(exclude)))
+    if chats_from is not None:
+        ids = ids.where(OutboxMessage.chat_id >= chats_from)
     ids = (
         ids.order_by(OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)

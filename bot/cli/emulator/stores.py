@@ -27,6 +27,11 @@ class FileStore:
         """The file's size in bytes (0 when unknown)."""
         return int(self._files.get(file_id, {}).get("size", 0))
 
+    def content(self, file_id: str) -> bytes | None:
+        """The file's bytes, when they are known (not only its size)."""
+        content = self._files.get(file_id, {}).get("content")
+        return content if isinstance(content, bytes) else None
+
     def sent(self, value: Any, kind: str) -> tuple[str, int]:
         """A file the bot sends: an upload (kept under a new id) or an existing file id."""
         if isinstance(value, dict):  # an upload, as decode_request reads it
@@ -58,8 +63,8 @@ class FileStore:
         file_id = self._paths.get(path)
         if file_id is None:
             return None
-        content = self._files.get(file_id, {}).get("content")
-        return content if isinstance(content, bytes) else f"fake file {file_id}".encode()
+        content = self.content(file_id)
+        return content if content is not None else f"fake file {file_id}".encode()
 
 
 class CommandMenus:

@@ -7,114 +7,25 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
 from bot.cli.console import (
     CONSOLE_TOKEN,
-    COORDINATOR_ID,
-    LIAISON_ID,
     ConsoleError,
     console_api,
-    run_console,
 )
 from bot.cli.emulator import html_to_text
-from bot.cli.screen import Screen
-from bot.i18n import Lang
+from bot.cli.screen import Screen, button_key
 from bot.plan.directory import DEFAULT_PLAN
 from bot.settings import Settings
-from data.models import Contact, Report, Task
-from data.repo.coordinators import scope_of
-from tests.factories.plans import load_seed
-
-# A Wednesday in June 2026; the Nanjing plan is rehearsed in 2026 (duban import --year 2026).
-NOW = datetime(2026, 6, 10, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-@pytest.fixture
-async def settings(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> Settings:
-    """Settings for a database holding the Nanjing plan."""
-    await load_seed(sessions, year=2026)
-    return Settings(_env_file=None, database_url=database_url)
-
-
-@dataclass(frozen=True)
-class Press:
-    """In a script: press the button with this label, by the number the console shows."""
-
-    label: str
-
-
-class Typist:
-    """Console input that types one script line per read, looking at the screen for Press."""
-
-    def __init__(self, screen: io.StringIO, lines: Sequence[str | Press]) -> None:
-        self._screen = screen
-        self._lines = list(lines)
-
-    def isatty(self) -> bool:
-        return False
-
-    def readline(self) -> str:
-        if not self._lines:
-            return ""
-        line = self._lines.pop(0)
-        if isinstance(line, Press):
-            return f"{button_number(self._screen.getvalue(), line.label)}\n"
-        return f"{line}\n"
-
-
-def button_number(output: str, label: str) -> int:
-    """The number the console shows for the latest button with this label."""
-    found = re.findall(rf"\[(\d+)\] {re.escape(label)}(?=   |$)", output, re.MULTILINE)
-    assert found, f"no button {label!r} on screen:\n{output}"
-    return int(found[-1])
-
-
-async def console(
-    settings: Settings,
-    *lines: str | Press,
-    as_unit: str | None = None,
-    coordinator: bool = False,
-    lang: Lang | None = None,
-) -> str:
-    """Run the console on a script of lines; return everything it printed."""
-    out = io.StringIO()
-    code = await run_console(
-        settings,
-        as_unit=as_unit,
-        coordinator=coordinator,
-        lang=lang,
-        stdin=Typist(out, lines),
-        stdout=out,
-        clock=lambda: NOW,
-    )
-    assert code == 0
-    return out.getvalue()
-
-
-def after(output: str, marker: str) -> str:
-    """The output from the last occurrence of ``marker`` on."""
-    index = output.rfind(marker)
-    assert index >= 0, f"{marker!r} not in output:\n{output}"
-    return output[index:]
-
-
-def buttons(output: str) -> list[str]:
-    """The labels of the latest row block of numbered buttons."""
-    block = re.findall(r"(?:^  \[\d+\] .*\n)+", output, re.MULTILINE)
-    assert block, f"no buttons on screen:\n{output}"
-    return re.findall(r"\[\d+\] (.+?)(?=   \[|$)", block[-1], re.MULTILINE)
+from data.models import Report, Task
+from tests.factories.console import NOW, Press, after, buttons, console
 
 
 async def test_liaison_sees_the_task_list_with_numbered_buttons(settings: Settings) -> None:
@@ -123,8 +34,8 @@ async def test_liaison_sees_the_task_list_with_numbered_buttons(settings: Settin
     assert "市发改委 的任务:共 34 项(主办 23 项,协办 11 项)" in out
     assert "本期:2026年6月 · 报送截止 6月25日" in out
     assert "<b>" not in out and "&" not in out  # HTML rendered as plain text
-    assert "  [1] 2   [2] 5   [3] 6   [4] 9   [5] 10" in out.splitlines()
-    assert "  [6] 11   [7] 12   [8] 13   [9] 15   [10] 28" in out.splitlines()
+    assert "  [a] 2   [b] 5   [c] 6   [d] 9   [e] 10" in out.splitlines()
+    assert "  [f] 11   [g] 12   [h] 13   [i] 15   [j] 28" in out.splitlines()
     assert "下一页 ▶" in buttons(out) and "◀ 上一页" not in buttons(out)
     assert "> " not in out  # no prompt when the input is a script
 
@@ -137,8 +48,8 @@ async def test_pressing_next_edits_the_list_to_page_two(settings: Settings) -> N
     assert {"29", "70", "◀ 上一页", "下一页 ▶"} <= set(buttons(page_two))
 
 
-async def test_pressing_a_task_number_shows_its_details(settings: Settings) -> None:
-    out = await console(settings, "/mytasks", "1", as_unit="市发改委")
+async def test_pressing_a_task_button_shows_its_details(settings: Settings) -> None:
+    out = await console(settings, "/mytasks", "a", as_unit="市发改委")
     details = after(out, "任务 2(")
     assert "地区生产总值增长7%" in details
     assert "本单位角色:主办" in details
@@ -174,11 +85,11 @@ async def test_english_console(settings: Settings) -> None:
 
 
 async def test_lang_button_switches_the_bot_and_the_console(settings: Settings) -> None:
-    out = await console(settings, "/lang", Press("English"), "1", as_unit="市发改委")
-    assert "  [1] 中文   [2] English" in out.splitlines()
+    out = await console(settings, "/lang", Press("English"), "a", as_unit="市发改委")
+    assert "  [a] 中文   [b] English" in out.splitlines()
     assert "Language set to English." in after(out, "(更新)")
     # The edit took the keyboard away, and the console's own words are English now.
-    assert out.rstrip().endswith("(there are no buttons to press)")
+    assert out.rstrip().endswith("(there are no buttons to press)\n\nBye.")
 
 
 async def test_each_session_starts_in_the_language_asked_for(settings: Settings) -> None:
@@ -201,14 +112,14 @@ async def test_coordinator_invite_link_names_the_console_bot(settings: Settings)
 
 
 async def test_buttons_that_are_not_there(settings: Settings) -> None:
-    out = await console(settings, "3", "/mytasks", "99", as_unit="市发改委")
-    assert out.splitlines()[2] == "(当前没有可按的按钮)"
-    assert f"(没有编号为 99 的按钮,可选 1–{len(buttons(out))};要把 99 作为文字发送" in out
+    out = await console(settings, "c", "/mytasks", "z", as_unit="市发改委")
+    assert after(out, "机器人发来的图片").splitlines()[2] == "(当前没有可按的按钮)"
+    assert "(没有按钮 z,可选 a–k;要把 z 作为文字发送,请输入 'z)" in out
 
 
-async def test_a_quoted_number_is_sent_as_text_not_pressed(settings: Settings) -> None:
-    out = await console(settings, "/lang", "'2", as_unit="市发改委")
-    assert "  [1] 中文   [2] English" in out.splitlines()
+async def test_a_quoted_letter_is_sent_as_text_not_pressed(settings: Settings) -> None:
+    out = await console(settings, "/lang", "'b", as_unit="市发改委")
+    assert "  [a] 中文   [b] English" in out.splitlines()
     assert "Language set to English." not in out and "(更新)" not in out
 
 
@@ -216,28 +127,6 @@ async def test_quit_ends_the_session(settings: Settings) -> None:
     out = await console(settings, "/whoami", "  quit ", "/help", as_unit="市发改委")
     assert "您是以下单位的联络员:市发改委" in out
     assert "/mytasks" not in out  # /help was never read
-
-
-async def test_console_person_is_linked_to_the_chosen_unit_only(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    await console(settings, as_unit="市发改委")
-    out = await console(settings, "/whoami", as_unit="市财政局")
-    assert "您是以下单位的联络员:市财政局" in out
-    async with sessions() as session:
-        liaison = await session.scalar(
-            select(Contact)
-            .where(Contact.telegram_id == LIAISON_ID)
-            .options(selectinload(Contact.units))
-        )
-        coordinator = await session.scalar(
-            select(Contact).where(Contact.telegram_id == COORDINATOR_ID)
-        )
-    assert liaison is not None
-    async with sessions() as session:
-        assert not (await scope_of(session, contact_id=liaison.id)).any
-    assert [cu.unit.name for cu in liaison.units] == ["市财政局"]
-    assert coordinator is None  # acting as a liaison creates no coordinator
 
 
 @pytest.mark.parametrize(
@@ -289,7 +178,7 @@ async def test_console_request_answers_the_bot_api_and_shows_it() -> None:
         assert await bot.delete_message(7, sent.message_id)
     assert out.getvalue().splitlines() == [
         "hi & bye",
-        "  [1] A   [2] B",
+        "  [a] A   [b] B",
         "",
         "(edited)",
         "changed",
@@ -298,7 +187,8 @@ async def test_console_request_answers_the_bot_api_and_shows_it() -> None:
         "[file] export.xlsx (2.0 KB)",
         "Plan",
         "",
-        "(to 42) Reminder for someone else",
+        "(to 42) Reminder for someone else second line",
+        "",
     ]
     assert api.answered_queries == {"q1"}
 
@@ -311,7 +201,7 @@ async def test_liaison_reports_progress_step_by_step(
         settings,
         "/report 2",
         Press("正常推进"),
-        "'60",  # typed as text: a bare 60 would press button 60
+        "60",  # a typed number is a percent (buttons are letters)
         "'7.2",  # the two targets' values so far
         "8.5%",
         progress,
@@ -327,7 +217,8 @@ async def test_liaison_reports_progress_step_by_step(
     assert "进度:60%" in preview and f"说明:{progress}" in preview
     assert "指标:地区生产总值增长 7.2% / ≥7%\n指标:固定资产投资增长 8.5% / ≥8%" in preview
     assert "已提交任务 2 的本期进展" in after(preview, "(更新)")
-    assert out.rstrip().endswith("修改。")  # the submit edit took the buttons away
+    # The submit edit took the buttons away; end of input says goodbye.
+    assert out.rstrip().endswith("修改。\n\n再见。")
     async with sessions() as session:
         reports = (
             await session.scalars(
@@ -367,7 +258,7 @@ def test_cli_console_end_to_end(tmp_path: Path) -> None:
     assert duban("init").returncode == 0
     imported = duban("import", str(DEFAULT_PLAN), "--year", "2026")
     assert imported.returncode == 0, imported.stderr
-    result = duban("console", "--as", "市发改委", script="/mytasks\n1\n/task 40\nquit\n")
+    result = duban("console", "--as", "市发改委", script="/mytasks\na\n/task 40\nquit\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("督办控制台 · 您是市发改委的联络员。")
     assert "市发改委 的任务:共 34 项" in result.stdout
@@ -378,3 +269,51 @@ def test_cli_console_end_to_end(tmp_path: Path) -> None:
     unknown = duban("console", "--as", "市不存在局", script="")
     assert unknown.returncode == 1
     assert unknown.stderr == "duban: error: unknown unit '市不存在局' (see 'duban units')\n"
+
+    status = duban("console", "--files", "shots", script="/status\n")
+    assert status.returncode == 0, status.stderr
+    assert f"[图片] {tmp_path / 'shots' / 'status.png'}" in status.stdout
+    assert (tmp_path / "shots" / "status.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("typed", ["5", "6"])
+async def test_a_typed_number_at_the_percent_step_is_a_percent(
+    settings: Settings, typed: str
+) -> None:
+    # The input that misled: `5` pressed button 5 (100 %), `6` cancelled and cleared the draft.
+    out = await console(settings, "/report 2", Press("正常推进"), typed, as_unit="市发改委")
+    step = after(out, "第 2 步")
+    assert f"任务 2 · 正常推进 · {typed}% · 量化指标 1/2" in step
+    assert "已取消" not in out and "· 100%" not in step
+    assert "  [a] 0%   [b] 25%   [c] 50%   [d] 75%   [e] 100%" in out.splitlines()
+
+
+async def test_end_of_input_says_goodbye_and_a_pending_draft_is_named_on_return(
+    settings: Settings,
+) -> None:
+    first = await console(settings, "/report 2", Press("正常推进"), as_unit="市发改委")
+    assert first.endswith("\n再见。\n")  # Ctrl-D (end of input) as well as quit
+    again = await console(settings, "/cancel", as_unit="市发改委")
+    assert (
+        "(您有一份尚未提交的报送草稿:任务 2,停在“填写进度”这一步。接着输入即可继续,"
+        "/report 2 重新开始,/cancel 放弃。)"
+    ) in again
+    assert "已取消" in after(again, "/cancel 放弃。)")
+    assert "尚未提交的报送草稿" not in await console(settings, as_unit="市发改委")
+
+
+async def test_a_file_that_is_not_there_is_named(settings: Settings, tmp_path: Path) -> None:
+    out = await console(settings, f":file {tmp_path / 'nope.pdf'}", as_unit="市发改委")
+    assert f"(无法发送文件:{tmp_path / 'nope.pdf'})" in out
+
+
+def test_button_letters_run_on_past_z() -> None:
+    assert [button_key(i) for i in (0, 1, 25, 26, 27, 51, 52)] == [
+        "a",
+        "b",
+        "z",
+        "aa",
+        "ab",
+        "az",
+        "ba",
+    ]

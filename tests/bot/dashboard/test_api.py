@@ -3,6 +3,7 @@ data, and their rights are read at every call."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 
@@ -127,3 +128,33 @@ async def test_a_local_session_ends_with_the_rights_and_the_hour(
             await revoke_coordinator(session, person=person, by=None, now=NOW)
             await session.commit()
         assert (await client.get("/dashboard/api/units")).status_code == 403
+
+
+async def test_after_a_report_the_kept_figures_show_at_once_while_new_ones_are_read(
+    bot: BotHarness, sessions: Sessions
+) -> None:
+    fresh = tma(init_data(COORDINATOR_ID, at=NOW))
+    async with dashboard_client(bot) as client:
+        first = await client.get("/dashboard/api/overview", headers=fresh)
+        assert 'id="rate-units">0 / 52 个单位已报齐' in first.text
+        assert "数据截至 09:30" in first.text and "正在更新" not in first.text
+        # 市委办公厅 reports on its only task: the data version moves on.
+        await report_all(
+            sessions,
+            "市委办公厅",
+            numbers=[69],
+            period_start=date(2026, 6, 1),
+            period_end=date(2026, 6, 30),
+            due=date(2026, 6, 25),
+            now=NOW,
+            status="on_track",
+        )
+        behind = await client.get("/dashboard/api/overview", headers=fresh)
+        assert 'id="rate-units">0 / 52 个单位已报齐' in behind.text
+        assert "正在更新,稍后刷新即可看到最新数据" in behind.text
+        for _ in range(600):  # the worker's read lands (a few seconds at most)
+            answer = await client.get("/dashboard/api/overview", headers=fresh)
+            if "正在更新" not in answer.text:
+                break
+            await asyncio.sleep(0.05)
+        assert 'id="rate-units">1 / 52 个单位已报齐' in answer.text
