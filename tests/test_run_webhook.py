@@ -138,3 +138,20 @@ async def test_run_refuses_what_it_cannot_serve_in_one_line(tmp_path: Path) -> N
     proc, out, err = await _duban(with_secret, tmp_path, "run", "--webhook", "http://x.org/hook")
     assert proc.returncode != 0
     assert "https://host/path" in _one_line(err)
+
+
+async def test_run_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> None:
+    async with LocalBotAPIServer(token=TOKEN) as server:
+        env = {**_env(tmp_path, server.url), "DUBAN_WEBHOOK_SECRET": SECRET}
+        await _cli(env, tmp_path, "init")
+        await _cli(env, tmp_path, "import", str(SEED), "--year", "2026")
+        with contextlib.closing(socket.socket()) as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            proc, _out, err = await _duban(
+                env, tmp_path, "run", "--webhook", PUBLIC_URL, "--port", str(port)
+            )
+        assert proc.returncode != 0
+        assert f"cannot listen on 127.0.0.1:{port}" in _one_line(err)
+        assert not server.calls_to("setWebhook"), "the webhook was registered all the same"

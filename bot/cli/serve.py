@@ -215,9 +215,10 @@ async def _serve(
         raise CliError(
             f"cannot reach the Bot API at {settings.telegram_api_url}: {exc.message}"
         ) from exc
-    except (OSError, SystemExit) as exc:  # uvicorn exits when it cannot bind
+    except OSError as exc:  # only the web app's socket: PTB's network errors are its own
         assert listen is not None  # noqa: S101 - only the web app binds
-        raise CliError(f"cannot listen on {listen.host}:{listen.port}") from exc
+        reason = exc.strerror or type(exc).__name__
+        raise CliError(f"cannot listen on {listen.host}:{listen.port}: {reason}") from exc
 
 
 def _webhook_target(args: argparse.Namespace, settings: Settings) -> WebhookTarget | None:

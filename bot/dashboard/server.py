@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Iterator
 
 from starlette.applications import Starlette
@@ -49,9 +50,23 @@ def local_server(
     return Server(config) if own_signals else _Served(config)
 
 
-async def start(server: Server) -> asyncio.Task[None]:
-    """Start serving; returns once it listens (OSError when it cannot)."""
-    serving = asyncio.create_task(server.serve())
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port (OSError when it cannot be): binding it here rather than in
+    uvicorn, which exits the whole process when it cannot bind."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def start(server: Server, sock: socket.socket | None = None) -> asyncio.Task[None]:
+    """Start serving (on `sock` when given); returns once it listens (OSError when it cannot)."""
+    serving = asyncio.create_task(server.serve(sockets=[sock] if sock is not None else None))
     while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn has no event
         await asyncio.sleep(0.02)
     if serving.done():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC
@@ -22,7 +22,7 @@ from telegram import Update
 
 from bot.app import DubanApp
 from bot.context import Services
-from bot.dashboard.server import bound_port, local_server, start
+from bot.dashboard.server import bound_port, listening_socket, local_server, start
 from bot.web.app import web_app
 from bot.web.health import Liveness
 from bot.web.updates import DEFAULT_CONCURRENCY, UpdateGate
@@ -80,7 +80,6 @@ async def run_worker(
     *,
     listen: Listen | None,
     webhook: WebhookTarget | None,
-    on_ready: Callable[[int | None], None] | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT, by webhook when given, else by long polling."""
     stop = asyncio.Event()
@@ -89,7 +88,7 @@ async def run_worker(
         loop.add_signal_handler(sig, stop.set)
     try:
         async with application:  # getMe: the CLI turns an unreachable Bot API into one line
-            await _serve(application, stop, listen=listen, webhook=webhook, on_ready=on_ready)
+            await _serve(application, stop, listen=listen, webhook=webhook)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -103,11 +102,12 @@ async def _serve(
     *,
     listen: Listen | None,
     webhook: WebhookTarget | None,
-    on_ready: Callable[[int | None], None] | None,
 ) -> None:
     services: Services = application.bot_data["services"]
     liveness = Liveness(started_at=services.clock().astimezone(UTC))
-    if webhook is not None:  # first: a refused URL stops the worker before anything runs
+    # First the port and the webhook: either refused stops the worker before anything runs.
+    sock = listening_socket(listen.host, listen.port) if listen is not None else None
+    if webhook is not None:
         await application.bot.set_webhook(
             webhook.url,
             secret_token=webhook.secret,
@@ -143,11 +143,9 @@ async def _serve(
                     files=application.bot,
                 )
                 server = local_server(app, port=listen.port, host=listen.host, own_signals=False)
-                serving = await start(server)
+                serving = await start(server, sock)
             port = bound_port(server) if server is not None else None
             log.info("worker ready (%s)", f"port {port}" if port else "long polling")
-            if on_ready is not None:
-                on_ready(port)
             await stop.wait()
             log.info("stopping: no new updates; finishing those in hand")
             liveness.stopping = True
