@@ -79,6 +79,12 @@ async def test_run_webhook_registers_serves_and_stops_on_sigterm(tmp_path: Path)
                 health = await _listening(client, f"{local}/healthz", bot)
                 assert health.status_code == 200, health.text
                 assert health.json()["status"] == "ok"
+                # The dashboard is served by the same web app (its API wants Telegram's initData).
+                page = await client.get(f"{local}/dashboard/")
+                assert page.status_code == 200
+                assert "<html" in page.text
+                api = await client.get(f"{local}/dashboard/api/overview")
+                assert api.status_code == 401
 
                 user = server.user(USER_A, "联络员甲", "zh-hans")
                 update = {**server.command_update(user, "start", code), "update_id": 501}
