@@ -241,11 +241,13 @@ def build_application(
     clock: Clock = system_clock,
     calendar: Calendar | None = None,
     engine: AsyncEngine | None = None,
+    polling: bool = True,
 ) -> DubanApp:
     """The real Application: settings, database, clock, calendar and every handler.
 
     ``request`` replaces the HTTP layer (the terminal console and tests use their own);
-    ``token`` overrides the configured one for the same reason.
+    ``token`` overrides the configured one for the same reason. Without ``polling`` there is
+    no Updater: updates come from the webhook (bot/web/).
     """
     secret = token or (
         settings.telegram_token.get_secret_value() if settings.telegram_token else None
@@ -266,8 +268,12 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     gate = RateGate(settings.send_rate_per_s, reply_reserve_per_s=settings.reply_reserve_per_s)
+    if not polling:
+        builder = builder.updater(None)
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request)
+        if polling:
+            builder = builder.get_updates_request(request)
     else:
         # Replies and the outbox share Telegram's 30/s: replies are counted, never delayed.
         builder = builder.rate_limiter(SharedLimiter(gate))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,11 @@ from bot.offload import Offload
 from bot.presence import Presence
 from bot.settings import Settings
 from data.models import Plan
+
+# Set while a webhook worker handles an update in a transaction of its own (bot/web/updates.py).
+UPDATE_SESSIONS: ContextVar[async_sessionmaker[AsyncSession] | None] = ContextVar(
+    "update_sessions", default=None
+)
 
 
 class Services:
@@ -39,6 +45,8 @@ class Services:
         self.outbox: OutboxSender | None = None
         # Workbooks and charts are built in worker processes (bot/offload.py).
         self.offload = Offload()
+        # When the clock last ticked here (GET /healthz reports it).
+        self.ticked_at: datetime | None = None
         # When people last wrote, written by a job rather than by their updates.
         self.presence = Presence()
 
@@ -68,8 +76,12 @@ class DubanContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
-        """Open one session per update: `async with context.sessions() as session`."""
-        return self.services.sessions
+        """Open one session per update: `async with context.sessions() as session`.
+
+        A webhook worker on PostgreSQL hands out sessions inside the update's own transaction
+        (bot/web/updates.py), so what the handlers write commits with the update, or not at all.
+        """
+        return UPDATE_SESSIONS.get() or self.services.sessions
 
     @property
     def settings(self) -> Settings:

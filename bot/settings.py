@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -74,6 +76,10 @@ class Settings(BaseSettings):
     # login's session) may be.
     dashboard_url: str | None = None
     dashboard_max_age_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # GET /healthz answers 503 when the oldest message due in the outbox has waited longer, or
+    # the clock's last tick is older, than these.
+    health_outbox_max_age_minutes: int = Field(default=15, ge=1)
+    health_tick_max_age_minutes: int = Field(default=5, ge=1)
 
     @field_validator("calendar_file", mode="before")
     @classmethod
@@ -100,10 +106,28 @@ class Settings(BaseSettings):
             return None
         return _starting(value.strip(), "https://").rstrip("/") + "/"
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters of A-Z a-z 0-9 _ - (setWebhook's secret_token).
+        if value is None or not value.get_secret_value():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
     @field_validator("telegram_api_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return _starting(value, "http://", "https://").rstrip("/")
+    def _api_url(cls, value: str) -> str:
+        value = _starting(value, "http://", "https://").rstrip("/")
+        try:  # a malformed host or port is refused here, not deep inside the HTTP client
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - reading it checks it
+        except ValueError as exc:
+            raise ValueError(f"not a usable URL ({exc})") from exc
+        if not parts.hostname:
+            raise ValueError("names no host")
+        return value
 
     @field_validator("timezone")
     @classmethod

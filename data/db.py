@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -67,6 +68,15 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """One factory per engine; open one session per update or job tick."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def sessions_within(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Sessions inside a transaction already begun on `connection`: each session works in a
+    savepoint, its commit releases the savepoint, and only the connection's own commit makes
+    anything durable (a webhook update's handlers, bot/web/updates.py)."""
+    return async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
 
 
 def alembic_config(url: str) -> Config:

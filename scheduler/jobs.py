@@ -12,11 +12,14 @@ from bot.context import DubanContext
 from bot.delivery.queue import Outgoing, queue_messages
 from bot.i18n import lang_of, t
 from data.repo.reports import take_idle_drafts
+from data.repo.updates import prune
 from scheduler.nudges import tick_in_worker
 
 log = logging.getLogger("duban.jobs")
 
 TICK_SECONDS = 60
+# Telegram gives up redelivering an update long before this; the rows only guard redelivery.
+KEEP_UPDATES = timedelta(days=3)
 
 
 async def nudge_tick(context: DubanContext) -> None:
@@ -26,6 +29,7 @@ async def nudge_tick(context: DubanContext) -> None:
     queued = await services.offload.run(
         ("tick",), tick_in_worker, services.settings, context.now()
     )
+    services.ticked_at = context.now()
     if queued:
         log.info("queued %d nudge message(s)", queued)
         services.wake_outbox()
@@ -56,6 +60,15 @@ async def expire_drafts(context: DubanContext) -> None:
         services.wake_outbox()
 
 
+async def forget_updates(context: DubanContext) -> None:
+    """Prune the webhook's record of updates received (every worker may: it is one DELETE)."""
+    async with context.sessions() as session:
+        gone = await prune(session, before=context.now() - KEEP_UPDATES)
+        await session.commit()
+    if gone:
+        log.info("forgot %d update(s) received before %s", gone, KEEP_UPDATES)
+
+
 async def record_presence(context: DubanContext) -> None:
     """Write when people last wrote to the bot (noted in memory by their updates)."""
     services = context.services
@@ -69,4 +82,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         raise RuntimeError("python-telegram-bot[job-queue] is not installed")
     queue.run_repeating(nudge_tick, interval=TICK_SECONDS, first=5, name="nudges")
     queue.run_repeating(expire_drafts, interval=TICK_SECONDS, first=30, name="idle-drafts")
+    queue.run_repeating(forget_updates, interval=3600, first=120, name="forget-updates")
     queue.run_repeating(record_presence, interval=TICK_SECONDS, first=15, name="presence")

@@ -94,13 +94,15 @@ class _Bot:
         self.stderr_path = tmp_path / "run.stderr"
         self.proc: asyncio.subprocess.Process | None = None
 
-    async def start(self, env: dict[str, str], cwd: Path) -> None:
+    async def start(self, env: dict[str, str], cwd: Path, *args: str) -> None:
+        """`duban run ARGS` in the background."""
         with self.stdout_path.open("wb") as stdout, self.stderr_path.open("wb") as stderr:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
                 "bot",
                 "run",
+                *args,
                 cwd=cwd,
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -134,17 +136,17 @@ class _Bot:
                     task.cancel()
             await asyncio.gather(call, exited, return_exceptions=True)
 
-    async def interrupt(self) -> int:
-        """SIGINT (as Ctrl-C), then wait; kill if it does not stop in time."""
+    async def interrupt(self, sig: signal.Signals = signal.SIGINT) -> int:
+        """SIGINT (as Ctrl-C; or `sig`), then wait; kill if it does not stop in time."""
         assert self.proc is not None
         if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(sig)
             try:
                 await asyncio.wait_for(self.proc.wait(), SHUTDOWN_TIMEOUT)
             except TimeoutError:
                 self.proc.kill()
                 await self.proc.wait()
-                pytest.fail(f"duban run ignored SIGINT for {SHUTDOWN_TIMEOUT} s and was killed")
+                pytest.fail(f"duban run ignored {sig.name} for {SHUTDOWN_TIMEOUT} s: killed")
         assert self.proc.returncode is not None
         return self.proc.returncode
 

@@ -143,15 +143,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_dashboard)
 
-    p = sub.add_parser("run", help="serve Telegram (long polling); console without a token")
+    p = sub.add_parser(
+        "run", help="serve Telegram (long polling or a webhook); console without a token"
+    )
     p.add_argument("--webhook", metavar="URL", help="use a webhook at this public https URL")
-    p.add_argument("--listen", default="127.0.0.1", help="webhook listen address")
-    p.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    p.add_argument("--listen", default="127.0.0.1", help="the web app's listen address")
+    p.add_argument(
+        "--port",
+        type=_port,
+        metavar="N",
+        help="the web app's port (webhook, /healthz, dashboard; default 8443 with --webhook or "
+        "DUBAN_DASHBOARD_URL; with long polling, giving it serves the web app)",
+    )
     p.set_defaults(func=cmd_run)
     # A stray option is reported with its own sub-command's usage, not the top-level one.
     for command in sub.choices.values():
         command.set_defaults(command_parser=command)
     return parser
+
+
+def _port(value: str) -> int:
+    if not value.isdecimal() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {value!r}")
+    return int(value)
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> Coroutine[Any, Any, int]:

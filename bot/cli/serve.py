@@ -5,25 +5,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import fcntl
 import logging
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.db import CliError, require_plan, with_session
 from bot.cli.plans import plan_named
 from bot.settings import Settings
+from data.db import is_sqlite
 from data.models import Plan
 from data.repo.contacts import set_aside_console_people
 from data.repo.plans import open_plans
 
-if TYPE_CHECKING:  # the ledger's jobs load when a command needs them
+if TYPE_CHECKING:  # the ledger's jobs and the web worker load when a command needs them
     from bot.ledger.jobs import LedgerJob
+    from bot.web.server import WebhookTarget
 
 log = logging.getLogger("duban")
+
+DEFAULT_PORT = 8443
 
 
 async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -113,8 +121,7 @@ async def _write(target: Path, data: bytes) -> None:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Serve Telegram (long polling, or a webhook); without a token, open the console."""
-    from bot.app import build_application
-
+    webhook = _webhook_target(args, settings)
     asyncio.run(with_session(settings, require_plan))
     if settings.telegram_token is None:
         print(
@@ -125,17 +132,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         args.as_unit, args.lang = None, None
         args.coordinator = True
         return int(asyncio.run(cmd_console(args, settings)))
-    set_aside = asyncio.run(with_session(settings, _set_aside_console_people))
-    if set_aside:
-        log.info("%d console contact(s) set aside: not reachable on Telegram", set_aside)
-    _quiet_http_logs()
-    from telegram.error import InvalidToken
-
-    try:
-        _serve(build_application(settings), args, settings)
-    except InvalidToken as exc:
-        # PTB's message quotes the token itself: never print it.
-        raise CliError("Telegram rejected DUBAN_TELEGRAM_TOKEN") from exc
+    with one_worker_on_sqlite(settings):
+        set_aside = asyncio.run(with_session(settings, _set_aside_console_people))
+        if set_aside:
+            log.info("%d console contact(s) set aside: not reachable on Telegram", set_aside)
+        _quiet_http_logs()
+        asyncio.run(_serve(args, settings, webhook))
     return 0
 
 
@@ -145,30 +147,87 @@ async def _set_aside_console_people(session: AsyncSession) -> int:
     return count
 
 
-def _serve(application: Any, args: argparse.Namespace, settings: Settings) -> None:
-    if args.webhook:
-        if settings.webhook_secret is None:
-            raise CliError("--webhook needs DUBAN_WEBHOOK_SECRET (Telegram's secret token)")
-        path = make_url_path(args.webhook)
-        application.run_webhook(
-            listen=args.listen,
-            port=args.port,
-            url_path=path,
-            webhook_url=args.webhook,
-            secret_token=settings.webhook_secret.get_secret_value(),
-        )
-    else:
-        application.run_polling()
+async def _serve(
+    args: argparse.Namespace, settings: Settings, webhook: WebhookTarget | None
+) -> None:
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import build_application
+    from bot.web.server import Listen, run_worker
+
+    # The web app listens with a webhook, and beside long polling when asked (--port) or when
+    # the dashboard has a public address to be served at.
+    listen = None
+    if webhook is not None or args.port is not None or settings.dashboard_url:
+        listen = Listen(args.listen, args.port if args.port is not None else DEFAULT_PORT)
+    application = build_application(settings, polling=webhook is None)
+    try:
+        await run_worker(application, listen=listen, webhook=webhook)
+    except InvalidToken as exc:
+        # PTB's message quotes the token itself: never print it.
+        raise CliError("Telegram rejected DUBAN_TELEGRAM_TOKEN") from exc
+    except NetworkError as exc:  # TimedOut too; the Bot API's own refusals are BadRequest
+        raise CliError(
+            f"cannot reach the Bot API at {settings.telegram_api_url}: {exc.message}"
+        ) from exc
+    except OSError as exc:  # only the web app's socket: PTB's network errors are its own
+        assert listen is not None  # noqa: S101 - only the web app binds
+        reason = exc.strerror or type(exc).__name__
+        raise CliError(f"cannot listen on {listen.host}:{listen.port}: {reason}") from exc
 
 
-def make_url_path(webhook_url: str) -> str:
+def _webhook_target(args: argparse.Namespace, settings: Settings) -> WebhookTarget | None:
+    """The webhook asked for with --webhook, checked before anything starts."""
+    from bot.web.server import WebhookTarget
+
+    if not args.webhook:
+        return None
+    if settings.telegram_token is None:
+        raise CliError("--webhook needs DUBAN_TELEGRAM_TOKEN (the bot's token from @BotFather)")
+    if settings.webhook_secret is None:
+        raise CliError("--webhook needs DUBAN_WEBHOOK_SECRET (Telegram's secret token)")
+    return WebhookTarget(
+        url=args.webhook,
+        path=webhook_path(args.webhook),
+        secret=settings.webhook_secret.get_secret_value(),
+    )
+
+
+def webhook_path(webhook_url: str) -> str:
     """The local path Telegram will POST to, taken from the public webhook URL."""
-    from urllib.parse import urlparse
+    from urllib.parse import urlsplit
 
-    parsed = urlparse(webhook_url)
-    if parsed.scheme != "https" or not parsed.netloc:
+    try:
+        parsed = urlsplit(webhook_url)
+        parsed.port  # noqa: B018 - reading it checks it
+    except ValueError as exc:
+        raise CliError(f"webhook URL {webhook_url!r}: {exc}") from exc
+    if parsed.scheme != "https" or not parsed.hostname or parsed.path.strip("/") == "":
         raise CliError(f"webhook URL must be https://host/path, got {webhook_url!r}")
-    return parsed.path.lstrip("/")
+    return parsed.path
+
+
+@contextlib.contextmanager
+def one_worker_on_sqlite(settings: Settings) -> Iterator[None]:
+    """On SQLite, refuse a second `duban run` on the same database file.
+
+    SQLite is the one-process default: a lock on a file beside the database (held by the
+    operating system, so a killed worker lets go) tells a second worker to use PostgreSQL.
+    """
+    url = make_url(settings.database_url)
+    if not is_sqlite(settings.database_url) or url.database in (None, "", ":memory:"):
+        yield
+        return
+    lock_path = Path(f"{url.database}.run.lock")
+    with lock_path.open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise CliError(
+                f"another 'duban run' already serves {url.database}: SQLite takes one worker; "
+                "run several on PostgreSQL (DUBAN_DATABASE_URL=postgresql+asyncpg://…)"
+            ) from exc
+        yield
 
 
 def _quiet_http_logs() -> None:

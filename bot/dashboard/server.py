@@ -4,6 +4,9 @@ Starlette app around `dashboard_routes`, run by uvicorn on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,15 +33,40 @@ def dashboard_app(
     )
 
 
-def local_server(app: Starlette, *, port: int) -> Server:
-    """uvicorn serving `app` on 127.0.0.1 only (port 0: any free port), quiet."""
-    config = Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    return Server(config)
+class _Served(Server):
+    """uvicorn leaving SIGINT and SIGTERM to its caller (a worker stops in its own order)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
-async def start(server: Server) -> asyncio.Task[None]:
-    """Start serving; returns once it listens (OSError when it cannot)."""
-    serving = asyncio.create_task(server.serve())
+def local_server(
+    app: Starlette, *, port: int, host: str = "127.0.0.1", own_signals: bool = True
+) -> Server:
+    """uvicorn serving `app` on 127.0.0.1 (or `host`; port 0: any free port), quiet.
+    With `own_signals` False, Ctrl-C and SIGTERM are the caller's to handle."""
+    config = Config(app, host=host, port=port, log_level="warning", access_log=False)
+    return Server(config) if own_signals else _Served(config)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port (OSError when it cannot be): binding it here rather than in
+    uvicorn, which exits the whole process when it cannot bind."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def start(server: Server, sock: socket.socket | None = None) -> asyncio.Task[None]:
+    """Start serving (on `sock` when given); returns once it listens (OSError when it cannot)."""
+    serving = asyncio.create_task(server.serve(sockets=[sock] if sock is not None else None))
     while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn has no event
         await asyncio.sleep(0.02)
     if serving.done():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import time
 import warnings
@@ -13,9 +14,14 @@ from datetime import timedelta
 from typing import Any
 
 from telegram._utils.types import JSONDict
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
+
+log = logging.getLogger("duban.gate")
+
+# Telegram's words for a callback query answered already, or too old to answer.
+QUERY_GONE = "query is too old"
 
 
 @dataclass
@@ -148,7 +154,14 @@ class RateGate:
 
 class SharedLimiter(BaseRateLimiter[None]):
     """PTB rate limiter for interactive replies: they come before the outbox in the shared gate;
-    a 429 is honoured once (wait, then retry) so a user's answer is not dropped."""
+    a 429 is honoured once (wait, then retry) so a user's answer is not dropped.
+
+    Every request passes here, so it is also where one of Telegram's refusals is read as done:
+    answering a button press Telegram considers answered or expired. A webhook update is
+    redelivered when the worker handling it died, possibly after it answered the press; the
+    press must still be acted on (bot/web/updates.py), so that refusal does not stop the
+    handler.
+    """
 
     def __init__(self, gate: RateGate) -> None:
         self.gate = gate
@@ -176,6 +189,11 @@ class SharedLimiter(BaseRateLimiter[None]):
             except RetryAfter as exc:
                 seconds = retry_after_s(exc)
                 self.gate.pause(seconds)
+            except BadRequest as exc:
+                if endpoint == "answerCallbackQuery" and QUERY_GONE in exc.message.lower():
+                    log.info("a button press was answered already or expired: going on")
+                    return True
+                raise
         await asyncio.sleep(seconds)
         async with self.gate.reply():
             return await callback(*args, **kwargs)

@@ -1,7 +1,14 @@
 """SQLAlchemy 2 models: plans and units, people, reports, delivery and the audit log."""
 
 from data.models.base import CO, LEAD, NAMING, Base, UTCDateTime
-from data.models.delivery import AuditEntry, Broadcast, Chase, NudgeClaim, OutboxMessage
+from data.models.delivery import (
+    AuditEntry,
+    Broadcast,
+    Chase,
+    NudgeClaim,
+    OutboxMessage,
+    ProcessedUpdate,
+)
 from data.models.people import (
     Contact,
     ContactUnit,
@@ -44,6 +51,7 @@ __all__ = [
     "Period",
     "Plan",
     "PlanImport",
+    "ProcessedUpdate",
     "Report",
     "ReportDraft",
     "Section",

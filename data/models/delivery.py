@@ -107,3 +107,21 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(sa.String(50))
     entity_id: Mapped[str | None] = mapped_column(sa.String(50))
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
+class ProcessedUpdate(Base):
+    """A Telegram update received by a webhook worker, and when it was handled.
+
+    Telegram redelivers an update whose webhook answer failed or timed out, possibly to another
+    worker: the row keyed by ``update_id`` makes it handled once, and ``chat_id`` with the
+    update ids orders one chat's updates across workers (bot/web/updates.py). Rows are pruned
+    after a few days.
+    """
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (sa.Index("ix_processed_updates_chat_update", "chat_id", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

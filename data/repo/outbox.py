@@ -159,6 +159,18 @@ async def next_due(session: AsyncSession) -> datetime | None:
     )
 
 
+async def backlog(session: AsyncSession, *, now: datetime) -> tuple[int, datetime | None]:
+    """How many messages are due and not sent yet, and since when the oldest has been due."""
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(OutboxMessage.not_before)).where(
+                OutboxMessage.state.in_(("queued", "sending")), OutboxMessage.not_before <= now
+            )
+        )
+    ).one()
+    return int(count), oldest
+
+
 async def was_sent_to(
     session: AsyncSession,
     *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -163,6 +164,30 @@ async def test_restart_and_a_second_worker_send_nothing_twice(
         for now in moments(june(22), datetime(2026, 7, 1, tzinfo=TZ)):
             await tick(restarted, settings=settings, calendar=CAL, now=now)
             await tick(city, settings=settings, calendar=CAL, now=now)
+    finally:
+        await engine.dispose()
+    log = await sent_log(city)
+    assert sorted(log, key=lambda r: (r[2], r[0], r[1])) == sorted(
+        EXPECTED_JUNE, key=lambda r: (r[2], r[0], r[1])
+    )
+
+
+async def test_two_workers_ticking_at_once_send_each_nudge_once(
+    city: Sessions, database_url: str
+) -> None:
+    # Every webhook worker runs the clock; the claims, not a leader, make each nudge go once,
+    # so killing any one worker loses none.
+    settings = settings_for(database_url)
+    await run(city, settings, moments(june(1), june(10)))
+    await finance_reports(city)
+    engine = make_engine(database_url)
+    try:
+        other = make_sessionmaker(engine)
+        for now in moments(june(10), datetime(2026, 7, 1, tzinfo=TZ)):
+            await asyncio.gather(
+                tick(other, settings=settings, calendar=CAL, now=now),
+                tick(city, settings=settings, calendar=CAL, now=now),
+            )
     finally:
         await engine.dispose()
     log = await sent_log(city)
