@@ -25,8 +25,8 @@ from bot import callback_data as callbacks
 from bot.calendar.clock import Clock, system_clock
 from bot.calendar.workdays import Calendar, calendar_for
 from bot.context import DubanContext, Services
-from bot.delivery.gate import RateGate, SharedLimiter
-from bot.delivery.sender import Limits, OutboxSender
+from bot.delivery.gate import Limits, RateGate, SharedLimiter
+from bot.delivery.sender import OutboxSender
 from bot.ledger.jobs import warm_up
 from bot.lights import LightThresholds
 from bot.notices import notify_blocked

@@ -24,6 +24,22 @@ log = logging.getLogger("duban.gate")
 QUERY_GONE = "query is too old"
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Sending limits and retry policy."""
+
+    rate_per_s: float = 30.0
+    reply_reserve_per_s: int = 1
+    per_chat_interval_s: float = 1.0
+    per_group_interval_s: float = 3.0  # 20 a minute in a group
+    concurrency: int = 8
+    batch: int = 100
+    lease: timedelta = timedelta(seconds=120)
+    max_attempts: int = 8
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 300.0
+
+
 @dataclass
 class _Place:
     """One message's place in the sliding window: held from the request until `end` + 1 s."""

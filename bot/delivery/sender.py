@@ -51,7 +51,7 @@ from telegram.error import (
 
 from bot.calendar.clock import Clock
 from bot.delivery.documents import send_document
-from bot.delivery.gate import RateGate, _Place, retry_after_s
+from bot.delivery.gate import Limits, RateGate, _Place, retry_after_s
 from data.models import OutboxMessage
 from data.repo import outbox as repo
 from data.repo.contacts import mark_unreachable
@@ -64,22 +64,6 @@ BlockedHook = Callable[[OutboxMessage], Awaitable[None]]
 # A row whose lease ends sooner than this is not sent: it goes back to the queue instead, so
 # that no other sender can retake it while our request is under way.
 LEASE_MARGIN = timedelta(seconds=30)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Sending limits and retry policy."""
-
-    rate_per_s: float = 30.0
-    reply_reserve_per_s: int = 1
-    per_chat_interval_s: float = 1.0
-    per_group_interval_s: float = 3.0  # 20 a minute in a group
-    concurrency: int = 8
-    batch: int = 100
-    lease: timedelta = timedelta(seconds=120)
-    max_attempts: int = 8
-    backoff_base_s: float = 1.0
-    backoff_cap_s: float = 300.0
 
 
 @dataclass

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.delivery.gate import RateGate
+from bot.delivery.gate import Limits, RateGate
 from bot.delivery.queue import Button, Outgoing, queue_message
-from bot.delivery.sender import Limits, OutboxSender
+from bot.delivery.sender import OutboxSender
 from bot.notices import notify_blocked
 from data.db import make_engine, make_sessionmaker
 from data.models import Contact, MessageRef, OutboxMessage
