@@ -72,7 +72,13 @@ async def _file_bot(settings: Settings) -> Bot | None:
 async def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the dashboard on 127.0.0.1 and print a one-time login link."""
     from bot.dashboard.auth import LocalLogins
-    from bot.dashboard.server import bound_port, dashboard_app, local_server, start
+    from bot.dashboard.server import (
+        bound_port,
+        dashboard_app,
+        listening_socket,
+        local_server,
+        start,
+    )
 
     await with_session(settings, require_plan)
     engine = checked_engine(settings)
@@ -93,9 +99,10 @@ async def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
         app = dashboard_app(services, files=files, logins=logins)
         server = local_server(app, port=args.port)
         try:
-            serving = await start(server)
-        except (OSError, SystemExit) as exc:  # uvicorn exits when it cannot bind
-            raise CliError(f"cannot listen on 127.0.0.1:{args.port}") from exc
+            # Bound here: uvicorn exits the whole process when it cannot bind.
+            serving = await start(server, listening_socket("127.0.0.1", args.port))
+        except (OSError, SystemExit) as exc:
+            raise CliError(f"cannot listen on 127.0.0.1:{args.port} (is the port taken?)") from exc
         code = logins.issue(person.id)
         base = f"http://127.0.0.1:{bound_port(server)}/dashboard"
         print(f"dashboard on {base}/ (Ctrl-C stops it)")

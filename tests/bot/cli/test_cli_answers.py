@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
@@ -69,3 +70,19 @@ def test_invite_without_a_username_says_how_to_get_the_link(
     monkeypatch.setenv("DUBAN_BOT_USERNAME", "nanjing_duban_bot")
     _, out, err = run(capsys, "invite", "市发改委")
     assert out.splitlines()[2].startswith("https://t.me/nanjing_duban_bot?start=") and err == ""
+
+
+# `duban dashboard` on a port another program holds: one line, not uvicorn's exit.
+def test_dashboard_on_a_taken_port_is_one_line(
+    cli_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", str(DEFAULT_PLAN), "--year", "2026")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "dashboard", "--port", str(port))
+    assert code != 0 and out == ""
+    assert err.strip().splitlines() == [
+        f"duban: error: cannot listen on 127.0.0.1:{port} (is the port taken?)"
+    ]
