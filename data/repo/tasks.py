@@ -22,6 +22,8 @@ from data.models import (
     Unit,
 )
 
+DUTY_CHUNK = 5_000
+
 
 @dataclass(frozen=True)
 class Duty:
@@ -74,15 +76,18 @@ async def duties_of_units(
         .join(TaskAssignment, assigned)
         .join(collective, collective.id == TaskUnit.unit_id)
     )
-    rows = (await session.execute(union_all(direct, through_members, through_assignment))).all()
+    # Read in chunks: a city's plan holds tens of thousands of duties, and the loop that
+    # answers people gets its turn between them.
+    rows = await session.stream(union_all(direct, through_members, through_assignment))
     best: dict[tuple[int, int], Duty] = {}
-    for task_id, unit_id, role, via in rows:
-        key = (task_id, unit_id)
-        # A direct role beats one through a collective; lead beats co.
-        rank = (role == "lead", via is None)
-        held = best.get(key)
-        if held is None or rank > (held.role == "lead", held.via is None):
-            best[key] = Duty(task_id, unit_id, role, via)
+    async for chunk in rows.partitions(DUTY_CHUNK):
+        for task_id, unit_id, role, via in chunk:
+            key = (task_id, unit_id)
+            # A direct role beats one through a collective; lead beats co.
+            rank = (role == "lead", via is None)
+            held = best.get(key)
+            if held is None or rank > (held.role == "lead", held.via is None):
+                best[key] = Duty(task_id, unit_id, role, via)
     return list(best.values())
 
 
