@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
@@ -76,18 +77,18 @@ async def duties_of_units(
         .join(TaskAssignment, assigned)
         .join(collective, collective.id == TaskUnit.unit_id)
     )
-    # Read in chunks: a city's plan holds tens of thousands of duties, and the loop that
-    # answers people gets its turn between them.
-    rows = await session.stream(union_all(direct, through_members, through_assignment))
+    rows = (await session.execute(union_all(direct, through_members, through_assignment))).all()
     best: dict[tuple[int, int], Duty] = {}
-    async for chunk in rows.partitions(DUTY_CHUNK):
-        for task_id, unit_id, role, via in chunk:
-            key = (task_id, unit_id)
-            # A direct role beats one through a collective; lead beats co.
-            rank = (role == "lead", via is None)
-            held = best.get(key)
-            if held is None or rank > (held.role == "lead", held.via is None):
-                best[key] = Duty(task_id, unit_id, role, via)
+    for count, (task_id, unit_id, role, via) in enumerate(rows, start=1):
+        key = (task_id, unit_id)
+        # A direct role beats one through a collective; lead beats co.
+        rank = (role == "lead", via is None)
+        held = best.get(key)
+        if held is None or rank > (held.role == "lead", held.via is None):
+            best[key] = Duty(task_id, unit_id, role, via)
+        if not count % DUTY_CHUNK:
+            # A city's plan holds tens of thousands: the loop answers people in between.
+            await asyncio.sleep(0)
     return list(best.values())
 
 
