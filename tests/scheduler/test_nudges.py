@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.calendar.workdays import WorkCalendar
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
-from data.models import Contact, OutboxMessage
+from data.models import Contact, NudgeClaim, OutboxMessage
+from scheduler import nudges
 from scheduler.nudges import tick
 from tests.factories.people import liaison, report_all
 from tests.factories.plans import load_seed
@@ -253,3 +254,25 @@ async def test_deadline_reminders_30_7_1_days_before(city: Sessions, database_ur
         (HEALTH, "12-24"),
         (HEALTH, "12-30"),
     ]
+
+
+async def test_a_tick_that_fails_after_its_claims_leaves_neither_claims_nor_messages(
+    city: Sessions, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(database_url)
+
+    async def crash(*_args: object, **_kwargs: object) -> int:
+        raise RuntimeError("the worker died between the claims and the messages")
+
+    # The claims are taken; queueing the messages then fails, as a crash would cut it short.
+    monkeypatch.setattr(nudges, "queue_messages", crash)
+    with pytest.raises(RuntimeError):
+        await tick(city, settings=settings, calendar=CAL, now=june(1, 9, 30))
+    async with city() as session:
+        assert (await session.scalars(select(NudgeClaim))).all() == []
+        assert (await session.scalars(select(OutboxMessage))).all() == []
+    # The next tick, the worker back, sends what was due, once.
+    monkeypatch.undo()
+    await tick(city, settings=settings, calendar=CAL, now=june(1, 9, 31))
+    sent = sorted((kind, who) for kind, who, _at in await sent_log(city))
+    assert sent == sorted((kind, who) for kind, who, _at in EXPECTED_JUNE[:7])
