@@ -84,8 +84,8 @@ async def late_units(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -
 async def chase(
     session: AsyncSession, *, late: Late, unit_ids: list[int], by: Contact, now: datetime
 ) -> tuple[int, int]:
-    """Queue a 催办 (with 收到 and report buttons) to each reachable liaison of the units;
-    returns (units, people) chased."""
+    """Queue a 催办 (with 收到 and report buttons) to each reachable liaison of the units, and
+    show them on `late` (each unit's latest 催办); returns (units, people) chased."""
     wanted = [e for e in late.reachable if e.unit.id in set(unit_ids)]
     recipients = {(e.unit.id, c.id): (e, c) for e in wanted for c in e.liaisons}
     ids = await add_chases(
@@ -105,6 +105,9 @@ async def chase(
             )
         )
     await queue_messages(session, messages, now=now)
+    latest = await latest_chases(session, period_id=late.period_id)
+    for entry in (*late.reachable, *late.unreachable):
+        entry.chase = latest.get(entry.unit.id)
     people = len(messages)
     if wanted:
         detail = {"units": [e.unit.name for e in wanted], "people": people}

@@ -140,7 +140,6 @@ async def chase_callback(req: Member) -> None:
     units, people = await chase(
         req.session, late=found, unit_ids=wanted, by=req.contact, now=req.now()
     )
-    refreshed = await late_units(req.session, plan=plan, moment=moment)
     await req.queued()
     if not people:
         await req.refuse("late.nothing_to_chase")
@@ -149,7 +148,7 @@ async def chase_callback(req: Member) -> None:
     if req.pressed_on is not None:
         tz = req.context.settings.tz
         page = parsed.int(2) if len(parsed.args) > 2 else 1
-        view = late_view(req.lang, plan, refreshed, tz, name_plan=req.several, page=page)
+        view = late_view(req.lang, plan, found, tz, name_plan=req.several, page=page)
         await edit_html(req.pressed_on, *view)
 
 
