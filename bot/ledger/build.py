@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,27 +16,50 @@ from bot.ledger.model import Latest, Ledger, TargetRow, TaskRow, UnitRate
 from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, judge_light
 from bot.progress import Standing, elapsed_at, standings, with_targets
 from bot.tasks_view import short_title, with_members
-from data.models import Plan
+from data.models import Period, Plan
 from data.repo.ledger import (
     current_report_rows,
+    lead_unit_ids,
     live_task_rows,
     task_unit_names,
-    unit_names,
-    units_with_liaisons,
+    unit_rate_rows,
 )
 from data.repo.periods import ensure_period
 from data.repo.plans import section_titles
 from data.repo.targets import latest_values, plan_targets
-from data.repo.tasks import assigned_names, duties_of_units
+from data.repo.tasks import assigned_names
+
+# A unit's light on a task, from the task's deadline and the unit's report (status, percent).
+Judge = Callable[[date | None, str | None, int | None], Light]
 
 
 async def lead_units(session: AsyncSession, *, plan_id: int) -> dict[int, list[int]]:
     """The units that owe each live task's report (lead units, collectives resolved)."""
     leads_of: dict[int, list[int]] = defaultdict(list)
-    for duty in await duties_of_units(session, plan_id=plan_id, unit_ids=None):
-        if duty.role == "lead":
-            leads_of[duty.task_id].append(duty.unit_id)
+    for task_id, unit_id in await lead_unit_ids(session, plan_id=plan_id):
+        leads_of[task_id].append(unit_id)
     return leads_of
+
+
+def light_judge(moment: PlanMoment, calendar: Calendar, thresholds: LightThresholds) -> Judge:
+    """Lights at the moment, each (deadline, status, percent) judged once: a city's tens of
+    thousands of duties share a few hundred of them."""
+
+    @cache
+    def light(deadline: date | None, status: str | None, percent: int | None) -> Light:
+        return judge_light(
+            today=moment.today,
+            due=moment.due,
+            deadline=deadline or moment.year_end,
+            status=ReportStatus(status) if status else None,
+            percent=percent,
+            year_start=moment.year_start,
+            year_end=moment.year_end,
+            calendar=calendar,
+            thresholds=thresholds,
+        ).light
+
+    return light
 
 
 def unit_lights(
@@ -44,25 +69,22 @@ def unit_lights(
     moment: PlanMoment,
     calendar: Calendar,
     thresholds: LightThresholds,
+    judge: Judge | None = None,
 ) -> list[tuple[int, Light]]:
     """Each lead unit's light on a task, from its current report of the period (or none)."""
+    judge = judge or light_judge(moment, calendar, thresholds)
     return [
-        (
-            unit_id,
-            judge_light(
-                today=moment.today,
-                due=moment.due,
-                deadline=deadline or moment.year_end,
-                status=ReportStatus(r.status) if r else None,
-                percent=r.percent if r else None,
-                year_start=moment.year_start,
-                year_end=moment.year_end,
-                calendar=calendar,
-                thresholds=thresholds,
-            ).light,
-        )
+        (unit_id, judge(deadline, r.status if r else None, r.percent if r else None))
         for unit_id, r in reports
     ]
+
+
+async def current_period(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -> Period:
+    """The period in force (created when nobody has asked about it yet)."""
+    span = moment.span
+    return await ensure_period(
+        session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
+    )
 
 
 async def read_ledger(
@@ -75,10 +97,7 @@ async def read_ledger(
 ) -> Ledger:
     """The ledger of the period in force: each task's light (and each lead unit's) and latest
     lead report, and each lead unit's reporting rate."""
-    span = moment.span
-    period = await ensure_period(
-        session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
-    )
+    period = await current_period(session, plan=plan, moment=moment)
     leads_of = await lead_units(session, plan_id=plan.id)
     names_of: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     for task_id, name, role in await task_unit_names(session, plan_id=plan.id):
@@ -96,13 +115,19 @@ async def read_ledger(
         sections=await section_titles(session, plan_id=plan.id),
         period_id=period.id,
     )
-    judged = await _targets(session, plan=plan, moment=moment, thresholds=thresholds)
+    judged = await judged_targets(session, plan=plan, moment=moment, thresholds=thresholds)
     assigned = await assigned_names(session, plan_id=plan.id)
+    judge = light_judge(moment, calendar, thresholds)
     rows = await live_task_rows(session, plan_id=plan.id)
     for task_id, number, text, deadline, section, leader in rows:
         mine = [(unit, current.get((task_id, unit))) for unit in leads_of.get(task_id, [])]
         units = unit_lights(
-            mine, deadline=deadline, moment=moment, calendar=calendar, thresholds=thresholds
+            mine,
+            deadline=deadline,
+            moment=moment,
+            calendar=calendar,
+            thresholds=thresholds,
+            judge=judge,
         )
         targets = judged.get(task_id, [])
         # The worse of the reports and the targets (a task reported done stays done).
@@ -115,11 +140,11 @@ async def read_ledger(
         row = TaskRow(section, number, text, lead, co, light, shown, leader)
         row.task_id, row.units = task_id, units
         ledger.tasks.append(row)
-    ledger.rates = await _rates(session, leads_of=leads_of, current=current, moment=moment)
+    ledger.rates = await unit_rates(session, plan_id=plan.id, period_id=period.id, moment=moment)
     return ledger
 
 
-async def _targets(
+async def judged_targets(
     session: AsyncSession, *, plan: Plan, moment: PlanMoment, thresholds: LightThresholds
 ) -> dict[int, list[Standing]]:
     """Each task's live targets with their latest values, judged at the moment."""
@@ -136,33 +161,27 @@ def _latest(row: Any) -> Latest:
     return Latest(row.status, row.percent, row.text, row.created_at, row.full_name)
 
 
-async def _rates(
-    session: AsyncSession,
-    *,
-    leads_of: dict[int, list[int]],
-    current: dict[tuple[int, int], Any],
-    moment: PlanMoment,
+async def unit_rates(
+    session: AsyncSession, *, plan_id: int, period_id: int, moment: PlanMoment
 ) -> list[UnitRate]:
-    owed: dict[int, list[Any | None]] = defaultdict(list)
-    for task_id, unit_ids in leads_of.items():
-        for unit_id in unit_ids:
-            owed[unit_id].append(current.get((task_id, unit_id)))
-    names = await unit_names(session)
-    linked = await units_with_liaisons(session)
-    rates = []
-    for unit_id, reports in owed.items():
-        done = [r for r in reports if r is not None]
-        on_time = [r for r in done if r.first_submitted_at.date() <= moment.due]
-        rates.append(
-            UnitRate(
-                unit=names[unit_id],
-                owed=len(reports),
-                reported=len(done),
-                on_time=len(on_time),
-                has_liaison=unit_id in linked,
-                unit_id=unit_id,
-            )
+    """Each lead unit's tasks owed, reported and reported on time (first sent by the due day),
+    counted in SQL, ranked by on-time rate, then reporting rate, then name."""
+    # On time: first submitted on or before the due day (a UTC date, as it is stored).
+    before = datetime.combine(moment.due + timedelta(days=1), time.min, UTC)
+    rows = await unit_rate_rows(
+        session, plan_id=plan_id, period_id=period_id, on_time_before=before
+    )
+    rates = [
+        UnitRate(
+            unit=name,
+            owed=owed,
+            reported=reported,
+            on_time=int(on_time),
+            has_liaison=bool(linked),
+            unit_id=unit_id,
         )
+        for unit_id, name, owed, reported, on_time, linked in rows
+    ]
     rates.sort(key=lambda r: (-(r.on_time / r.owed if r.owed else 1), -r.rate, r.unit))
     for index, rate in enumerate(rates, start=1):
         rate.rank = index

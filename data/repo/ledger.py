@@ -1,4 +1,5 @@
-"""The ledger's reads: a plan's tasks and units, this period's current reports, the history.
+"""The ledger's reads: a plan's tasks and units, its lead duties with this period's reports
+and each lead unit's counts, the current reports, the history.
 
 Plain rows (tuples), never ORM objects: the ledger is built from tens of thousands of rows in
 a worker process, and the history is streamed, so memory does not grow with all of it.
@@ -10,10 +11,11 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Subquery, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.models import Contact, ContactUnit, Report, Section, Task, TaskUnit, Unit
+from data.repo.tasks import duty_rows
 
 STREAM_ROWS = 2_000
 
@@ -40,6 +42,91 @@ async def live_task_rows(session: AsyncSession, *, plan_id: int) -> list[Any]:
     return list(rows.all())
 
 
+def lead_pairs(plan_id: int) -> Subquery:
+    """(task id, unit id) of every unit that owes a plan's live task's report: its lead units,
+    collectives resolved to their members, each pair once (lead beats co)."""
+    duties = duty_rows(plan_id, None).subquery("duties")
+    return (
+        select(duties.c.task_id, duties.c.unit_id)
+        .where(duties.c.role == "lead")
+        .distinct()
+        .subquery("leads")
+    )
+
+
+def _current(leads: Subquery, period_id: int) -> Any:
+    """A lead pair's current report of a period (one at most)."""
+    return and_(
+        Report.task_id == leads.c.task_id,
+        Report.unit_id == leads.c.unit_id,
+        Report.period_id == period_id,
+        Report.is_current.is_(True),
+    )
+
+
+async def lead_unit_ids(session: AsyncSession, *, plan_id: int) -> list[tuple[int, int]]:
+    """(task id, unit id) of every lead duty on a plan's live tasks."""
+    leads = lead_pairs(plan_id)
+    rows = await session.execute(
+        select(leads.c.task_id, leads.c.unit_id).order_by(leads.c.task_id, leads.c.unit_id)
+    )
+    return [(task_id, unit_id) for task_id, unit_id in rows.all()]
+
+
+async def lead_report_states(session: AsyncSession, *, plan_id: int, period_id: int) -> list[Any]:
+    """(task id, number, section number, deadline, unit id, status, percent) of each lead duty
+    on a plan's live tasks, with the unit's current report of the period (status and percent
+    None when it has not reported); a task nobody leads comes once, its unit id None."""
+    leads = lead_pairs(plan_id)
+    rows = await session.execute(
+        select(
+            Task.id,
+            Task.number,
+            Section.number,
+            Task.deadline,
+            leads.c.unit_id,
+            Report.status,
+            Report.percent,
+        )
+        .select_from(Task)
+        .join(Section, Section.id == Task.section_id)
+        .outerjoin(leads, leads.c.task_id == Task.id)
+        .outerjoin(Report, _current(leads, period_id))
+        .where(Task.plan_id == plan_id, Task.retired.is_(False))
+    )
+    return list(rows.all())
+
+
+async def unit_rate_rows(
+    session: AsyncSession, *, plan_id: int, period_id: int, on_time_before: datetime
+) -> list[Any]:
+    """(unit id, name, tasks owed, reported, reported on time, has a reachable liaison) of
+    each lead unit of a plan's live tasks in a period; on time: first submitted before
+    `on_time_before`."""
+    leads = lead_pairs(plan_id)
+    on_time = case((Report.first_submitted_at < on_time_before, 1), else_=0)
+    reachable = exists().where(
+        ContactUnit.unit_id == Unit.id,
+        ContactUnit.contact_id == Contact.id,
+        Contact.unreachable_at.is_(None),
+    )
+    rows = await session.execute(
+        select(
+            Unit.id,
+            Unit.name,
+            func.count(),
+            func.count(Report.id),
+            func.coalesce(func.sum(on_time), 0),
+            reachable,
+        )
+        .select_from(leads)
+        .join(Unit, Unit.id == leads.c.unit_id)
+        .outerjoin(Report, _current(leads, period_id))
+        .group_by(Unit.id, Unit.name)
+    )
+    return list(rows.all())
+
+
 async def task_unit_names(session: AsyncSession, *, plan_id: int) -> list[Any]:
     """(task id, unit name, role) as the document names them, in document order."""
     rows = await session.execute(
@@ -62,22 +149,6 @@ async def current_report_rows(session: AsyncSession, *, plan_id: int, period_id:
         )
     )
     return list(rows.all())
-
-
-async def units_with_liaisons(session: AsyncSession) -> set[int]:
-    """Ids of units with at least one reachable liaison."""
-    rows = await session.scalars(
-        select(ContactUnit.unit_id)
-        .join(Contact, Contact.id == ContactUnit.contact_id)
-        .where(Contact.unreachable_at.is_(None))
-        .distinct()
-    )
-    return set(rows.all())
-
-
-async def unit_names(session: AsyncSession) -> dict[int, str]:
-    """Every unit's name by id."""
-    return {i: n for i, n in (await session.execute(select(Unit.id, Unit.name))).all()}
 
 
 async def stream_history(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, select, union_all
+from sqlalchemy import CompoundSelect, Select, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -36,14 +36,10 @@ class Duty:
     via: str | None  # the collective's name, when the duty comes through one
 
 
-async def duties_of_units(
-    session: AsyncSession, *, plan_id: int | None, unit_ids: Collection[int] | None
-) -> list[Duty]:
-    """Every (task, unit, role) the units (None: all units) hold on a plan's live tasks (None:
-    every plan's), directly or as members of a collective; collectives themselves are left
-    out."""
-    if unit_ids is not None and not unit_ids:
-        return []
+def duty_rows(plan_id: int | None, unit_ids: Collection[int] | None) -> CompoundSelect[Any]:
+    """(task id, unit id, role, via) rows of a plan's live tasks (None: every plan's) for the
+    units asked about (None: all units), directly or through a collective; a pair may come
+    more than once (directly and through a collective, as lead and as co)."""
     ids = list(unit_ids) if unit_ids is not None else None
     live = and_(Task.id == TaskUnit.task_id, Task.retired.is_(False))
     if plan_id is not None:
@@ -77,7 +73,18 @@ async def duties_of_units(
         .join(TaskAssignment, assigned)
         .join(collective, collective.id == TaskUnit.unit_id)
     )
-    rows = (await session.execute(union_all(direct, through_members, through_assignment))).all()
+    return union_all(direct, through_members, through_assignment)
+
+
+async def duties_of_units(
+    session: AsyncSession, *, plan_id: int | None, unit_ids: Collection[int] | None
+) -> list[Duty]:
+    """Every (task, unit, role) the units (None: all units) hold on a plan's live tasks (None:
+    every plan's), directly or as members of a collective; collectives themselves are left
+    out."""
+    if unit_ids is not None and not unit_ids:
+        return []
+    rows = (await session.execute(duty_rows(plan_id, unit_ids))).all()
     best: dict[tuple[int, int], Duty] = {}
     for count, (task_id, unit_id, role, via) in enumerate(rows, start=1):
         key = (task_id, unit_id)
