@@ -142,7 +142,7 @@ async def status(req: Member) -> None:
     for plan in plans:  # a handful of plans at most
         job = _job(req, [plan])
         figures = await offload.run(("numbers", plan.id, req.lang), status_figures, job, False)
-        numbers, moment = figures.overview, figures.ledger.moment
+        numbers, moment = figures.overview, figures.moment
         lines.append(
             req.t(
                 "overview.plan_line",
@@ -181,7 +181,7 @@ async def _full_status(req: Member, plan: Plan) -> None:
     await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
     offload = req.context.services.offload
     figures = await offload.run(("status", plan.id, lang), status_figures, _job(req, [plan]))
-    numbers, moment = figures.overview, figures.ledger.moment
+    numbers, moment = figures.overview, figures.moment
     lines = [f"<b>【{h(plan.short_name)}】</b>"] if req.several else []
     lines += [
         t(
@@ -210,7 +210,7 @@ async def _full_status(req: Member, plan: Plan) -> None:
         t(lang, "overview.rank_line", rank=r.rank, unit=h(r.unit), on_time=r.on_time, owed=r.owed)
         for r in top
     ]
-    total = len(figures.ledger.targets)
+    total = figures.targets
     if total:
         behind = numbers.behind
         lines += ["", t(lang, "overview.targets", total=total, reported=numbers.targets)]

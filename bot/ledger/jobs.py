@@ -22,17 +22,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import NullPool
 
-from bot.calendar.clock import period_moment, plan_moment
+from bot.calendar.clock import PlanMoment, period_moment, plan_moment
 from bot.calendar.periods import parse_period
 from bot.calendar.workdays import calendar_for
 from bot.i18n import Lang, t
 from bot.ledger.build import read_ledger
 from bot.ledger.model import Ledger, Overview, overview, section_label
+from bot.ledger.status import read_status
 from bot.ledger.trend import TrendPoint, read_trend
 from bot.lights import LIGHT_ORDER, LightThresholds
 from bot.offload import run_job
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
+from data.models import Plan
 from data.repo.ledger import stream_history, year_bounds
 from data.repo.plans import get_plan_by_id
 
@@ -85,10 +87,12 @@ class ExportFile:
 
 @dataclass(frozen=True)
 class StatusFigures:
-    """The /status numbers and their chart."""
+    """The /status numbers and their chart (not the ledger: pickling ten thousand tasks back
+    to the bot would cost its loop a second)."""
 
-    ledger: Ledger
+    moment: PlanMoment
     overview: Overview
+    targets: int  # the plan's live targets
     png: bytes | None  # no chart when only the numbers were asked for
 
 
@@ -149,15 +153,33 @@ def export_workbook(job: LedgerJob, all_years: bool = False) -> ExportFile:
     return run_job(_export(job, all_years))
 
 
+async def _moment(session: AsyncSession, job: LedgerJob, plan_id: int) -> tuple[Plan, PlanMoment]:
+    """A plan and the moment of its period in force."""
+    plan = await get_plan_by_id(session, plan_id=plan_id)
+    if plan is None:
+        raise LookupError(f"no plan {plan_id}")
+    tz = ZoneInfo(job.timezone)
+    return plan, plan_moment(plan, now=job.now, tz=tz, calendar=calendar_for(job.calendar_file))
+
+
 async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
+    async with _session(job) as session:
+        plan, moment = await _moment(session, job, job.plan_ids[0])
+        numbers, targets = await read_status(
+            session,
+            plan=plan,
+            moment=moment,
+            calendar=calendar_for(job.calendar_file),
+            thresholds=job.thresholds,
+        )
+        await session.commit()  # the period may have been created just now
+    png = _chart(numbers, job.lang) if chart else None
+    return StatusFigures(moment, numbers, targets, png)
+
+
+def _chart(numbers: Overview, lang: Lang) -> bytes:
     from bot.charts import StatusChart  # matplotlib loads in the worker only
 
-    async with _session(job) as session:
-        ledger = await _ledger(session, job, job.plan_ids[0])
-    numbers = overview(ledger)
-    if not chart:
-        return StatusFigures(ledger, numbers, None)
-    lang = job.lang
     # Only units with something to show; the rest are one line saying they stand at 0.
     shown = [r for r in numbers.ranking if r.on_time][:CHART_UNITS]
     rest = len(numbers.ranking) - len(shown)
@@ -166,7 +188,7 @@ async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
         note = t(lang, "overview.chart_nobody", count=len(numbers.ranking))
     elif rest:
         note = t(lang, "overview.chart_rest", count=rest)
-    png = StatusChart(
+    return StatusChart(
         title=t(lang, "overview.chart_title"),
         sections=[(section_label(n, title, None), c) for n, title, c in numbers.sections],
         light_names={light: t(lang, f"light.{light.value}") for light in LIGHT_ORDER},
@@ -175,7 +197,6 @@ async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
         count_label=t(lang, "overview.chart_count"),
         ranking_note=note,
     ).png()
-    return StatusFigures(ledger, numbers, png)
 
 
 def status_figures(job: LedgerJob, chart: bool = True) -> StatusFigures:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -105,20 +106,32 @@ class Overview:
 def overview(ledger: Ledger) -> Overview:
     """Reporting rate (units that reported every task they lead), lights by section, ranking,
     and the targets behind time."""
-    counts: dict[int, dict[Light, int]] = {number: {} for number, _title in ledger.sections}
-    for row in ledger.tasks:
-        by_light = counts.setdefault(row.section, {})
-        by_light[row.light] = by_light.get(row.light, 0) + 1
-    sections = [(number, title, counts[number]) for number, title in ledger.sections]
-    done = sum(1 for rate in ledger.rates if rate.reported >= rate.owed)
-    rows = {id(row.standing): row for row in ledger.targets}
-    late = behind_time(row.standing for row in ledger.targets)
+    lights = ((row.section, row.light) for row in ledger.tasks)
+    return counted(ledger.sections, lights, ledger.rates, ledger.targets)
+
+
+def counted(
+    section_titles: list[tuple[int, str]],
+    lights: Iterable[tuple[int, Light]],
+    rates: list[UnitRate],
+    targets: list[TargetRow],
+) -> Overview:
+    """The overview of a period from each task's (section, light), the units' rates and the
+    targets: what /status shows, from the ledger or read by itself."""
+    counts: dict[int, dict[Light, int]] = {number: {} for number, _title in section_titles}
+    for section, light in lights:
+        by_light = counts.setdefault(section, {})
+        by_light[light] = by_light.get(light, 0) + 1
+    sections = [(number, title, counts[number]) for number, title in section_titles]
+    done = sum(1 for rate in rates if rate.reported >= rate.owed)
+    rows = {id(row.standing): row for row in targets}
+    late = behind_time(row.standing for row in targets)
     return Overview(
         done_units=done,
-        total_units=len(ledger.rates),
+        total_units=len(rates),
         sections=sections,
-        ranking=ledger.rates,
-        targets=sum(1 for row in ledger.targets if row.standing.reported is not None),
+        ranking=rates,
+        targets=sum(1 for row in targets if row.standing.reported is not None),
         behind=[rows[id(s)] for s in late],
     )
 
