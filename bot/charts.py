@@ -20,6 +20,7 @@ from matplotlib import font_manager
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
 from bot.lights import LIGHT_ORDER, Light
@@ -104,7 +105,10 @@ class StatusChart:
         )
         _sections(upper, self.sections, self.light_names, title=self.title, label=self.count_label)
         _ranking(lower, self.ranking, title=self.ranking_title, note=self.ranking_note)
-        figure.tight_layout(h_pad=2.0)
+        # Laid out once, as figure.tight_layout would, but without leaving a layout engine on
+        # the figure: savefig would draw it once more (every label measured again) before
+        # drawing it for real.
+        TightLayoutEngine(h_pad=2.0).execute(figure)
         return figure
 
 
