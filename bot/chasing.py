@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,23 +14,31 @@ from bot.calendar.clock import PlanMoment
 from bot.delivery.queue import Button, Outgoing, queue_messages
 from bot.i18n import Lang, date_text, h, lang_of, t
 from bot.tasks_view import short_title
-from data.models import Chase, Contact, Plan, Unit
+from data.models import Chase, Contact, Plan
 from data.repo import audit
 from data.repo.chases import add_chases, get_chase, latest_chases
-from data.repo.contacts import Recipient, recipients_by_unit
+from data.repo.contacts import recipients_by_unit
+from data.repo.late import late_unit_counts, owing_tasks
 from data.repo.periods import ensure_period
-from data.repo.tasks import duties_of_units, live_task_briefs, reported_pairs
-from data.repo.units import units_by_ids
+
+# Tasks a 催办 lists (its report buttons take the first 15 of them).
+CHASE_TASKS = 20
+
+
+class UnitName(NamedTuple):
+    """A unit as /late names it."""
+
+    id: int
+    name: str
 
 
 @dataclass
 class LateUnit:
     """A lead unit with tasks not reported this period."""
 
-    unit: Unit
-    tasks: list[tuple[int, int, str]]  # (task id, number, short title)
-    liaisons: list[Recipient]  # the reachable ones
-    unreachable: bool
+    unit: UnitName
+    count: int  # tasks it has not reported
+    unreachable: bool  # no liaison of it can be reached
     chase: Chase | None = None
 
 
@@ -38,6 +46,7 @@ class LateUnit:
 class Late:
     """This period's late units, split by whether anyone can be reached."""
 
+    plan_id: int
     period_id: int
     moment: PlanMoment
     reachable: list[LateUnit] = field(default_factory=list)
@@ -45,39 +54,20 @@ class Late:
 
 
 async def late_units(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -> Late:
-    """Lead units owing reports this period, worst first; those no liaison can hear, apart."""
+    """Lead units owing reports this period, worst first; those no liaison can hear, apart.
+    The database counts them (a city's tens of thousands of duties never leave it)."""
     span = moment.span
     period = await ensure_period(
         session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
     )
-    duties = [
-        d
-        for d in await duties_of_units(session, plan_id=plan.id, unit_ids=None)
-        if d.role == "lead"
-    ]
-    reported = await reported_pairs(session, period_id=period.id)
-    tasks = await live_task_briefs(session, plan_id=plan.id)
-    owing: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    for duty in duties:
-        if (duty.task_id, duty.unit_id) not in reported:
-            task = tasks[duty.task_id]
-            owing[duty.unit_id].append((task.id, task.number, short_title(task.text)))
-    units = await units_by_ids(session, ids=owing)
-    reachable_by_unit = await recipients_by_unit(session, unit_ids=owing)
+    counts = await late_unit_counts(session, plan_id=plan.id, period_id=period.id)
     chases = await latest_chases(session, period_id=period.id)
-    late = Late(period_id=period.id, moment=moment)
-    for unit_id, items in owing.items():
-        reachable = reachable_by_unit.get(unit_id, [])
-        entry = LateUnit(
-            units[unit_id],
-            sorted(items, key=lambda i: i[1]),
-            reachable,
-            unreachable=not reachable,
-            chase=chases.get(unit_id),
-        )
+    late = Late(plan_id=plan.id, period_id=period.id, moment=moment)
+    for unit_id, name, count, reachable in counts:
+        entry = LateUnit(UnitName(unit_id, name), count, not reachable, chases.get(unit_id))
         (late.unreachable if entry.unreachable else late.reachable).append(entry)
     for group in (late.reachable, late.unreachable):
-        group.sort(key=lambda e: (-len(e.tasks), e.unit.name))
+        group.sort(key=lambda e: (-e.count, e.unit.name))
     return late
 
 
@@ -87,27 +77,37 @@ async def chase(
     """Queue a 催办 (with 收到 and report buttons) to each reachable liaison of the units, and
     show them on `late` (each unit's latest 催办); returns (units, people) chased."""
     wanted = [e for e in late.reachable if e.unit.id in set(unit_ids)]
-    recipients = {(e.unit.id, c.id): (e, c) for e in wanted for c in e.liaisons}
+    ids_wanted = [e.unit.id for e in wanted]
+    liaisons = await recipients_by_unit(session, unit_ids=ids_wanted)
+    tasks = await owing_tasks(
+        session,
+        plan_id=late.plan_id,
+        period_id=late.period_id,
+        unit_ids=ids_wanted,
+        first=CHASE_TASKS,
+    )
+    recipients = {(e.unit.id, c.id): (e, c) for e in wanted for c in liaisons.get(e.unit.id, [])}
     ids = await add_chases(
         session, period_id=late.period_id, recipients=list(recipients), sent_by=by.id, now=now
     )
     messages = []
     for key, (entry, contact) in recipients.items():
         lang = lang_of(contact.language)
+        listed = tasks.get(entry.unit.id, [])
         messages.append(
             Outgoing(
                 chat_id=contact.chat_id,
                 kind="chase",
                 contact_id=contact.id,
-                text=_chase_text(lang, entry, late.moment),
-                buttons=_chase_buttons(lang, entry, ids[key]),
+                text=_chase_text(lang, entry, listed, late.moment),
+                buttons=_chase_buttons(lang, entry, listed, ids[key]),
                 dedupe_key=f"chase:{ids[key]}",
             )
         )
     await queue_messages(session, messages, now=now)
-    latest = await latest_chases(session, period_id=late.period_id)
-    for entry in (*late.reachable, *late.unreachable):
-        entry.chase = latest.get(entry.unit.id)
+    latest = await latest_chases(session, period_id=late.period_id, unit_ids=ids_wanted)
+    for entry in wanted:
+        entry.chase = latest.get(entry.unit.id, entry.chase)
     people = len(messages)
     if wanted:
         detail = {"units": [e.unit.name for e in wanted], "people": people}
@@ -117,25 +117,29 @@ async def chase(
     return len(wanted), people
 
 
-def _chase_text(lang: Lang, entry: LateUnit, moment: PlanMoment) -> str:
+def _chase_text(
+    lang: Lang, entry: LateUnit, tasks: list[tuple[int, int, str]], moment: PlanMoment
+) -> str:
     lines = [
         t(
             lang,
             "chase.message",
             unit=h(entry.unit.name),
-            count=len(entry.tasks),
+            count=entry.count,
             due=date_text(lang, moment.due),
         )
     ]
-    lines += [f"• {number}. {h(title)}" for _id, number, title in entry.tasks[:20]]
+    lines += [f"• {number}. {h(short_title(text))}" for _id, number, text in tasks]
     return "\n".join(lines)
 
 
-def _chase_buttons(lang: Lang, entry: LateUnit, chase_id: int) -> list[list[Button]]:
-    tasks = ((task_id, entry.unit.id, number) for task_id, number, _title in entry.tasks)
+def _chase_buttons(
+    lang: Lang, entry: LateUnit, tasks: list[tuple[int, int, str]], chase_id: int
+) -> list[list[Button]]:
+    reportable = ((task_id, entry.unit.id, number) for task_id, number, _text in tasks)
     return [
         [Button(t(lang, "button.ack"), callbacks.ACK(chase_id))],
-        *task_rows(tasks, limit=15),
+        *task_rows(reportable, limit=15),
     ]
 
 

@@ -33,7 +33,7 @@ def _line(lang: Lang, entry: LateUnit, tz: ZoneInfo) -> str:
         ack = t(lang, "late.acked", when=when_text(lang, entry.chase.acknowledged_at, tz))
     elif entry.chase is not None:
         ack = t(lang, "late.chased")
-    return t(lang, "late.line", unit=h(entry.unit.name), count=len(entry.tasks), ack=ack)
+    return t(lang, "late.line", unit=h(entry.unit.name), count=entry.count, ack=ack)
 
 
 def late_view(
@@ -60,7 +60,7 @@ def late_view(
     if unreachable:
         lines += ["", t(lang, "late.unreachable")]
         lines += [
-            t(lang, "late.unreachable_line", unit=h(e.unit.name), count=len(e.tasks))
+            t(lang, "late.unreachable_line", unit=h(e.unit.name), count=e.count)
             for e in unreachable
         ]
     if pages > 1:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,17 +39,27 @@ async def add_chases(
     return {(unit_id, contact_id): chase_id for unit_id, contact_id, chase_id in added.all()}
 
 
-async def latest_chases(session: AsyncSession, *, period_id: int) -> dict[int, Chase]:
-    """Each unit's latest chase in a period (an acknowledged one wins a tie)."""
-    rows = await session.scalars(
-        select(Chase).where(Chase.period_id == period_id).order_by(Chase.created_at, Chase.id)
+async def latest_chases(
+    session: AsyncSession, *, period_id: int, unit_ids: Collection[int] | None = None
+) -> dict[int, Chase]:
+    """Each unit's latest chase in a period (of the units asked about; None: all), picked by
+    the database: the latest acknowledged one if any was, else the latest."""
+    place = (
+        func.row_number()
+        .over(
+            partition_by=Chase.unit_id,
+            order_by=(Chase.acknowledged_at.is_(None), Chase.created_at.desc(), Chase.id.desc()),
+        )
+        .label("place")
     )
-    out: dict[int, Chase] = {}
-    for chase in rows:
-        held = out.get(chase.unit_id)
-        if held is None or held.acknowledged_at is None or chase.acknowledged_at is not None:
-            out[chase.unit_id] = chase
-    return out
+    ranked = select(Chase.id, place).where(Chase.period_id == period_id)
+    if unit_ids is not None:
+        ranked = ranked.where(Chase.unit_id.in_(list(unit_ids)))
+    first = ranked.subquery("ranked")
+    rows = await session.scalars(
+        select(Chase).join(first, first.c.id == Chase.id).where(first.c.place == 1)
+    )
+    return {chase.unit_id: chase for chase in rows}
 
 
 async def get_chase(session: AsyncSession, *, chase_id: int) -> Chase | None:
