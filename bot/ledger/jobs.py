@@ -25,12 +25,12 @@ from sqlalchemy.pool import NullPool
 from bot.calendar.clock import PlanMoment, period_moment, plan_moment
 from bot.calendar.periods import parse_period
 from bot.calendar.workdays import calendar_for
-from bot.i18n import Lang, t
+from bot.i18n import DEFAULT_LANG, Lang, t
 from bot.ledger.build import read_ledger
-from bot.ledger.model import Ledger, Overview, overview, section_label
+from bot.ledger.model import Ledger, Overview, counted, overview, section_label
 from bot.ledger.status import read_status
 from bot.ledger.trend import TrendPoint, read_trend
-from bot.lights import LIGHT_ORDER, LightThresholds
+from bot.lights import LIGHT_ORDER, Light, LightThresholds
 from bot.offload import run_job
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
@@ -267,7 +267,9 @@ def bulletin_document(job: LedgerJob, period: str | None = None) -> BulletinFile
 def warm_up() -> None:
     """Load what the jobs need (matplotlib, its CJK font, the workbook and Word writers) before
     the first coordinator asks, so that /status answers in its usual time from the start."""
-    from bot.charts import cjk_font
     from bot.ledger import bulletin, workbook  # noqa: F401 - loaded for the first export
 
-    cjk_font()
+    # One small chart drawn and thrown away: the first one in a process spends about a second
+    # setting matplotlib up (pyplot, the font's tables, the PNG writer).
+    sample = counted([(1, t(DEFAULT_LANG, "overview.chart_title"))], [(1, Light.GREEN)], [], [])
+    _chart(sample, DEFAULT_LANG)
