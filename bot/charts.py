@@ -49,6 +49,9 @@ def font_path() -> Path:
     return Path(str(importlib.resources.files(FONT_PACKAGE) / FONT_FILE))
 
 
+# Drawn and laid out at the resolution it is saved at: the labels are measured once.
+DPI = 120
+
 # Characters a line of a section's name holds before it wraps, and the lines it may take.
 NAME_CHARS = 11
 NAME_LINES = 2
@@ -88,7 +91,7 @@ class StatusChart:
         ):
             figure = self.figure()
             buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=120)
+            figure.savefig(buffer, format="png", dpi=DPI)
             plt.close(figure)
         return buffer.getvalue()
 
@@ -101,6 +104,7 @@ class StatusChart:
             2,
             1,
             figsize=(7.5, upper_height + lower_height + 1.6),
+            dpi=DPI,
             gridspec_kw={"height_ratios": [upper_height, lower_height]},
         )
         _sections(upper, self.sections, self.light_names, title=self.title, label=self.count_label)
