@@ -51,6 +51,8 @@ def font_path() -> Path:
 
 # Drawn and laid out at the resolution it is saved at: the labels are measured once.
 DPI = 120
+# The least share of the longest bar a segment needs to show its count inside it.
+SEGMENT_SHARE = 0.04
 
 # Characters a line of a section's name holds before it wraps, and the lines it may take.
 NAME_CHARS = 11
@@ -128,6 +130,10 @@ def _sections(
     positions = list(range(len(names)))
     bottoms = [0] * len(names)
     mixed = [sum(1 for n in counts.values() if n) > 1 for _name, counts in sections]
+    # A count fits inside a segment of at least 2 tasks and a share of the longest bar (a
+    # city's section holds hundreds: its 9 red tasks are a sliver with no room for "9").
+    widest = max((sum(counts.values()) for _name, counts in sections), default=0)
+    least = max(2, SEGMENT_SHARE * widest)
     for light in LIGHT_ORDER:
         values = [counts.get(light, 0) for _name, counts in sections]
         bars = axes.barh(
@@ -140,12 +146,21 @@ def _sections(
         )
         # A segment's count inside it, where the bar has several and it is wide enough.
         shown = [
-            str(v) if v >= 2 and several else "" for v, several in zip(values, mixed, strict=True)
+            str(v) if v >= least and several else ""
+            for v, several in zip(values, mixed, strict=True)
         ]
         axes.bar_label(bars, labels=shown, label_type="center", fontsize=9)
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     for position, total in zip(positions, bottoms, strict=True):
-        axes.text(total + 0.2, position, str(total), va="center", fontsize=10)
+        # Just past the bar's end, however many tasks the axis spans.
+        axes.annotate(
+            str(total),
+            (total, position),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=10,
+        )
     axes.set_yticks(positions, labels=names, fontsize=10)
     axes.invert_yaxis()
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))

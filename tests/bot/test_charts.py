@@ -78,6 +78,32 @@ def test_counts_have_whole_ticks_and_every_bar_its_values() -> None:
     plt.close(figure)
 
 
+def test_a_city_section_shows_no_count_in_a_sliver() -> None:
+    """500 tasks in a section: 2 done and 9 red are slivers with no room for their counts (they
+    ran into the total), 33 and 456 are shown, and the total sits past the bar's end."""
+    with plt.rc_context({"font.family": cjk_font()}):
+        figure = StatusChart(
+            title="各板块任务灯号",
+            sections=[
+                (
+                    "一、城市更新行动",
+                    {Light.DONE: 2, Light.GREEN: 33, Light.YELLOW: 456, Light.RED: 9},
+                )
+            ],
+            light_names={light: light.value for light in Light},
+            ranking=[],
+            ranking_title="单位按时报送率",
+            count_label="任务数",
+        ).figure()
+        figure.canvas.draw()
+    upper = figure.axes[0]
+    shown = [text for text in upper.texts if text.get_text()]
+    assert [text.get_text() for text in shown] == ["33", "456", "500"]
+    bar_end = max(patch.get_window_extent().x1 for patch in upper.patches)
+    assert shown[-1].get_window_extent().x0 > bar_end
+    plt.close(figure)
+
+
 def test_the_legend_sits_above_the_bars() -> None:
     figure = _figure([("市财政局", 1, 4)])
     upper = figure.axes[0]
