@@ -136,8 +136,8 @@ async def _export(job: LedgerJob, all_years: bool) -> ExportFile:
         for ledger in ledgers:
             since, until = (None, None) if all_years else year_bounds(ledger.year, tz)
             history = stream_history(session, plan_id=ledger.plan_id, since=since, until=until)
-            async for row in history:
-                book.add_history(row, ledger)
+            async for rows in history:
+                book.add_history(rows, ledger)
     book.save()
     tasks = sum(len(ledger.tasks) for ledger in ledgers)
     units = sum(len(ledger.rates) for ledger in ledgers)
