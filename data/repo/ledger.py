@@ -99,7 +99,9 @@ async def stream_history(
         query = query.where(Report.created_at >= since)
     if until is not None:
         query = query.where(Report.created_at < until)
-    result = await session.stream(query)
+    # Core rows straight from the connection: the ORM's row wrapping took half a second.
+    connection = await session.connection()
+    result = await connection.stream(query)
     async for rows in result.partitions():
         yield rows
 
