@@ -1,10 +1,11 @@
-"""A sheet's rows written by the ledger itself and spliced into XlsxWriter's file on saving.
+"""Sheets' rows written by the ledger itself and spliced into XlsxWriter's file on saving.
 
 At city scale the history sheet holds every report version of the year: 200,000 rows, two
-million cells. Through XlsxWriter each cell is a call, a dimension check and a few regular
-expressions — 14 s of a city's export before anything was read. Here a row is one string.
-XlsxWriter still writes everything else (styles, the other sheets, this sheet's header, widths
-and frozen row); `splice` puts the rows into its sheet when the workbook is saved. Cells are
+million cells, and the section sheets 10,000 tasks. Through XlsxWriter each cell is a call, a
+dimension check and a few regular expressions — 14 s of a city's export before anything was
+read. Here a row is one string. XlsxWriter still writes everything else (styles, the small
+sheets, each streamed sheet's header, widths and frozen row); `splice` puts the rows into their
+sheets when the workbook is saved. Cells are
 written as XlsxWriter writes them in constant-memory mode (inline strings, numbers as %.16G,
 Excel serial date-times, control characters as _xHHHH_), so the workbook reads the same —
 except that text which looks like XlsxWriter's rich-string markup is escaped like any other.
@@ -30,9 +31,12 @@ COPY_BYTES = 1 << 20
 # (114 MB of XML), 12.1 MB instead of 10.6 MB.
 ROWS_COMPRESSION = 3
 ZIP64_FROM = 1 << 30  # rows past a gigabyte get ZIP64 sizes (not needed below, and not used)
-# Written where a cell's style index goes before the workbook's styles exist (a control
-# character, so it can never be part of a cell's escaped text); replaced on splicing.
-STYLE_MARK = "\x01"
+# Written where a cell's style index goes before the workbook's styles exist (control
+# characters, so never part of a cell's escaped text); replaced on splicing by the index of
+# the style XlsxWriter wrote for: date-times in the workbook's time format, and wrapped text
+# aligned to the top. Each must be some column's style, so that XlsxWriter writes it.
+TIME_STYLE = "\x01"
+WRAP_STYLE = "\x02"
 
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
@@ -63,9 +67,10 @@ def inline_string(value: str) -> str:
     return f"<is><t{space}>{escape_text(value)}</t></is>"
 
 
-def text_cell(ref: str, value: str) -> str:
-    """An inline-string cell."""
-    return f'<c r="{ref}" t="inlineStr">{inline_string(value)}</c>'
+def text_cell(ref: str, value: str, style: str = "") -> str:
+    """An inline-string cell, in a style (a mark above) or the default one."""
+    styled = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{styled} t="inlineStr">{inline_string(value)}</c>'
 
 
 class TextCells(dict[str, str]):
@@ -80,16 +85,17 @@ class TextCells(dict[str, str]):
         return f'<c r="{ref}" t="inlineStr">{self[value]}</c>'
 
 
-def number_cell(ref: str, value: float) -> str:
-    """A number cell (General format)."""
-    return f'<c r="{ref}"><v>{value:.16G}</v></c>'
+def number_cell(ref: str, value: float, style: str = "") -> str:
+    """A number cell, in a style (a mark above) or the default one (General)."""
+    styled = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{styled}><v>{value:.16G}</v></c>'
 
 
 def time_cell(ref: str, moment: datetime) -> str:
     """A naive date-time as an Excel serial number, in the workbook's date-time style."""
     delta = moment - EXCEL_EPOCH
     serial = delta.days + (float(delta.seconds) + float(delta.microseconds) / 1e6) / 86400
-    return f'<c r="{ref}" s="{STYLE_MARK}"><v>{serial:.16G}</v></c>'
+    return f'<c r="{ref}" s="{TIME_STYLE}"><v>{serial:.16G}</v></c>'
 
 
 class StreamedRows:
@@ -120,36 +126,56 @@ class StreamedRows:
         self._file.write("".join(self._pending).encode("utf-8"))
         self._pending.clear()
 
-    def splice(self, book: IO[bytes], target: IO[bytes], *, time_format: str) -> None:
-        """Copy XlsxWriter's finished workbook `book` to `target` with these rows after the
-        sheet's header row, their date-times in the workbook's style for `time_format`."""
+    def write_into(self, sheet: IO[bytes], xml: bytes, styles: dict[bytes, bytes]) -> None:
+        """XlsxWriter's `xml` of this sheet, these rows after its header row, into `sheet`."""
         self._flush()
-        zip64 = self._file.tell() > ZIP64_FROM
+        head, sheet_data_end, tail = xml.partition(b"</sheetData>")
+        if not sheet_data_end:
+            raise ValueError(f"sheet {self.sheet_name!r} has no rows to append to")
+        last = f"{xl_col_to_name(self.columns - 1)}{self.rows + 1}"
+        sheet.write(_DIMENSION.sub(f'<dimension ref="A1:{last}"/>'.encode(), head, count=1))
+        self._file.seek(0)
+        while chunk := self._file.read(COPY_BYTES):
+            for mark, index in styles.items():
+                chunk = chunk.replace(mark, index)
+            sheet.write(chunk)
+        sheet.write(sheet_data_end + tail)
+
+    def size(self) -> int:
+        """The bytes of rows written so far."""
+        self._flush()
+        return self._file.tell()
+
+    def close(self) -> None:
+        """Drop the rows."""
+        self._file.close()
+
+
+def splice(
+    book: IO[bytes], target: IO[bytes], sheets: Sequence[StreamedRows], *, time_format: str
+) -> None:
+    """Copy XlsxWriter's finished workbook `book` to `target` with each streamed sheet's rows
+    after its header row, their style marks replaced by the workbook's styles."""
+    try:
         with (
             zipfile.ZipFile(book) as source,
             zipfile.ZipFile(
                 target, "w", zipfile.ZIP_DEFLATED, compresslevel=ROWS_COMPRESSION
             ) as out,
         ):
-            part = _sheet_part(source, self.sheet_name)
-            style = _style_index(source, time_format).encode()
+            parts = {_sheet_part(source, rows.sheet_name): rows for rows in sheets}
+            styles = _styles(source, time_format)
             for info in source.infolist():
-                data = source.read(info)
-                if info.filename != part:
-                    out.writestr(info, data)
+                rows = parts.get(info.filename)
+                if rows is None:
+                    out.writestr(info, source.read(info))
                     continue
-                head, sheet_data_end, tail = data.partition(b"</sheetData>")
-                if not sheet_data_end:
-                    raise ValueError(f"{part} has no rows to append to")
-                last = f"{xl_col_to_name(self.columns - 1)}{self.rows + 1}"
-                head = _DIMENSION.sub(f'<dimension ref="A1:{last}"/>'.encode(), head, count=1)
-                with out.open(part, "w", force_zip64=zip64) as sheet:
-                    sheet.write(head)
-                    self._file.seek(0)
-                    while chunk := self._file.read(COPY_BYTES):
-                        sheet.write(chunk.replace(STYLE_MARK.encode(), style))
-                    sheet.write(sheet_data_end + tail)
-        self._file.close()
+                zip64 = rows.size() > ZIP64_FROM
+                with out.open(info.filename, "w", force_zip64=zip64) as sheet:
+                    rows.write_into(sheet, source.read(info), styles)
+    finally:
+        for rows in sheets:
+            rows.close()
 
 
 def _sheet_part(book: zipfile.ZipFile, name: str) -> str:
@@ -165,16 +191,27 @@ def _sheet_part(book: zipfile.ZipFile, name: str) -> str:
     raise LookupError(f"no sheet {name!r} in the workbook")
 
 
-def _style_index(book: zipfile.ZipFile, number_format: str) -> str:
-    """The index of the first cell style with the number format `number_format`."""
+def _styles(book: zipfile.ZipFile, time_format: str) -> dict[bytes, bytes]:
+    """Each style mark and the index of the first cell style XlsxWriter wrote for it."""
     styles = ElementTree.fromstring(book.read("xl/styles.xml"))  # noqa: S314 - XlsxWriter's
-    ids = {
+    time_ids = {
         fmt.get("numFmtId")
         for fmt in styles.iter(f"{_MAIN}numFmt")
-        if fmt.get("formatCode") == number_format
+        if fmt.get("formatCode") == time_format
     }
+    found: dict[str, int] = {}
     cell_xfs = styles.find(f"{_MAIN}cellXfs")
     for index, xf in enumerate(cell_xfs if cell_xfs is not None else ()):
-        if xf.get("numFmtId") in ids:
-            return str(index)
-    raise LookupError(f"no cell style with the number format {number_format!r}")
+        align = xf.find(f"{_MAIN}alignment")
+        wrapped_top = (
+            align is not None and align.get("wrapText") == "1" and align.get("vertical") == "top"
+        )
+        plain = xf.get("numFmtId") == "0" and xf.get("fontId") == "0" and xf.get("fillId") == "0"
+        if xf.get("numFmtId") in time_ids:
+            found.setdefault(TIME_STYLE, index)
+        elif wrapped_top and plain:
+            found.setdefault(WRAP_STYLE, index)
+    missing = {TIME_STYLE, WRAP_STYLE} - set(found)
+    if missing:
+        raise LookupError(f"the workbook has no style for {sorted(map(ord, missing))}")
+    return {mark.encode(): str(index).encode() for mark, index in found.items()}

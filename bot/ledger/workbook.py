@@ -21,7 +21,15 @@ import xlsxwriter
 
 from bot.i18n import Lang, t
 from bot.ledger.model import Ledger
-from bot.ledger.streamed import StreamedRows, TextCells, number_cell, text_cell, time_cell
+from bot.ledger.streamed import (
+    WRAP_STYLE,
+    StreamedRows,
+    TextCells,
+    number_cell,
+    splice,
+    text_cell,
+    time_cell,
+)
 from bot.lights import ReportStatus
 from bot.target_text import target_text, value_text
 
@@ -121,6 +129,7 @@ class LedgerWorkbook:
         self._time = self.book.add_format({"num_format": TIME_FORMAT, "valign": "top"})
         self._used: set[str] = set()
         self._next_row: dict[str, int] = {}  # constant-memory mode writes rows in order
+        self._streamed: list[StreamedRows] = []  # sheets whose rows are spliced in on saving
         # The catalog's words for every role, status and review, looked up once.
         self._labels = {
             key: t(lang, key)
@@ -133,19 +142,19 @@ class LedgerWorkbook:
         }
         self._section_sheets()
         history_columns = (*plan_column, *HISTORY_COLUMNS)
-        history = self._sheet(t(lang, "ledger.sheet.reports"), history_columns)
-        first = len(plan_column)
-        # The time column's own style is the report times': it also puts that style in the
-        # workbook's styles, where the streamed rows find it (bot/ledger/streamed.py).
-        history.set_column(first, first, HISTORY_COLUMNS[0][1], self._time)
-        self._history = StreamedRows(history.name, len(history_columns))
-        self._history_columns = self._history.letters[first:]
+        self._history = self._streamed_sheet(
+            t(lang, "ledger.sheet.reports"), history_columns, time_column=len(plan_column)
+        )
+        self._history_columns = self._history.letters[len(plan_column) :]
         self._names = TextCells()  # units, senders, labels and plans recur through the history
         self._rate_columns = (*plan_column, *RATE_COLUMNS)
         self._rates_sheet()
         self._targets_sheet((*plan_column, *TARGET_COLUMNS))
 
-    def _sheet(self, title: str, columns: Sequence[tuple[str, int]]) -> Any:
+    def _sheet(
+        self, title: str, columns: Sequence[tuple[str, int]], styles: Sequence[Any] = ()
+    ) -> Any:
+        """A sheet with its columns' widths (and styles, when given), its header row frozen."""
         name = title.translate(INVALID_SHEET_CHARS)[:31]
         base, n = name, 2
         while name in self._used:
@@ -154,12 +163,30 @@ class LedgerWorkbook:
         self._used.add(name)
         sheet = self.book.add_worksheet(name)
         for col, (_key, width) in enumerate(columns):
-            sheet.set_column(col, col, width)
+            sheet.set_column(col, col, width, styles[col] if styles else None)
         sheet.freeze_panes(1, 0)
         headers = [t(self.lang, f"ledger.col.{key}") for key, _width in columns]
         sheet.write_row(0, 0, headers, self._header)
         self._next_row[name] = 1
         return sheet
+
+    def _streamed_sheet(
+        self,
+        title: str,
+        columns: Sequence[tuple[str, int]],
+        *,
+        time_column: int,
+        wrap: bool = False,
+    ) -> StreamedRows:
+        """A sheet whose rows are written by bot/ledger/streamed.py. Its columns' own styles
+        (report times; wrapped text) are its cells': that also puts those styles in the
+        workbook, where the streamed rows find them."""
+        other = self._wrap if wrap else None
+        styles = [self._time if col == time_column else other for col in range(len(columns))]
+        sheet = self._sheet(title, columns, styles)
+        rows = StreamedRows(sheet.name, len(columns))
+        self._streamed.append(rows)
+        return rows
 
     def _append(self, sheet: Any, values: Sequence[Any], cell_format: Any = None) -> int:
         """Write the sheet's next row; returns its index."""
@@ -176,7 +203,10 @@ class LedgerWorkbook:
             leaders = any(r.leader for r in ledger.tasks)
             columns = TASK_COLUMNS_WITH_LEADER if leaders else TASK_COLUMNS
             for number, title in ledger.sections:
-                sheet = self._sheet(f"{prefix}{number}.{title}", columns)
+                title = f"{prefix}{number}.{title}"
+                sheet = self._streamed_sheet(
+                    title, columns, time_column=len(columns) - 1, wrap=True
+                )
                 for row in (r for r in ledger.tasks if r.section == number):
                     latest = row.latest
                     values = [
@@ -187,14 +217,22 @@ class LedgerWorkbook:
                         *([row.leader] if leaders else []),
                         f"{row.light.emoji} {t(lang, f'light.{row.light.value}')}",
                         t(lang, f"status.{latest.status}") if latest else "",
-                        latest.percent if latest and latest.percent is not None else "",
+                        latest.percent if latest and latest.percent is not None else None,
                         latest.text if latest else "",
                         (latest.sender if latest else None) or "",
                     ]
-                    index = self._append(sheet, values, self._wrap)
-                    self._write_time(
-                        sheet, index, len(values), latest.created_at if latest else None
-                    )
+                    at, letters = sheet.next_row(), sheet.letters
+                    cells = [
+                        text_cell(letters[col] + at, value, WRAP_STYLE)
+                        if isinstance(value, str)
+                        else number_cell(letters[col] + at, value, WRAP_STYLE)
+                        for col, value in enumerate(values)
+                        if value is not None and value != ""
+                    ]
+                    local = _local(latest.created_at if latest else None, self.tz)
+                    if local is not None:
+                        cells.append(time_cell(letters[len(values)] + at, local))
+                    sheet.add(cells)
 
     def _write_time(self, sheet: Any, row: int, column: int, moment: datetime | None) -> None:
         """A report's time as an Excel date-time in the plan's zone (nothing when none)."""
@@ -292,6 +330,6 @@ class LedgerWorkbook:
         self._draft.seek(0)
         if isinstance(self._target, str):
             with open(self._target, "wb") as target:
-                self._history.splice(self._draft, target, time_format=TIME_FORMAT)
+                splice(self._draft, target, self._streamed, time_format=TIME_FORMAT)
         else:
-            self._history.splice(self._draft, self._target, time_format=TIME_FORMAT)
+            splice(self._draft, self._target, self._streamed, time_format=TIME_FORMAT)

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from bot.ledger.streamed import StreamedRows, number_cell, text_cell, time_cell
+from bot.ledger.streamed import WRAP_STYLE, StreamedRows, number_cell, splice, text_cell, time_cell
 
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 # What liaisons and imported plans put in cells: markup characters, control characters, text
@@ -31,18 +31,26 @@ TEXTS = [
 MOMENTS = [datetime(2026, 6, 12, 10, 10), datetime(2026, 12, 31, 23, 59, 59, 500_000)]
 
 
+def _formats(book: xlsxwriter.Workbook) -> tuple[Any, Any]:
+    """The workbook's header, date-time and wrapped-text styles, as the ledger makes them."""
+    book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter"})
+    time = book.add_format({"num_format": TIME_FORMAT, "valign": "top"})
+    return time, book.add_format({"text_wrap": True, "valign": "top"})
+
+
 def _reference(texts: list[str]) -> bytes:
     """The sheet as XlsxWriter writes it cell by cell, and an empty second sheet."""
     data = io.BytesIO()
     book = xlsxwriter.Workbook(data, {"constant_memory": True, "strings_to_numbers": False})
-    time = book.add_format({"num_format": TIME_FORMAT, "valign": "top"})
+    time, wrap = _formats(book)
     sheet = book.add_worksheet("记录")
     sheet.set_column(0, 0, 17, time)
+    sheet.set_column(2, 2, 40, wrap)
     sheet.write_row(0, 0, ["时间", "编号", "内容"])
     for row, text in enumerate(texts, start=1):
         sheet.write_datetime(row, 0, MOMENTS[row % 2], time)
         sheet.write_number(row, 1, row * 1.5)
-        sheet.write_string(row, 2, text)
+        sheet.write_string(row, 2, text, wrap)
     book.add_worksheet("空").write_row(0, 0, ["时间", "编号", "内容"])
     book.close()
     return data.getvalue()
@@ -52,9 +60,10 @@ def _streamed(texts: list[str]) -> bytes:
     """The same sheet with its rows streamed and spliced, and the same empty second sheet."""
     draft, data = io.BytesIO(), io.BytesIO()
     book = xlsxwriter.Workbook(draft, {"constant_memory": True})
-    time = book.add_format({"num_format": TIME_FORMAT, "valign": "top"})
+    time, wrap = _formats(book)
     sheet = book.add_worksheet("记录")
     sheet.set_column(0, 0, 17, time)
+    sheet.set_column(2, 2, 40, wrap)
     sheet.write_row(0, 0, ["时间", "编号", "内容"])
     book.add_worksheet("空").write_row(0, 0, ["时间", "编号", "内容"])
     book.close()
@@ -65,11 +74,11 @@ def _streamed(texts: list[str]) -> bytes:
             [
                 time_cell(f"A{at}", MOMENTS[row % 2]),
                 number_cell(f"B{at}", row * 1.5),
-                text_cell(f"C{at}", text),
+                text_cell(f"C{at}", text, WRAP_STYLE),
             ]
         )
     draft.seek(0)
-    rows.splice(draft, data, time_format=TIME_FORMAT)
+    splice(draft, data, [rows], time_format=TIME_FORMAT)
     return data.getvalue()
 
 
@@ -78,7 +87,13 @@ def _read(data: bytes) -> dict[str, Any]:
     return {
         sheet.title: (
             sheet.dimensions,
-            [[(c.value, c.number_format) for c in row] for row in sheet.iter_rows()],
+            [
+                [
+                    (c.value, c.number_format, c.alignment.wrap_text, c.alignment.vertical)
+                    for c in row
+                ]
+                for row in sheet.iter_rows()
+            ],
         )
         for sheet in book.worksheets
     }
@@ -95,7 +110,8 @@ def test_streamed_rows_read_as_xlsxwriter_writes_them() -> None:
             f'<dimension ref="A1:C{len(TEXTS) + 1}"/>'
             in book.read("xl/worksheets/sheet1.xml").decode()
         )
-    assert rows[1][0] == (MOMENTS[1], TIME_FORMAT)
+    assert rows[1][0] == (MOMENTS[1], TIME_FORMAT, None, "top")
+    assert rows[1][2][2:] == (True, "top")  # wrapped text aligned to the top
     assert rows[1][2][0] == TEXTS[0]  # markup characters come back as written
     assert len(rows[9][2][0]) == 32_767
 
@@ -111,9 +127,8 @@ def test_text_that_looks_like_markup_stays_text() -> None:
 def test_a_sheet_missing_from_the_workbook_is_named() -> None:
     draft = io.BytesIO()
     book = xlsxwriter.Workbook(draft, {"constant_memory": True})
-    book.add_format({"num_format": TIME_FORMAT})
     book.add_worksheet("其他").write_row(0, 0, ["a"])
     book.close()
     draft.seek(0)
     with pytest.raises(LookupError, match="记录"):
-        StreamedRows("记录", 1).splice(draft, io.BytesIO(), time_format=TIME_FORMAT)
+        splice(draft, io.BytesIO(), [StreamedRows("记录", 1)], time_format=TIME_FORMAT)
