@@ -66,7 +66,7 @@ async def export(req: Member) -> None:
     offload = req.context.services.offload
     key = ("export", tuple(p.id for p in plans), lang)
     built = await offload.run(key, export_workbook, _job(req, plans))
-    moment = built.ledgers[0].moment
+    moment = built.moment
     documents = "、".join(p.document for p in plans)
     await chat.send_document(
         document=built.data,

@@ -7,7 +7,7 @@ a worker process, and the history is streamed, so memory does not grow with all 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -153,9 +153,11 @@ async def current_report_rows(session: AsyncSession, *, plan_id: int, period_id:
 
 async def stream_history(
     session: AsyncSession, *, plan_id: int, since: datetime | None, until: datetime | None
-) -> AsyncIterator[Any]:
+) -> AsyncIterator[Sequence[Any]]:
     """Every report version of a plan, oldest first, as (created at, role, status, percent,
-    text, review, is current, task number, unit name, sender); streamed in chunks."""
+    text, review, is current, task number, unit name, sender); streamed, a chunk at a time
+    (one hop to the database's thread a chunk, not a row: 200,000 hops took 8 s of an
+    export)."""
     columns = "created_at role status percent text review is_current"
     query = (
         _reports(columns, Task.number, Unit.name, Contact.full_name)
@@ -168,9 +170,11 @@ async def stream_history(
         query = query.where(Report.created_at >= since)
     if until is not None:
         query = query.where(Report.created_at < until)
-    result = await session.stream(query)
-    async for row in result:
-        yield row
+    # Core rows straight from the connection: the ORM's row wrapping took half a second.
+    connection = await session.connection()
+    result = await connection.stream(query)
+    async for rows in result.partitions():
+        yield rows
 
 
 def year_bounds(year: int, tz: Any) -> tuple[datetime, datetime]:

@@ -263,3 +263,22 @@ async def test_history_has_real_times_and_says_which_versions_were_superseded(
     assert (first_june[8], first_june[9]) == ("已被新版本替代", None)  # not "待审核"
     latest = [c.value for c in history[4]]
     assert (latest[8], latest[9]) == ("待审核", "是")
+
+
+async def test_section_sheets_wrap_their_text_and_show_report_times(
+    database_url: str, sessions: Sessions
+) -> None:
+    await build_june(sessions)
+    built = await asyncio.to_thread(export_workbook, june_job(database_url))
+    book = openpyxl.load_workbook(io.BytesIO(built.data))
+    sheet = next(s for s in book.worksheets if s.title.startswith("1."))
+    task = [c for c in sheet[2]]
+    assert task[0].value == 1
+    assert all((c.alignment.wrap_text, c.alignment.vertical) == (True, "top") for c in task[:4])
+    sections = [s for s in book.worksheets if s.title[0].isdigit()]
+    reported = next(
+        row for s in sections for row in s.iter_rows(min_row=2) if row[-1].value is not None
+    )
+    assert isinstance(reported[-1].value, datetime)
+    assert reported[-1].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet.freeze_panes == "A2"
