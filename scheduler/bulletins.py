@@ -12,6 +12,7 @@ while the bot was down goes out when it is back the same day (after that, `duban
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.calendar.clock import PlanMoment, bulletin_day, period_moment
 from bot.calendar.periods import previous_period
@@ -59,7 +60,12 @@ async def due_bulletin(tick: TickContext, plan: Plan, moment: PlanMoment) -> lis
     if await claimed(session, keys=[key]) or not await tick.take({key: "bulletin"}):
         return []
     ledger = await read_ledger(
-        session, plan=plan, moment=seen, calendar=calendar, thresholds=DEFAULT_THRESHOLDS
+        session,
+        plan=plan,
+        moment=seen,
+        calendar=calendar,
+        thresholds=DEFAULT_THRESHOLDS,
+        tz=ZoneInfo(settings.timezone),
     )
     people = await coordinators(session, extra_ids=settings.coordinators, plan_id=plan.id)
     if not people:

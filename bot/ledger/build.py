@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import Any
 
@@ -94,6 +94,7 @@ async def read_ledger(
     moment: PlanMoment,
     calendar: Calendar,
     thresholds: LightThresholds,
+    tz: tzinfo,
 ) -> Ledger:
     """The ledger of the period in force: each task's light (and each lead unit's) and latest
     lead report, and each lead unit's reporting rate."""
@@ -140,7 +141,9 @@ async def read_ledger(
         row = TaskRow(section, number, text, lead, co, light, shown, leader)
         row.task_id, row.units = task_id, units
         ledger.tasks.append(row)
-    ledger.rates = await unit_rates(session, plan_id=plan.id, period_id=period.id, moment=moment)
+    ledger.rates = await unit_rates(
+        session, plan_id=plan.id, period_id=period.id, moment=moment, tz=tz
+    )
     return ledger
 
 
@@ -162,12 +165,13 @@ def _latest(row: Any) -> Latest:
 
 
 async def unit_rates(
-    session: AsyncSession, *, plan_id: int, period_id: int, moment: PlanMoment
+    session: AsyncSession, *, plan_id: int, period_id: int, moment: PlanMoment, tz: tzinfo
 ) -> list[UnitRate]:
     """Each lead unit's tasks owed, reported and reported on time (first sent by the due day),
     counted in SQL, ranked by on-time rate, then reporting rate, then name."""
-    # On time: first submitted on or before the due day (a UTC date, as it is stored).
-    before = datetime.combine(moment.due + timedelta(days=1), time.min, UTC)
+    # On time: first submitted on or before the due day on the plan's clock (07:00 in Nanjing
+    # the day after is late, though still the due day in UTC, as times are stored).
+    before = datetime.combine(moment.due + timedelta(days=1), time.min, tz)
     rows = await unit_rate_rows(
         session, plan_id=plan_id, period_id=period_id, on_time_before=before
     )

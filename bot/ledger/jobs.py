@@ -124,7 +124,7 @@ async def _ledger(
             raise ValueError(f"{period} is outside {plan.short_name}'s year {plan.year}")
         moment = period_moment(plan, span, now=job.now, tz=tz, calendar=calendar)
     ledger = await read_ledger(
-        session, plan=plan, moment=moment, calendar=calendar, thresholds=job.thresholds
+        session, plan=plan, moment=moment, calendar=calendar, thresholds=job.thresholds, tz=tz
     )
     await session.commit()  # the period may have been created just now
     return ledger
@@ -172,6 +172,7 @@ async def _status(job: LedgerJob, chart: bool) -> StatusFigures:
             moment=moment,
             calendar=calendar_for(job.calendar_file),
             thresholds=job.thresholds,
+            tz=ZoneInfo(job.timezone),
         )
         await session.commit()  # the period may have been created just now
     png = _chart(numbers, job.lang) if chart else None

@@ -3,6 +3,8 @@ and the targets, from only what they need (no task texts, unit lists or report t
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.clock import PlanMoment
@@ -25,6 +27,7 @@ async def read_status(
     moment: PlanMoment,
     calendar: Calendar,
     thresholds: LightThresholds,
+    tz: tzinfo,
 ) -> tuple[Overview, int]:
     """The overview of the period in force, as the ledger's would be, and the number of the
     plan's live targets."""
@@ -51,7 +54,7 @@ async def read_status(
     numbers = counted(
         await section_titles(session, plan_id=plan.id),
         ((place[task_id][0], light) for task_id, light in lights_of.items()),
-        await unit_rates(session, plan_id=plan.id, period_id=period.id, moment=moment),
+        await unit_rates(session, plan_id=plan.id, period_id=period.id, moment=moment, tz=tz),
         targets,
     )
     return numbers, len(targets)

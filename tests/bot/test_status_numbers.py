@@ -79,3 +79,29 @@ async def test_status_numbers_are_the_ledgers(database_url: str, sessions: Sessi
     assert ranking["市财政局"] == (4, 1, 0)  # reported, after the due day
     assert "江宁区政府" not in ranking  # it leads nothing: its report was as a co-unit
     assert figures.overview.targets == 1
+
+
+async def test_on_time_is_judged_on_the_plans_clock(database_url: str, sessions: Sessions) -> None:
+    # Due 25 June. 23:30 on the 25th in Nanjing is on time; 07:00 on the 26th is late, though
+    # it is still the 25th in UTC (23:00), as the times are stored.
+    await build_june(sessions)
+    async with sessions() as session:
+        units = {u.name: u.id for u in (await session.scalars(select(Unit))).all()}
+        for unit, moment in (
+            ("市发改委", datetime(2026, 6, 25, 23, 30, tzinfo=TZ)),
+            ("市财政局", datetime(2026, 6, 26, 7, 0, tzinfo=TZ)),
+        ):
+            await session.execute(
+                update(Report)
+                .where(Report.unit_id == units[unit])
+                .values(first_submitted_at=moment)
+            )
+        await session.commit()
+    job = june_job(database_url)
+    for figures in (
+        await asyncio.to_thread(status_figures, job, False),
+        await asyncio.to_thread(dashboard_figures, job),
+    ):
+        ranking = {r.unit: (r.reported, r.on_time) for r in figures.overview.ranking}
+        assert ranking["市发改委"] == (2, 2)
+        assert ranking["市财政局"] == (1, 0)
