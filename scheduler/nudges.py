@@ -10,12 +10,13 @@ minute of a due day) cost a handful of reads, not a recomputation of who owes wh
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from bot.calendar.clock import PlanMoment, plan_moment
@@ -233,18 +234,19 @@ async def _queue(
                 for person in liaisons.get(unit_id, []):
                     entry = per_contact.setdefault((person.id, batch.kind), (person, {}))
                     entry[1].setdefault(index, []).append(unit_id)
-    # Most liaisons serve one unit: its message is written (and encoded) once for all of them.
-    written: dict[tuple[object, ...], Written] = {}
+    # Most liaisons serve one unit: its message (and the step and scopes of its key) is
+    # written once for all of them, and the outbox encodes it once.
+    written: dict[tuple[object, ...], tuple[Written, str, str]] = {}
     outgoing: list[Outgoing] = []
     for count, ((_person_id, kind), (person, parts)) in enumerate(per_contact.items(), start=1):
         lang = lang_of(person.language)
         key = (lang, *((i, tuple(u)) for i, u in parts.items()))
         if key not in written:
-            written[key] = _write(lang, [(batches[i], u) for i, u in parts.items()])
-        items, text, buttons, ref = written[key]
-        first = batches[next(iter(parts))]
-        report.planned.append(Planned(kind, first.step, person, text, items))
-        scopes = "+".join(f"{batches[i].scope}:u" for i in parts)
+            message = _write(lang, [(batches[i], u) for i, u in parts.items()])
+            scopes = "+".join(f"{batches[i].scope}:u" for i in parts)
+            written[key] = (message, batches[next(iter(parts))].step, f"{kind}:{scopes}:c")
+        (items, text, buttons, ref), step, dedupe = written[key]
+        report.planned.append(Planned(kind, step, person, text, items))
         outgoing.append(
             Outgoing(
                 chat_id=person.chat_id,
@@ -252,7 +254,7 @@ async def _queue(
                 kind=kind,
                 buttons=buttons,
                 contact_id=person.id,
-                dedupe_key=f"{kind}:{scopes}:c{person.id}",
+                dedupe_key=f"{dedupe}{person.id}",
                 ref=ref,
             )
         )
@@ -394,22 +396,26 @@ async def tick(
     return report
 
 
+@functools.cache
+def _worker_engine(url: str) -> AsyncEngine:
+    """A worker process's engine, kept from tick to tick: SQLAlchemy caches compiled statements
+    on the engine, and a new engine each minute compiled every statement of the tick again.
+    No pool, so no connection outlives its tick (nor the event loop it was opened on)."""
+    return make_engine(url, poolclass=NullPool)
+
+
 def tick_in_worker(settings: Settings, now: datetime) -> int:
-    """One tick in a worker process, on its own engine and event loop, so that a due day's
-    tens of thousands of nudges are worked out off the loop that answers people; returns how
-    many messages it queued."""
+    """One tick in a worker process, on its own event loop, so that a due day's tens of
+    thousands of nudges are worked out off the loop that answers people; returns how many
+    messages it queued."""
 
     async def run() -> int:
-        engine = make_engine(settings.database_url, poolclass=NullPool)
-        try:
-            report = await tick(
-                make_sessionmaker(engine),
-                settings=settings,
-                calendar=calendar_for(settings.calendar_file),
-                now=now,
-            )
-        finally:
-            await engine.dispose()
+        report = await tick(
+            make_sessionmaker(_worker_engine(settings.database_url)),
+            settings=settings,
+            calendar=calendar_for(settings.calendar_file),
+            now=now,
+        )
         return len(report.planned)
 
     return run_job(run())
