@@ -226,25 +226,29 @@ async def _queue(
     taken = await take(session, keys=keys, now=now, dry_run=dry_run)
     units = {u for b in batches for u in b.owing if b.unit_key(u) in taken}
     liaisons = await recipients_by_unit(session, unit_ids=units)
-    # (person, kind) -> the person and, per batch (a plan's step), the units they answer for.
-    per_contact: dict[tuple[int, str], tuple[Recipient, dict[int, list[int]]]] = {}
+    # (person, kind) -> the person and the (batch, unit) pairs they answer for, batch by batch
+    # (a batch is a plan's step).
+    per_contact: dict[tuple[int, str], tuple[Recipient, list[tuple[int, int]]]] = {}
     for index, batch in enumerate(batches):
         for unit_id in sorted(batch.owing):
             if batch.unit_key(unit_id) in taken:
                 for person in liaisons.get(unit_id, []):
-                    entry = per_contact.setdefault((person.id, batch.kind), (person, {}))
-                    entry[1].setdefault(index, []).append(unit_id)
+                    entry = per_contact.setdefault((person.id, batch.kind), (person, []))
+                    entry[1].append((index, unit_id))
     # Most liaisons serve one unit: its message (and the step and scopes of its key) is
     # written once for all of them, and the outbox encodes it once.
     written: dict[tuple[object, ...], tuple[Written, str, str]] = {}
     outgoing: list[Outgoing] = []
-    for count, ((_person_id, kind), (person, parts)) in enumerate(per_contact.items(), start=1):
+    for count, ((_person_id, kind), (person, pairs)) in enumerate(per_contact.items(), start=1):
         lang = lang_of(person.language)
-        key = (lang, *((i, tuple(u)) for i, u in parts.items()))
+        key = (lang, tuple(pairs))
         if key not in written:
+            parts: dict[int, list[int]] = {}
+            for index, unit_id in pairs:
+                parts.setdefault(index, []).append(unit_id)
             message = _write(lang, [(batches[i], u) for i, u in parts.items()])
             scopes = "+".join(f"{batches[i].scope}:u" for i in parts)
-            written[key] = (message, batches[next(iter(parts))].step, f"{kind}:{scopes}:c")
+            written[key] = (message, batches[pairs[0][0]].step, f"{kind}:{scopes}:c")
         (items, text, buttons, ref), step, dedupe = written[key]
         report.planned.append(Planned(kind, step, person, text, items))
         outgoing.append(

@@ -227,7 +227,7 @@ async def live_task_briefs(session: AsyncSession, *, plan_id: int) -> dict[int, 
             Task.plan_id == plan_id, Task.retired.is_(False)
         )
     )
-    return {row.id: TaskBrief(row.id, row.number, row.text, row.deadline) for row in rows}
+    return {i: TaskBrief(i, number, text, deadline) for i, number, text, deadline in rows}
 
 
 async def distinct_deadlines(session: AsyncSession, *, plan_id: int) -> list[date | None]:
