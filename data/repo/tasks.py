@@ -81,10 +81,9 @@ async def duties_of_units(
     best: dict[tuple[int, int], Duty] = {}
     for count, (task_id, unit_id, role, via) in enumerate(rows, start=1):
         key = (task_id, unit_id)
-        # A direct role beats one through a collective; lead beats co.
-        rank = (role == "lead", via is None)
         held = best.get(key)
-        if held is None or rank > (held.role == "lead", held.via is None):
+        # A direct role beats one through a collective; lead beats co.
+        if held is None or (role == "lead", via is None) > (held.role == "lead", held.via is None):
             best[key] = Duty(task_id, unit_id, role, via)
         if not count % DUTY_CHUNK:
             # A city's plan holds tens of thousands: the loop answers people in between.
