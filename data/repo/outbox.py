@@ -83,14 +83,13 @@ async def enqueue(session: AsyncSession, *, rows: Sequence[NewMessage], now: dat
         values = {**rows[0]._asdict(), "created_at": now, "state": "queued", "attempts": 0}
         inserted = await session.scalars(statement.returning(OutboxMessage.id), [values])
         return len(inserted.all())
-    # Many rows (a due day's 20,000 nudges) go to the driver's executemany as plain tuples:
-    # SQLAlchemy would otherwise convert each row's values one by one, and only the times
-    # need converting (the same one or two for every row).
+    # Many rows (a due day's 20,000 nudges) go to the driver as plain values: SQLAlchemy would
+    # otherwise convert each row's values one by one, and only the times need converting (the
+    # same one or two for every row).
     connection = await session.connection()
-    compiled = statement.compile(dialect=connection.dialect)
-    order = itemgetter(*(_COLUMNS.index(name) for name in compiled.positiontup or ()))
-    time_type = OutboxMessage.__table__.c.not_before.type.dialect_impl(connection.dialect)
-    convert: Callable[[Any], Any] = time_type.bind_processor(connection.dialect) or _as_is
+    dialect = connection.dialect
+    time_type = OutboxMessage.__table__.c.not_before.type.dialect_impl(dialect)
+    convert: Callable[[Any], Any] = time_type.bind_processor(dialect) or _as_is
     times: dict[datetime, Any] = {}
 
     def stored(moment: datetime) -> Any:
@@ -99,9 +98,31 @@ async def enqueue(session: AsyncSession, *, rows: Sequence[NewMessage], now: dat
         return times[moment]
 
     constant = (stored(now), "queued", 0)
-    tuples = [order((*row[:-1], stored(row.not_before), *constant)) for row in rows]
-    await connection.exec_driver_sql(compiled.string, tuples)
+    full = [(*row[:-1], stored(row.not_before), *constant) for row in rows]
+    if dialect.name == "postgresql":
+        # One statement taking a column of values per array: a third quicker than as many
+        # executions as rows (20,000 at city scale), foreign key checks included.
+        await connection.exec_driver_sql(
+            _unnest(dialect), tuple(map(list, zip(*full, strict=True)))
+        )
+    else:
+        compiled = statement.compile(dialect=dialect)
+        order = itemgetter(*(_COLUMNS.index(name) for name in compiled.positiontup or ()))
+        await connection.exec_driver_sql(compiled.string, [order(row) for row in full])
     return len(rows)
+
+
+def _unnest(dialect: Dialect) -> str:
+    """PostgreSQL's insert of many rows from one array per column, skipping taken keys."""
+    table = OutboxMessage.__table__
+    arrays = ", ".join(
+        f"${n}::{table.c[name].type.compile(dialect)}[]" for n, name in enumerate(_COLUMNS, 1)
+    )
+    # Built from the table's own column names and types, nothing a caller gave.
+    return (
+        f"INSERT INTO outbox ({', '.join(_COLUMNS)}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+        "ON CONFLICT (dedupe_key) DO NOTHING"
+    )
 
 
 async def claim(
