@@ -10,12 +10,13 @@ minute of a due day) cost a handful of reads, not a recomputation of who owes wh
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from bot.calendar.clock import PlanMoment, plan_moment
@@ -28,7 +29,7 @@ from bot.settings import Settings
 from bot.tasks_view import short_title
 from data.db import make_engine, make_sessionmaker
 from data.models import Plan
-from data.repo.contacts import Recipient, recipients_by_unit
+from data.repo.contacts import Recipient, reachable_units, recipients_by_unit
 from data.repo.coordinators import coordinators
 from data.repo.nudges import claimed, take
 from data.repo.periods import ensure_period
@@ -38,7 +39,7 @@ from data.repo.tasks import (
     done_pairs,
     reported_pairs,
 )
-from data.repo.units import units_by_ids
+from data.repo.units import unit_names
 from scheduler.messages import (
     Batch,
     Digest,
@@ -165,14 +166,14 @@ async def _fill_owing(
     """Who owes what, from four queries for the whole plan."""
     duties, tasks = await plan_duties(session, plan_id=plan.id)
     reported = await reported_pairs(session, period_id=period_id)
-    names = {
-        u.id: u.name
-        for u in (await units_by_ids(session, ids={d.unit_id for d in duties})).values()
-    }
+    names = await unit_names(session, ids={d.unit_id for d in duties})
+    titles: dict[int, str] = {}  # a task is owed by several units: its title cut once
 
     def item(task_id: int, unit_id: int, role: str) -> Item:
         task = tasks[task_id]
-        return Item(task_id, task.number, short_title(task.text), unit_id, names[unit_id], role)
+        if task_id not in titles:
+            titles[task_id] = short_title(task.text)
+        return Item(task_id, task.number, titles[task_id], unit_id, names[unit_id], role)
 
     lead_owing: dict[int, list[Item]] = defaultdict(list)
     co_owing: dict[int, list[Item]] = defaultdict(list)
@@ -225,27 +226,31 @@ async def _queue(
     taken = await take(session, keys=keys, now=now, dry_run=dry_run)
     units = {u for b in batches for u in b.owing if b.unit_key(u) in taken}
     liaisons = await recipients_by_unit(session, unit_ids=units)
-    # (person, kind) -> the person and, per batch (a plan's step), the units they answer for.
-    per_contact: dict[tuple[int, str], tuple[Recipient, dict[int, list[int]]]] = {}
+    # (person, kind) -> the person and the (batch, unit) pairs they answer for, batch by batch
+    # (a batch is a plan's step).
+    per_contact: dict[tuple[int, str], tuple[Recipient, list[tuple[int, int]]]] = {}
     for index, batch in enumerate(batches):
         for unit_id in sorted(batch.owing):
             if batch.unit_key(unit_id) in taken:
                 for person in liaisons.get(unit_id, []):
-                    entry = per_contact.setdefault((person.id, batch.kind), (person, {}))
-                    entry[1].setdefault(index, []).append(unit_id)
-    # Most liaisons serve one unit: its message is written once for all of them.
-    written: dict[tuple[object, ...], tuple[list[Item], str, ButtonRows]] = {}
+                    entry = per_contact.setdefault((person.id, batch.kind), (person, []))
+                    entry[1].append((index, unit_id))
+    # Most liaisons serve one unit: its message (and the step and scopes of its key) is
+    # written once for all of them, and the outbox encodes it once.
+    written: dict[tuple[object, ...], tuple[Written, str, str]] = {}
     outgoing: list[Outgoing] = []
-    for count, ((_person_id, kind), (person, parts)) in enumerate(per_contact.items(), start=1):
+    for count, ((_person_id, kind), (person, pairs)) in enumerate(per_contact.items(), start=1):
         lang = lang_of(person.language)
-        key = (lang, *((i, tuple(u)) for i, u in parts.items()))
+        key = (lang, tuple(pairs))
         if key not in written:
-            written[key] = _write(lang, [(batches[i], u) for i, u in parts.items()])
-        items, text, buttons = written[key]
-        first = batches[next(iter(parts))]
-        report.planned.append(Planned(kind, first.step, person, text, items))
-        single = len({(i.task_id, i.unit_id) for i in items}) == 1
-        scopes = "+".join(f"{batches[i].scope}:u" for i in parts)
+            parts: dict[int, list[int]] = {}
+            for index, unit_id in pairs:
+                parts.setdefault(index, []).append(unit_id)
+            message = _write(lang, [(batches[i], u) for i, u in parts.items()])
+            scopes = "+".join(f"{batches[i].scope}:u" for i in parts)
+            written[key] = (message, batches[pairs[0][0]].step, f"{kind}:{scopes}:c")
+        (items, text, buttons, ref), step, dedupe = written[key]
+        report.planned.append(Planned(kind, step, person, text, items))
         outgoing.append(
             Outgoing(
                 chat_id=person.chat_id,
@@ -253,8 +258,8 @@ async def _queue(
                 kind=kind,
                 buttons=buttons,
                 contact_id=person.id,
-                dedupe_key=f"{kind}:{scopes}:c{person.id}",
-                ref={"task_id": items[0].task_id, "unit_id": items[0].unit_id} if single else None,
+                dedupe_key=f"{dedupe}{person.id}",
+                ref=ref,
             )
         )
         if not count % YIELD_EVERY:
@@ -264,9 +269,12 @@ async def _queue(
         await queue_messages(session, outgoing, now=now)
 
 
-def _write(
-    lang: Lang, parts: Sequence[tuple[Batch, list[int]]]
-) -> tuple[list[Item], str, ButtonRows]:
+# A nudge as written for everyone it goes to: its tasks, text, buttons, and the task (and
+# unit) a reply is about when it names only one.
+Written = tuple[list[Item], str, ButtonRows, dict[str, int] | None]
+
+
+def _write(lang: Lang, parts: Sequence[tuple[Batch, list[int]]]) -> Written:
     """One person's nudge: each plan's part (its header, the tasks its units owe), the report
     buttons (naming the plan when there are several) and 稍后提醒."""
     sections = []
@@ -279,7 +287,10 @@ def _write(
         sections.append((batch.plan if len(parts) > 1 else None, header, items))
     every = [item for _plan, _header, items in sections for item in items]
     snooze = parts[0][0].snooze
-    return every, render(lang, sections), nudge_buttons(lang, sections, snooze)
+    one = every[0]
+    single = all(i.task_id == one.task_id and i.unit_id == one.unit_id for i in every)
+    ref = {"task_id": one.task_id, "unit_id": one.unit_id} if single else None
+    return every, render(lang, sections), nudge_buttons(lang, sections, snooze), ref
 
 
 async def _digests(
@@ -299,8 +310,8 @@ async def _digests(
         people = await coordinators(
             session, extra_ids=settings.coordinators, plan_id=digest.plan_id
         )
-        reachable = await recipients_by_unit(session, unit_ids=list(digest.owing))
-        orphans = [u for u in digest.owing if not reachable.get(u)]
+        reachable = await reachable_units(session, unit_ids=digest.owing)
+        orphans = [u for u in digest.owing if u not in reachable]
         for coordinator in people:
             lang = lang_of(coordinator.language)
             text = digest_text(lang, digest.moment, digest.owing, digest.names, orphans=orphans)
@@ -389,22 +400,26 @@ async def tick(
     return report
 
 
+@functools.cache
+def _worker_engine(url: str) -> AsyncEngine:
+    """A worker process's engine, kept from tick to tick: SQLAlchemy caches compiled statements
+    on the engine, and a new engine each minute compiled every statement of the tick again.
+    No pool, so no connection outlives its tick (nor the event loop it was opened on)."""
+    return make_engine(url, poolclass=NullPool)
+
+
 def tick_in_worker(settings: Settings, now: datetime) -> int:
-    """One tick in a worker process, on its own engine and event loop, so that a due day's
-    tens of thousands of nudges are worked out off the loop that answers people; returns how
-    many messages it queued."""
+    """One tick in a worker process, on its own event loop, so that a due day's tens of
+    thousands of nudges are worked out off the loop that answers people; returns how many
+    messages it queued."""
 
     async def run() -> int:
-        engine = make_engine(settings.database_url, poolclass=NullPool)
-        try:
-            report = await tick(
-                make_sessionmaker(engine),
-                settings=settings,
-                calendar=calendar_for(settings.calendar_file),
-                now=now,
-            )
-        finally:
-            await engine.dispose()
+        report = await tick(
+            make_sessionmaker(_worker_engine(settings.database_url)),
+            settings=settings,
+            calendar=calendar_for(settings.calendar_file),
+            now=now,
+        )
         return len(report.planned)
 
     return run_job(run())

@@ -196,6 +196,22 @@ class Recipient:
     language: str | None
 
 
+async def reachable_units(session: AsyncSession, *, unit_ids: Iterable[int]) -> set[int]:
+    """Which of the units have a reachable liaison, in one query (not their liaisons' rows)."""
+    wanted = _unit_filter(unit_ids) or set()
+    if not wanted:
+        return set()
+    query = (
+        select(ContactUnit.unit_id)
+        .join(Contact, Contact.id == ContactUnit.contact_id)
+        .where(Contact.unreachable_at.is_(None))
+        .distinct()
+    )
+    if len(wanted) <= LONG_LIST:
+        query = query.where(ContactUnit.unit_id.in_(wanted))
+    return set((await session.scalars(query)).all()) & wanted
+
+
 async def recipients_by_unit(
     session: AsyncSession, *, unit_ids: Iterable[int]
 ) -> dict[int, list[Recipient]]:

@@ -2,28 +2,127 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, CursorResult, Result, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    CursorResult,
+    Dialect,
+    Result,
+    TypeDecorator,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data.models import OutboxMessage
-from data.repo.bulk import insert_ignoring, insert_new
+from data.repo.bulk import dialect_insert
 
 
-async def enqueue(session: AsyncSession, *, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Queue messages (each a dict of OutboxMessage columns); a row whose dedupe key is already
-    queued is skipped. Returns how many were queued (for a batch, how many were offered: one
-    compiled statement for many rows is what keeps a due day's 20,000 nudges quick)."""
+class _EncodedJSON(TypeDecorator[str]):
+    """A JSON column's value handed over as JSON text already (encoded once by the caller,
+    however many rows share it)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+class NewMessage(NamedTuple):
+    """A message to queue, its payload JSON text already (bot/delivery/queue.py writes it)."""
+
+    chat_id: int
+    kind: str
+    contact_id: int | None
+    dedupe_key: str | None
+    batch: str | None
+    payload: str
+    not_before: datetime
+
+
+# The columns a queued row is given: the message's, then when, its state and no attempts.
+_COLUMNS = (*NewMessage._fields, "created_at", "state", "attempts")
+
+
+def _statement(session: AsyncSession) -> Any:
+    table = OutboxMessage.__table__
+    binds = {
+        name: bindparam(name, type_=_EncodedJSON() if name == "payload" else table.c[name].type)
+        for name in _COLUMNS
+    }
+    return (
+        dialect_insert(session, table)
+        .values(binds)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+async def enqueue(session: AsyncSession, *, rows: Sequence[NewMessage], now: datetime) -> int:
+    """Queue messages; a row whose dedupe key is already queued is skipped. Returns how many
+    were queued (for several rows, how many were offered)."""
+    if not rows:
+        return 0
+    # What the caller added, such as the contact a message goes to, is written first, as the
+    # ORM would before its own insert.
+    await session.flush()
+    statement = _statement(session)
     if len(rows) == 1:
-        key = OutboxMessage.dedupe_key
-        return len(
-            await insert_new(session, OutboxMessage, rows, key=key, conflict=("dedupe_key",))
+        values = {**rows[0]._asdict(), "created_at": now, "state": "queued", "attempts": 0}
+        inserted = await session.scalars(statement.returning(OutboxMessage.id), [values])
+        return len(inserted.all())
+    # Many rows (a due day's 20,000 nudges) go to the driver as plain values: SQLAlchemy would
+    # otherwise convert each row's values one by one, and only the times need converting (the
+    # same one or two for every row).
+    connection = await session.connection()
+    dialect = connection.dialect
+    time_type = OutboxMessage.__table__.c.not_before.type.dialect_impl(dialect)
+    convert: Callable[[Any], Any] = time_type.bind_processor(dialect) or _as_is
+    times: dict[datetime, Any] = {}
+
+    def stored(moment: datetime) -> Any:
+        if moment not in times:
+            times[moment] = convert(moment)
+        return times[moment]
+
+    constant = (stored(now), "queued", 0)
+    full = [(*row[:-1], stored(row.not_before), *constant) for row in rows]
+    if dialect.name == "postgresql":
+        # One statement taking a column of values per array: a third quicker than as many
+        # executions as rows (20,000 at city scale), foreign key checks included.
+        await connection.exec_driver_sql(
+            _unnest(dialect), tuple(map(list, zip(*full, strict=True)))
         )
-    await insert_ignoring(session, OutboxMessage, rows, key=OutboxMessage.dedupe_key)
+    else:
+        compiled = statement.compile(dialect=dialect)
+        order = itemgetter(*(_COLUMNS.index(name) for name in compiled.positiontup or ()))
+        await connection.exec_driver_sql(compiled.string, [order(row) for row in full])
     return len(rows)
+
+
+def _unnest(dialect: Dialect) -> str:
+    """PostgreSQL's insert of many rows from one array per column, skipping taken keys."""
+    table = OutboxMessage.__table__
+    arrays = ", ".join(
+        f"${n}::{table.c[name].type.compile(dialect)}[]" for n, name in enumerate(_COLUMNS, 1)
+    )
+    # Built from the table's own column names and types, nothing a caller gave.
+    return (
+        f"INSERT INTO outbox ({', '.join(_COLUMNS)}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+        "ON CONFLICT (dedupe_key) DO NOTHING"
+    )
 
 
 async def claim(

@@ -88,10 +88,9 @@ async def duties_of_units(
     best: dict[tuple[int, int], Duty] = {}
     for count, (task_id, unit_id, role, via) in enumerate(rows, start=1):
         key = (task_id, unit_id)
-        # A direct role beats one through a collective; lead beats co.
-        rank = (role == "lead", via is None)
         held = best.get(key)
-        if held is None or rank > (held.role == "lead", held.via is None):
+        # A direct role beats one through a collective; lead beats co.
+        if held is None or (role == "lead", via is None) > (held.role == "lead", held.via is None):
             best[key] = Duty(task_id, unit_id, role, via)
         if not count % DUTY_CHUNK:
             # A city's plan holds tens of thousands: the loop answers people in between.
@@ -234,7 +233,7 @@ async def live_task_briefs(session: AsyncSession, *, plan_id: int) -> dict[int, 
             Task.plan_id == plan_id, Task.retired.is_(False)
         )
     )
-    return {row.id: TaskBrief(row.id, row.number, row.text, row.deadline) for row in rows}
+    return {i: TaskBrief(i, number, text, deadline) for i, number, text, deadline in rows}
 
 
 async def distinct_deadlines(session: AsyncSession, *, plan_id: int) -> list[date | None]:

@@ -164,3 +164,28 @@ async def test_coverage_warning_once_a_period_names_units_nobody_can_reach(
     assert "市卫健委" in units  # its only liaison blocked the bot
     assert "市商务局" in units  # nobody ever linked
     assert "市发改委" not in units and "市财政局" not in units
+
+
+async def test_the_digest_names_late_units_nobody_can_reach(
+    city: Sessions,  # noqa: F811 - the fixture
+    database_url: str,
+) -> None:
+    async with city() as session:
+        await session.execute(
+            update(Contact)
+            .where(Contact.telegram_id == HEALTH)
+            .values(unreachable_at=datetime(2026, 6, 2, tzinfo=TZ))
+        )
+        await session.commit()
+    await finance_reports(city)
+    await run(
+        city, settings_for(database_url), iter(daily(date(2026, 6, 26), date(2026, 6, 26), 9))
+    )
+    [(telegram_id, when, text)] = await queued(city, "digest")
+    assert (telegram_id, when) == (COORD, "06-26 09:00")
+    late = text.split("\n\n")[0]
+    assert "市发改委" in late and "市卫健委" in late and "市财政局" not in late
+    unreachable = text.split("以下单位没有可联系的联络员:")[1]
+    assert "市卫健委" in unreachable  # its only liaison blocked the bot
+    assert "市商务局" in unreachable  # nobody ever linked
+    assert "市发改委" not in unreachable

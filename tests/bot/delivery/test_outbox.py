@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.delivery.gate import Limits, RateGate
-from bot.delivery.queue import Button, Outgoing, queue_message
+from bot.delivery.queue import Button, Outgoing, queue_message, queue_messages
 from bot.delivery.sender import OutboxSender
 from bot.notices import notify_blocked
 from data.db import make_engine, make_sessionmaker
@@ -111,6 +111,60 @@ async def test_dedupe_key_queues_once(sessions: Sessions, clock: MovableClock) -
         await session.commit()
     assert (first, second) == (True, False)
     assert len(await states(sessions)) == 1
+
+
+async def test_many_messages_queued_at_once_are_each_kept_and_sent_as_written(
+    sessions: Sessions, sender: OutboxSender, api: FakeBotAPI, clock: MovableClock
+) -> None:
+    """A due day's fan-out: many rows in one go, liaisons sharing one text and its buttons,
+    a key queued before skipped, a later message kept for later."""
+    buttons = [[Button("📝 2", "rp:t:2:5")]]
+    later = clock() + timedelta(hours=1)
+    async with sessions() as session:
+        await queue_message(
+            session, Outgoing(chat_id=9, text="旧", kind="t", dedupe_key="k:9"), now=clock()
+        )
+        shared = [
+            Outgoing(
+                chat_id=c,
+                text="<b>请报送</b>",
+                kind="nudge",
+                buttons=buttons,
+                dedupe_key=f"k:{c}",
+            )
+            for c in (7, 8, 9)
+        ]
+        await queue_messages(
+            session,
+            [*shared, Outgoing(chat_id=10, text="稍后", kind="t", not_before=later)],
+            now=clock(),
+        )
+        await session.commit()
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+        stored = await session.scalar(
+            text("SELECT CAST(payload AS TEXT) FROM outbox WHERE chat_id = 7")
+        )
+    assert [(m.chat_id, m.kind, m.dedupe_key) for m in rows] == [
+        (9, "t", "k:9"),
+        (7, "nudge", "k:7"),
+        (8, "nudge", "k:8"),
+        (10, "t", None),
+    ]
+    assert (
+        rows[1].payload
+        == rows[2].payload
+        == {
+            "text": "<b>请报送</b>",
+            "parse_mode": "HTML",
+            "reply_markup": {"inline_keyboard": [[{"text": "📝 2", "callback_data": "rp:t:2:5"}]]},
+        }
+    )
+    assert [m.not_before for m in rows] == [clock(), clock(), clock(), later]
+    assert [(m.state, m.attempts) for m in rows] == [("queued", 0)] * 4
+    assert stored is not None and "请报送" in stored  # Chinese kept as is, not as \u escapes
+    assert (await sender.drain_once()).sent == 3  # the later one waits
+    assert (api.last_text(7), api.last_text(8), api.last_text(9)) == ("请报送", "请报送", "旧")
+    assert api.buttons(api.last_message(8)) == [[("📝 2", "rp:t:2:5")]]
 
 
 async def test_429_waits_for_retry_after_without_using_up_attempts(
