@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python benchmarks/city.py [--database-url URL] [--seed N]
 Fills a fresh database with benchmarks/handlers.py's synthetic city (10,000 tasks, 2,000
-units, 20,000 liaisons, 200,000 reports) and runs, one after the other, at 2026-06-25 09:30:
+units, 20,000 liaisons, 200,000 reports), settles it as it would stand in service (`settle`),
+and runs, one after the other, at 2026-06-25 09:30:
 the due day's nudge tick (every lead unit still owing is nudged; the JobQueue's job, which
 runs the tick in a worker process as duban run does), the quiet tick a minute later,
 /status, /late and /export. While each runs, a liaison sends /mytasks every 100 ms, first
@@ -32,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from telegram import Update
 from telegram.ext import TypeHandler
 
@@ -154,6 +155,21 @@ async def measured(
     }
 
 
+async def settle(url: str) -> None:
+    """Leave the freshly filled database as it stands in service: SQLite's write-ahead log
+    checkpointed (the fill's 200,000 reports would otherwise be copied into the database file
+    by the first write, the due day's tick), PostgreSQL's tables vacuumed (autovacuum would do
+    it within minutes of a bulk load; until then the first reader sets every row's hint bits)."""
+    engine = make_engine(url)
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        if is_sqlite(url):
+            await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        else:
+            await conn.execute(text("VACUUM (ANALYZE)"))
+    await engine.dispose()
+
+
 async def _reset_nudges(url: str) -> int:
     """Forget the due day's claims and messages so the same tick can be timed again."""
     engine = make_engine(url)
@@ -265,6 +281,7 @@ def main() -> None:
             reports=args.reports,
         )
         counts = asyncio.run(fill(url, data, analyze=True))
+        asyncio.run(settle(url))
         liaisons = list(data.telegram_ids)
         data.rows.clear()
         gc.collect()
