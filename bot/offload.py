@@ -38,11 +38,16 @@ def run_job(main: Coroutine[Any, Any, T]) -> T:
             loop.close()
 
 
+def _started() -> None:
+    """Nothing: submitted to start a worker."""
+
+
 class Offload:
     """A small pool of worker processes, started on first use."""
 
     def __init__(self, *, workers: int = 2) -> None:
         self.workers = workers
+        self._warm: Callable[[], None] | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._running: dict[Hashable, asyncio.Future[Any]] = {}
 
@@ -52,6 +57,7 @@ class Offload:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 max_tasks_per_child=JOBS_PER_WORKER,
+                initializer=self._warm,
             )
         return self._pool
 
@@ -73,10 +79,13 @@ class Offload:
             del self._running[key]
 
     def warm(self, job: Callable[[], None]) -> None:
-        """Start every worker now with `job` (imports, fonts), not when the first person asks."""
+        """Start every worker now, each running `job` first (imports, fonts, a first chart), and
+        so does each worker that replaces one later: nobody's request waits for them. Called
+        before the first job (the pool is made with it)."""
+        self._warm = job
         pool = self._executor()
         for _ in range(self.workers):
-            pool.submit(job)
+            pool.submit(_started)
 
     def shutdown(self) -> None:
         """Stop the workers (jobs in hand are abandoned)."""

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.offload import Offload
-from tests.factories.jobs import stamp
+from bot.offload import JOBS_PER_WORKER, Offload
+from tests.factories.jobs import mark_warmed, stamp, warmed
 
 
 @pytest.fixture
@@ -34,3 +34,15 @@ async def test_two_asking_at_once_share_one_job_then_it_runs_anew(offload: Offlo
     assert third != first  # a finished job is not handed out again
     other, again = await asyncio.gather(offload.run("x", stamp, 0.2), offload.run("y", stamp, 0.2))
     assert other != again  # different keys are different jobs
+
+
+async def test_every_worker_is_warmed_even_one_that_replaces_another() -> None:
+    pool = Offload(workers=1)
+    pool.warm(mark_warmed)
+    try:
+        seen = [await pool.run(n, warmed) for n in range(JOBS_PER_WORKER + 1)]
+    finally:
+        pool.shutdown()
+    pids = {pid for pid, _mark in seen}
+    assert len(pids) == 2  # the first worker was replaced after its share of jobs
+    assert all(mark == str(pid) for pid, mark in seen)  # each warmed in its own process

@@ -25,3 +25,16 @@ def stamp(seconds: float) -> tuple[int, int]:
     """Which process ran the job, and a moment unique to this run (after `seconds`)."""
     time.sleep(seconds)
     return os.getpid(), time.monotonic_ns()
+
+
+WARMED_VARIABLE = "DUBAN_TEST_WARMED_IN"
+
+
+def mark_warmed() -> None:
+    """A warm-up that leaves its mark in the worker process it ran in."""
+    os.environ[WARMED_VARIABLE] = str(os.getpid())
+
+
+def warmed() -> tuple[int, str | None]:
+    """This worker process, and the process its warm-up ran in (None: none ran)."""
+    return os.getpid(), os.environ.get(WARMED_VARIABLE)
