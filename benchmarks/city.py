@@ -194,6 +194,12 @@ async def drive(url: str, liaisons: list[tuple[int, str]], seed: int) -> dict[st
             await driver.send(
                 bot.updates.command(bot.user(*liaisons[0]), "/mytasks"), queued=False
             )
+        # The workers are up and warm, as they are long before a due day's 09:30 in service:
+        # a job holding each worker for a moment runs only once every one has warmed up.
+        offload = services.offload
+        await asyncio.gather(
+            *(offload.run(("ready", n), time.sleep, 0.5) for n in range(offload.workers))
+        )
 
         async def due_tick() -> None:
             # As duban run ticks: the JobQueue's job, which runs the tick in a worker process.
