@@ -48,6 +48,8 @@ _RELATIVE = {
 # Parts of the day: afternoon and evening words move 1..11 o'clock past noon.
 _AFTERNOON = ("下午", "晚上", "今晚", "傍晚", "中午", "tonight", "pm", "p.m.")
 _MORNING = ("上午", "早上", "早晨", "凌晨", "明早", "am", "a.m.")
+# 晚上12点 (今晚12点, 12 tonight) is the night's midnight, the end of that day, not noon.
+_NIGHT = ("晚上", "今晚", "tonight")
 _PARTS = sorted({*_AFTERNOON, *_MORNING}, key=len, reverse=True)
 
 _FULL_DATE = re.compile(
@@ -99,8 +101,9 @@ def _day(text: str, today: date) -> tuple[date | None, str, bool, str | None]:
     return today, text, False, None
 
 
-def _clock(text: str, part: str | None) -> time | TimeProblem | None:
-    """The hour and minute (None: no time written); a part of the day before or after it."""
+def _clock(text: str, part: str | None) -> timedelta | TimeProblem | None:
+    """The hour and minute as the time since the day began (None: no time written; 晚上12点
+    is 24:00, the day's end); a part of the day before or after it."""
     text = re.sub(r"^(?:at|@)\s+", "", text.strip())
     text, before = _strip_part(text)
     match = _CLOCK.match(text)
@@ -113,13 +116,15 @@ def _clock(text: str, part: str | None) -> time | TimeProblem | None:
     minute = int(match.group("m") or match.group("m2") or 0)
     minute = 30 if match.group("half") else 15 if match.group("quarter") else minute
     said = after or before or part
+    if said in _NIGHT and hour == 12 and minute == 0:
+        return timedelta(hours=24)
     if said in _AFTERNOON and hour < 12:
         hour += 12 if not (said == "中午" and hour >= 11) else 0
     elif said in _MORNING and hour == 12:
         hour = 0
     if (said in _AFTERNOON and int(match.group("h")) > 12) or hour > 23 or minute > 59:
         return TimeProblem.BAD_HOUR
-    return time(hour, minute)
+    return timedelta(hours=hour, minutes=minute)
 
 
 def read_moment(raw: str, *, now: datetime) -> Typed:
@@ -140,7 +145,7 @@ def read_moment(raw: str, *, now: datetime) -> Typed:
             return Typed(None, TimeProblem.UNKNOWN)
         problem = TimeProblem.UNKNOWN if rest.strip() else TimeProblem.NO_TIME
         return Typed(None, problem, day=day, unread=rest.strip())
-    when = datetime.combine(day, clock, tzinfo=now.tzinfo)
+    when = datetime.combine(day, time.min, tzinfo=now.tzinfo) + clock
     yearless = named and not _FULL_DATE.match(text) and _MONTH_DAY.match(text)
     if yearless and when <= now:
         try:

@@ -19,6 +19,10 @@ NOW = datetime(2026, 12, 3, 16, 4, tzinfo=TZ)  # a Thursday afternoon
         ("18:00", datetime(2026, 12, 3, 18, 0)),
         ("18：00", datetime(2026, 12, 3, 18, 0)),
         ("今晚8点", datetime(2026, 12, 3, 20, 0)),
+        ("今晚12点", datetime(2026, 12, 4, 0, 0)),  # the night's midnight, not noon
+        ("明天晚上12点", datetime(2026, 12, 5, 0, 0)),
+        ("明天中午12点", datetime(2026, 12, 4, 12, 0)),
+        ("明天下午12:30", datetime(2026, 12, 4, 12, 30)),
         ("明天 9:00", datetime(2026, 12, 4, 9, 0)),
         ("明天上午九点", datetime(2026, 12, 4, 9, 0)),
         ("明天下午三点半", datetime(2026, 12, 4, 15, 30)),
