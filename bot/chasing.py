@@ -13,13 +13,13 @@ from bot.buttons import task_rows
 from bot.calendar.clock import PlanMoment
 from bot.delivery.queue import Button, Outgoing, queue_messages
 from bot.i18n import Lang, date_text, h, lang_of, t
+from bot.reporting import current_period
 from bot.tasks_view import short_title
 from data.models import Chase, Contact, Plan
 from data.repo import audit
 from data.repo.chases import add_chases, get_chase, latest_chases
 from data.repo.contacts import recipients_by_unit
 from data.repo.late import late_unit_counts, owing_tasks
-from data.repo.periods import ensure_period
 
 # Tasks a 催办 lists (its report buttons take the first 15 of them).
 CHASE_TASKS = 20
@@ -56,10 +56,7 @@ class Late:
 async def late_units(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -> Late:
     """Lead units owing reports this period, worst first; those no liaison can hear, apart.
     The database counts them (a city's tens of thousands of duties never leave it)."""
-    span = moment.span
-    period = await ensure_period(
-        session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
-    )
+    period = await current_period(session, plan=plan, moment=moment)
     counts = await late_unit_counts(session, plan_id=plan.id, period_id=period.id)
     chases = await latest_chases(session, period_id=period.id)
     late = Late(plan_id=plan.id, period_id=period.id, moment=moment)

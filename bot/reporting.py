@@ -18,7 +18,7 @@ from bot import report_values
 from bot.calendar.clock import PlanMoment
 from bot.duties import Reportable
 from bot.lights import ReportStatus
-from data.models import Contact, Plan, Report, ReportDraft, Task, Unit
+from data.models import Contact, Period, Plan, Report, ReportDraft, Task, Unit
 from data.repo import audit
 from data.repo.periods import ensure_period
 from data.repo.reports import (
@@ -103,13 +103,13 @@ class Refusal(StrEnum):
     NOT_CURRENT = "not_current"  # superseded, or its period is over
 
 
-async def period_of(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -> int:
-    """The id of the period in force, created on first use."""
+async def current_period(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -> Period:
+    """The period in force at the moment, created on first use (by whichever update or tick
+    gets there first)."""
     span = moment.span
-    period = await ensure_period(
+    return await ensure_period(
         session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
     )
-    return period.id
 
 
 def _final(report: Report | None) -> bool:
@@ -143,7 +143,8 @@ async def _standing(
 ) -> tuple[_Slot, Report | None] | Refusal:
     """The duty's slot in the period in force and its current report, unless that is final."""
     duty = reporter.duty
-    period_id = await period_of(session, plan=reporter.plan, moment=reporter.moment)
+    period = await current_period(session, plan=reporter.plan, moment=reporter.moment)
+    period_id = period.id
     existing = await current_report(
         session, task_id=duty.task.id, unit_id=duty.unit.id, period_id=period_id
     )
@@ -288,8 +289,8 @@ async def preview(session: AsyncSession, *, reporter: Reporter, draft: ReportDra
     duty = reporter.duty
     shown: list[tuple[Report, str]] = []
     if duty.role == "lead":
-        period_id = await period_of(session, plan=reporter.plan, moment=reporter.moment)
-        shown = await contributions(session, task_id=duty.task.id, period_id=period_id)
+        period = await current_period(session, plan=reporter.plan, moment=reporter.moment)
+        shown = await contributions(session, task_id=duty.task.id, period_id=period.id)
     targets = await report_values.targets_to_ask(session, draft=draft, role=duty.role)
     return Preview(
         task=duty.task,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.duties import duty_for
 from bot.i18n import h
-from bot.reporting import ESCALATE, STATUS_CODES, Refusal, period_of, record_reply, restatus
+from bot.reporting import ESCALATE, STATUS_CODES, Refusal, current_period, record_reply, restatus
 from bot.validation import TextProblem, check_text
 from data.repo.reports import get_report, message_ref
 from handlers import keyboards
@@ -75,9 +75,9 @@ async def reply_status(req: Member) -> None:
         report=report,
         status=status,
         contact=req.contact,
-        period_id=await period_of(
-            req.session, plan=duty.plan, moment=req.context.moment(duty.plan)
-        ),
+        period_id=(
+            await current_period(req.session, plan=duty.plan, moment=req.context.moment(duty.plan))
+        ).id,
         now=req.now(),
     )
     await req.session.commit()

@@ -12,7 +12,6 @@ while the bot was down goes out when it is back the same day (after that, `duban
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.calendar.clock import PlanMoment, bulletin_day, period_moment
 from bot.calendar.periods import previous_period
@@ -22,12 +21,12 @@ from bot.i18n import Lang, full_date_text, h, lang_of, t
 from bot.ledger.build import read_ledger
 from bot.ledger.model import overview
 from bot.lights import DEFAULT_THRESHOLDS
+from bot.reporting import current_period
 from bot.settings import Settings
 from data.models import Plan
 from data.repo.bulletins import store_bulletin
 from data.repo.coordinators import coordinators
 from data.repo.nudges import claimed
-from data.repo.periods import ensure_period
 from scheduler.messages import TickContext
 
 
@@ -52,10 +51,7 @@ async def due_bulletin(tick: TickContext, plan: Plan, moment: PlanMoment) -> lis
     seen = _due_moment(plan, moment, settings=settings, calendar=calendar, now=now)
     if seen is None:
         return []
-    span = seen.span
-    period = await ensure_period(
-        session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=seen.due
-    )
+    period = await current_period(session, plan=plan, moment=seen)
     key = f"bul:p{period.id}"  # checked first: every tick of the day passes here
     if await claimed(session, keys=[key]) or not await tick.take({key: "bulletin"}):
         return []
@@ -65,7 +61,7 @@ async def due_bulletin(tick: TickContext, plan: Plan, moment: PlanMoment) -> lis
         moment=seen,
         calendar=calendar,
         thresholds=DEFAULT_THRESHOLDS,
-        tz=ZoneInfo(settings.timezone),
+        tz=settings.tz,
     )
     people = await coordinators(session, extra_ids=settings.coordinators, plan_id=plan.id)
     if not people:

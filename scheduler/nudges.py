@@ -25,6 +25,7 @@ from bot.delivery.queue import ButtonRows, Outgoing, queue_messages
 from bot.i18n import Lang, lang_of
 from bot.offload import run_job
 from bot.plan.lifecycle import close_finished, is_over
+from bot.reporting import current_period
 from bot.settings import Settings
 from bot.tasks_view import short_title
 from data.db import make_engine, make_sessionmaker
@@ -32,7 +33,6 @@ from data.models import Plan
 from data.repo.contacts import Recipient, reachable_units, recipients_by_unit
 from data.repo.coordinators import coordinators
 from data.repo.nudges import claimed, take
-from data.repo.periods import ensure_period
 from data.repo.plans import open_plans
 from data.repo.tasks import (
     distinct_deadlines,
@@ -82,10 +82,7 @@ async def _plan_due(
 ) -> Due:
     """The batches of one plan due now, with who owes what filled in; steps already handled
     (their done key claimed) are left out before anything is computed."""
-    span = moment.span
-    period = await ensure_period(
-        session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
-    )
+    period = await current_period(session, plan=plan, moment=moment)
     schedule = period_steps(
         start=moment.opens, due=moment.due, calendar=calendar, warn=settings.warn_working_days
     )
@@ -101,7 +98,7 @@ async def _plan_due(
             gone_step = fresh[key]
             if f"p{period.id}:{gone_step.step}:done" in handled:
                 continue
-            what = f"{plan.document} {span.label_en} {gone_step.step} ({gone_step.day})"
+            what = f"{plan.document} {moment.span.label_en} {gone_step.step} ({gone_step.day})"
             report.skipped.append(what)
             log.warning("nudge step %s was missed while the bot was down; skipped", what)
 

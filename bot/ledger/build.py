@@ -15,8 +15,9 @@ from bot.calendar.workdays import Calendar
 from bot.ledger.model import Latest, Ledger, TargetRow, TaskRow, UnitRate
 from bot.lights import Light, LightThresholds, ReportStatus, aggregate_light, judge_light
 from bot.progress import Standing, elapsed_at, standings, with_targets
+from bot.reporting import current_period
 from bot.tasks_view import short_title, with_members
-from data.models import Period, Plan
+from data.models import Plan
 from data.repo.ledger import (
     current_report_rows,
     lead_unit_ids,
@@ -24,7 +25,6 @@ from data.repo.ledger import (
     task_unit_names,
     unit_rate_rows,
 )
-from data.repo.periods import ensure_period
 from data.repo.plans import section_titles
 from data.repo.targets import latest_values, plan_targets
 from data.repo.tasks import assigned_names
@@ -77,14 +77,6 @@ def unit_lights(
         (unit_id, judge(deadline, r.status if r else None, r.percent if r else None))
         for unit_id, r in reports
     ]
-
-
-async def current_period(session: AsyncSession, *, plan: Plan, moment: PlanMoment) -> Period:
-    """The period in force (created when nobody has asked about it yet)."""
-    span = moment.span
-    return await ensure_period(
-        session, plan_id=plan.id, kind=span.kind, start=span.start, end=span.end, due=moment.due
-    )
 
 
 async def read_ledger(

@@ -112,12 +112,9 @@ async def _ledger(
     session: AsyncSession, job: LedgerJob, plan_id: int, period: str | None = None
 ) -> Ledger:
     """A plan's ledger for the period in force, or for the period named (2026-06)."""
-    plan = await get_plan_by_id(session, plan_id=plan_id)
-    if plan is None:
-        raise LookupError(f"no plan {plan_id}")
+    plan, moment = await _moment(session, job, plan_id)
     calendar = calendar_for(job.calendar_file)
     tz = ZoneInfo(job.timezone)
-    moment = plan_moment(plan, now=job.now, tz=tz, calendar=calendar)
     if period is not None:
         span = parse_period(period, plan.period_kind)
         if span.year != plan.year:

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.clock import PlanMoment
 from bot.calendar.workdays import Calendar
-from bot.ledger.build import current_period, judged_targets, light_judge, unit_rates
+from bot.ledger.build import judged_targets, light_judge, unit_rates
 from bot.ledger.model import Overview, TargetRow, counted
 from bot.lights import Light, LightThresholds, aggregate_light
 from bot.progress import with_targets
+from bot.reporting import current_period
 from bot.tasks_view import short_title
 from data.models import Plan
 from data.repo.ledger import lead_report_states

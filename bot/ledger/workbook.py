@@ -296,13 +296,13 @@ class LedgerWorkbook:
         review, is current, task number, unit, sender). Only cells with a value are written:
         the history runs to millions of cells."""
         history, names, tz, labels = self._history, self._names, self.tz, self._labels
-        plan = names[ledger.short_name] if self.several else None
+        plan = ledger.short_name if self.several else None
         time_, number_, unit_, role_, status_, percent_, text_, sender_, review_, current_ = (
             self._history_columns
         )
         for created, role, status, percent, text, review, current, number, unit, sender in rows:
             at = history.next_row()
-            cells = [f'<c r="A{at}" t="inlineStr">{plan}</c>'] if plan else []
+            cells = [names.cell(f"A{at}", plan)] if plan else []
             local = _local(created, tz)
             if local is not None:
                 cells.append(time_cell(time_ + at, local))

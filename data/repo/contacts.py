@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import CursorResult, bindparam, select, update
+from sqlalchemy import ColumnElement, CursorResult, Exists, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from data.models import Contact, ContactUnit
 
@@ -194,6 +194,16 @@ class Recipient:
     chat_id: int
     full_name: str
     language: str | None
+
+
+def has_reachable_liaison(unit_id: ColumnElement[int] | InstrumentedAttribute[int]) -> Exists:
+    """Whether the unit `unit_id` names has a liaison who can be reached (a correlated
+    EXISTS, for counting units in SQL)."""
+    return exists().where(
+        ContactUnit.unit_id == unit_id,
+        ContactUnit.contact_id == Contact.id,
+        Contact.unreachable_at.is_(None),
+    )
 
 
 async def reachable_units(session: AsyncSession, *, unit_ids: Iterable[int]) -> set[int]:

@@ -9,20 +9,16 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from data.models import Contact, ContactUnit, Report, Task, Unit
-from data.repo.ledger import lead_pairs
+from data.models import Task, Unit
+from data.repo.contacts import has_reachable_liaison
+from data.repo.ledger import current_of, lead_pairs
 
 
 def _owing(plan_id: int, period_id: int) -> Any:
     """(task id, unit id) of each lead duty on a plan's live tasks with no current report in
     the period."""
     leads = lead_pairs(plan_id)
-    reported = exists().where(
-        Report.task_id == leads.c.task_id,
-        Report.unit_id == leads.c.unit_id,
-        Report.period_id == period_id,
-        Report.is_current.is_(True),
-    )
+    reported = exists().where(current_of(leads, period_id))
     return select(leads.c.task_id, leads.c.unit_id).where(~reported).subquery("owing")
 
 
@@ -30,13 +26,8 @@ async def late_unit_counts(session: AsyncSession, *, plan_id: int, period_id: in
     """(unit id, name, tasks owed, has a reachable liaison) of each lead unit that has not
     reported every task it leads in the period."""
     owing = _owing(plan_id, period_id)
-    reachable = exists().where(
-        ContactUnit.unit_id == Unit.id,
-        ContactUnit.contact_id == Contact.id,
-        Contact.unreachable_at.is_(None),
-    )
     rows = await session.execute(
-        select(Unit.id, Unit.name, func.count(), reachable)
+        select(Unit.id, Unit.name, func.count(), has_reachable_liaison(Unit.id))
         .select_from(owing)
         .join(Unit, Unit.id == owing.c.unit_id)
         .group_by(Unit.id, Unit.name)

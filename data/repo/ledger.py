@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, Subquery, and_, case, exists, func, select
+from sqlalchemy import Select, Subquery, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from data.models import Contact, ContactUnit, Report, Section, Task, TaskUnit, Unit
+from data.models import Contact, Report, Section, Task, TaskUnit, Unit
+from data.repo.contacts import has_reachable_liaison
 from data.repo.tasks import duty_rows
 
 STREAM_ROWS = 2_000
@@ -54,8 +55,9 @@ def lead_pairs(plan_id: int) -> Subquery:
     )
 
 
-def _current(leads: Subquery, period_id: int) -> Any:
-    """A lead pair's current report of a period (one at most)."""
+def current_of(leads: Subquery, period_id: int) -> Any:
+    """The condition that a report is a (task, unit) pair's current one of a period (one at
+    most)."""
     return and_(
         Report.task_id == leads.c.task_id,
         Report.unit_id == leads.c.unit_id,
@@ -91,7 +93,7 @@ async def lead_report_states(session: AsyncSession, *, plan_id: int, period_id: 
         .select_from(Task)
         .join(Section, Section.id == Task.section_id)
         .outerjoin(leads, leads.c.task_id == Task.id)
-        .outerjoin(Report, _current(leads, period_id))
+        .outerjoin(Report, current_of(leads, period_id))
         .where(Task.plan_id == plan_id, Task.retired.is_(False))
     )
     return list(rows.all())
@@ -105,11 +107,6 @@ async def unit_rate_rows(
     `on_time_before`."""
     leads = lead_pairs(plan_id)
     on_time = case((Report.first_submitted_at < on_time_before, 1), else_=0)
-    reachable = exists().where(
-        ContactUnit.unit_id == Unit.id,
-        ContactUnit.contact_id == Contact.id,
-        Contact.unreachable_at.is_(None),
-    )
     rows = await session.execute(
         select(
             Unit.id,
@@ -117,11 +114,11 @@ async def unit_rate_rows(
             func.count(),
             func.count(Report.id),
             func.coalesce(func.sum(on_time), 0),
-            reachable,
+            has_reachable_liaison(Unit.id),
         )
         .select_from(leads)
         .join(Unit, Unit.id == leads.c.unit_id)
-        .outerjoin(Report, _current(leads, period_id))
+        .outerjoin(Report, current_of(leads, period_id))
         .group_by(Unit.id, Unit.name)
     )
     return list(rows.all())
