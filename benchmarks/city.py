@@ -3,7 +3,9 @@
 Run: .venv/bin/python benchmarks/city.py [--database-url URL] [--seed N]
 Fills a fresh database with benchmarks/handlers.py's synthetic city (10,000 tasks, 2,000
 units, 20,000 liaisons, 200,000 reports), settles it as it would stand in service (`settle`),
-and runs, one after the other, at 2026-06-25 09:30:
+runs the tick of the working day before (2026-06-24, as in service: what fell due before the
+due day, such as the last period's red streaks, is handled by then; its wall time is printed
+as tick_eve_s), and runs, one after the other, at 2026-06-25 09:30:
 the due day's nudge tick (every lead unit still owing is nudged; the JobQueue's job, which
 runs the tick in a worker process as duban run does), the quiet tick a minute later,
 /status, /late and /export. While each runs, a liaison sends /mytasks every 100 ms, first
@@ -49,6 +51,9 @@ from tests.harness import BotHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DUE_DAY = datetime(2026, 6, 25, 9, 30, tzinfo=SHANGHAI)
+# The working day before: its tick, as in service, has already handled what fell due before
+# the due day (the May period's red streaks, steps that passed while the city was filled).
+EVE = datetime(2026, 6, 24, 9, 30, tzinfo=SHANGHAI)
 PING_EVERY_S = 0.1
 TARGETS = {
     "tick_due_s": 2.0,
@@ -171,12 +176,17 @@ async def settle(url: str) -> None:
 
 
 async def _reset_nudges(url: str) -> int:
-    """Forget the due day's claims and messages so the same tick can be timed again."""
+    """Forget the due day's claims and messages (not the eve's) so the same tick can be timed
+    again; returns how many messages the due day queued."""
     engine = make_engine(url)
     async with make_sessionmaker(engine)() as session:
-        queued = int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
-        await session.execute(delete(OutboxMessage))
-        await session.execute(delete(NudgeClaim))
+        today = OutboxMessage.created_at >= DUE_DAY
+        queued = int(
+            await session.scalar(select(func.count()).select_from(OutboxMessage).where(today))
+            or 0
+        )
+        await session.execute(delete(OutboxMessage).where(today))
+        await session.execute(delete(NudgeClaim).where(NudgeClaim.created_at >= DUE_DAY))
         await session.commit()
     await engine.dispose()
     return queued
@@ -185,7 +195,7 @@ async def _reset_nudges(url: str) -> int:
 async def drive(url: str, liaisons: list[tuple[int, str]], seed: int) -> dict[str, Any]:
     """Every operation on both paths; returns the figures by operation and path."""
     out: dict[str, Any] = {}
-    clock = MovableClock(DUE_DAY)
+    clock = MovableClock(EVE)
     async with running_bot(url, clock) as bot:
         driver = Driver(bot, liaisons, seed)
         services = bot.application.bot_data["services"]
@@ -221,6 +231,10 @@ async def drive(url: str, liaisons: list[tuple[int, str]], seed: int) -> dict[st
         assert job_queue is not None
         for job in job_queue.jobs():
             job.schedule_removal()
+        start = time.perf_counter()
+        await jobs.nudge_tick(DubanContext(bot.application))
+        out["tick_eve_s"] = round(time.perf_counter() - start, 3)
+        clock.now = DUE_DAY
         try:
             for queued in (False, True):
                 path = "queue" if queued else "direct"
