@@ -182,8 +182,7 @@ async def _reset_nudges(url: str) -> int:
     async with make_sessionmaker(engine)() as session:
         today = OutboxMessage.created_at >= DUE_DAY
         queued = int(
-            await session.scalar(select(func.count()).select_from(OutboxMessage).where(today))
-            or 0
+            await session.scalar(select(func.count()).select_from(OutboxMessage).where(today)) or 0
         )
         await session.execute(delete(OutboxMessage).where(today))
         await session.execute(delete(NudgeClaim).where(NudgeClaim.created_at >= DUE_DAY))

@@ -8,6 +8,7 @@ python-telegram-bot to say what a message offers.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,8 +68,8 @@ class Outgoing:
             payload["document"] = self.document
         return payload
 
-    def row(self, payload: str, *, now: datetime) -> repo.NewMessage:
-        """The outbox row, its payload encoded already."""
+    def row(self, payload: str | None, body_key: str | None, *, now: datetime) -> repo.NewMessage:
+        """The outbox row: its own payload, encoded already, or the body it shares."""
         return repo.NewMessage(
             chat_id=self.chat_id,
             kind=self.kind,
@@ -76,13 +77,20 @@ class Outgoing:
             dedupe_key=self.dedupe_key,
             batch=self.batch,
             payload=payload,
+            body_key=body_key,
             not_before=self.not_before or now,
         )
+
+    @property
+    def content_key(self) -> tuple[str, int, int, int | None]:
+        """Messages with the same key say the same: the same text, and the same button and ref
+        objects (a unit's nudge to each of its liaisons, a broadcast to everyone)."""
+        return (self.text, id(self.buttons), id(self.ref), self.document)
 
 
 def encode(payload: dict[str, Any]) -> str:
     """A payload as the outbox keeps it: JSON with Chinese left as is (escaped, a nudge's
-    text takes half as many bytes again, and a due day writes 20,000 of them)."""
+    text takes half as many bytes again)."""
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -93,21 +101,29 @@ async def queue_messages(
     dedupe key was taken is skipped. Returns how many were queued. Rows are made a batch at a
     time, between the batches' writes, so a due day's 20,000 nudges never hold the loop.
 
-    Messages sharing their text, buttons and ref (the same objects: a unit's nudge to each
-    of its liaisons) share one encoded payload."""
-    encoded: dict[tuple[str, int, int, int | None], str] = {}
+    What several messages say alike (`Outgoing.content_key`) is stored once, as a body they
+    name; a message of its own carries its payload."""
+    uses = Counter(m.content_key for m in messages)
+    shared: dict[tuple[str, int, int, int | None], str] = {}  # content -> body key
+    payloads = []
+    for message in messages:
+        if uses[message.content_key] > 1 and message.content_key not in shared:
+            payloads.append(encode(message.payload()))
+            shared[message.content_key] = repo.body_key(payloads[-1])
+    await repo.add_bodies(session, payloads=payloads, now=now)
 
-    def payload(message: Outgoing) -> str:
-        key = (message.text, id(message.buttons), id(message.ref), message.document)
-        if key not in encoded:
-            encoded[key] = encode(message.payload())
-        return encoded[key]
+    def row(message: Outgoing) -> repo.NewMessage:
+        key = shared.get(message.content_key)
+        if key is not None:
+            return message.row(None, key, now=now)
+        return message.row(encode(message.payload()), None, now=now)
 
     queued = 0
     for start in range(0, len(messages), BATCH):
         batch = messages[start : start + BATCH]
-        rows = [m.row(payload(m), now=now) for m in batch]
-        queued += await repo.enqueue(session, rows=rows, now=now)
+        queued += await repo.enqueue(session, rows=[row(m) for m in batch], now=now)
+    # A body all of whose messages were queued before (their dedupe keys taken) is not kept.
+    await repo.drop_unused_bodies(session, keys=shared.values())
     return queued
 
 

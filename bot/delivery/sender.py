@@ -349,7 +349,7 @@ class OutboxSender:
         return self.limits.per_chat_interval_s
 
     async def _send(self, message: OutboxMessage) -> Any:
-        payload = message.payload
+        payload = repo.content(message)
         if "document" in payload:  # a bulletin: its bytes wait in the database
             return await send_document(self.bot, self.sessions, message.chat_id, payload)
         markup = payload.get("reply_markup")
@@ -377,7 +377,7 @@ class OutboxSender:
                     now=now,
                     lease=lease,
                 )
-                ref = message.payload.get("ref")
+                ref = repo.content(message).get("ref")
                 if ref and detail is not None:
                     await remember_message(
                         session,

@@ -6,6 +6,7 @@ from data.models.delivery import (
     Broadcast,
     Chase,
     NudgeClaim,
+    OutboxBody,
     OutboxMessage,
     ProcessedUpdate,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "InviteFailure",
     "MessageRef",
     "NudgeClaim",
+    "OutboxBody",
     "OutboxMessage",
     "Period",
     "Plan",

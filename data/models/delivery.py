@@ -11,12 +11,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 from data.models.base import Base, UTCDateTime
 
 
+class OutboxBody(Base):
+    """What many queued messages say alike (a unit's nudge to each of its liaisons, one
+    broadcast to everyone), stored once: a due day queues 20,000 nudges but 2,000 bodies."""
+
+    __tablename__ = "outbox_bodies"
+
+    # The SHA-256 of the payload's JSON text: the same words are one body, however many
+    # messages and ticks say them, and a body is written without asking back for its id.
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OutboxMessage(Base):
-    """A message the bot sends on its own, queued until Telegram has accepted it."""
+    """A message the bot sends on its own, queued until Telegram has accepted it; what it says
+    is its own `payload` or, shared with others, its `body`'s (never both)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         sa.CheckConstraint("state IN ('queued', 'sending', 'sent', 'failed')", name="state"),
+        sa.CheckConstraint("(payload IS NULL) <> (body_key IS NULL)", name="content"),
         sa.Index("ix_outbox_state_not_before", "state", "not_before"),
     )
 
@@ -26,7 +41,8 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(sa.String(20))
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id"), index=True)
     chat_id: Mapped[int] = mapped_column(sa.BigInteger)
-    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    body_key: Mapped[str | None] = mapped_column(sa.ForeignKey("outbox_bodies.key"), index=True)
     batch: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     state: Mapped[str] = mapped_column(sa.String(10), default="queued", server_default="queued")
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")

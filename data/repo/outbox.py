@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -15,15 +16,17 @@ from sqlalchemy import (
     Result,
     TypeDecorator,
     bindparam,
+    delete,
     func,
     or_,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from data.models import OutboxMessage
-from data.repo.bulk import dialect_insert
+from data.models import OutboxBody, OutboxMessage
+from data.repo.bulk import CHUNK_ROWS, dialect_insert
 
 
 class _EncodedJSON(TypeDecorator[str]):
@@ -38,15 +41,17 @@ class _EncodedJSON(TypeDecorator[str]):
 
 
 class NewMessage(NamedTuple):
-    """A message to queue, its payload JSON text already (bot/delivery/queue.py writes it)."""
+    """A message to queue: its payload as JSON text already (bot/delivery/queue.py writes it),
+    or the key of the body it shares with others (`add_bodies`)."""
 
     chat_id: int
     kind: str
     contact_id: int | None
     dedupe_key: str | None
     batch: str | None
-    payload: str
-    not_before: datetime
+    payload: str | None
+    body_key: str | None
+    not_before: datetime  # last: the bulk insert converts it in place
 
 
 # The columns a queued row is given: the message's, then when, its state and no attempts.
@@ -64,6 +69,43 @@ def _statement(session: AsyncSession) -> Any:
         .values(binds)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
+
+
+def body_key(payload: str) -> str:
+    """The key a payload (JSON text) is stored under as a body: its SHA-256."""
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+async def add_bodies(session: AsyncSession, *, payloads: Collection[str], now: datetime) -> None:
+    """Store payloads (JSON text) that messages share as bodies, under `body_key`; a body
+    stored before (the same words) is kept as it is."""
+    if not payloads:
+        return
+    statement = (
+        dialect_insert(session, OutboxBody.__table__)
+        .values(
+            key=bindparam("key"),
+            payload=bindparam("payload", type_=_EncodedJSON()),
+            created_at=bindparam("created_at"),
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    rows = [{"key": body_key(p), "payload": p, "created_at": now} for p in payloads]
+    for start in range(0, len(rows), CHUNK_ROWS):
+        await session.execute(statement, rows[start : start + CHUNK_ROWS])
+
+
+async def drop_unused_bodies(session: AsyncSession, *, keys: Collection[str]) -> int:
+    """Delete those of the bodies no message names (every message sharing one was queued
+    already, under its dedupe key); how many went."""
+    if not keys:
+        return 0
+    used = select(OutboxMessage.id).where(OutboxMessage.body_key == OutboxBody.key).exists()
+    result = await session.execute(
+        delete(OutboxBody).where(OutboxBody.key.in_(list(keys)), ~used),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount if isinstance(result, CursorResult) else 0
 
 
 def _as_is(value: Any) -> Any:
@@ -165,7 +207,31 @@ async def claim(
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
     )
-    return sorted(rows.all(), key=lambda m: (m.not_before, m.id))
+    taken = sorted(rows.all(), key=lambda m: (m.not_before, m.id))
+    await load_bodies(session, taken)
+    return taken
+
+
+def content(message: OutboxMessage) -> dict[str, Any]:
+    """What a claimed message says: its own payload or its body's (`load_bodies` gave it)."""
+    if message.payload is None:
+        raise LookupError(f"outbox message {message.id}: its body was not loaded")
+    return message.payload
+
+
+async def load_bodies(session: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
+    """Give each message sharing a body that body's payload, as if it were its own (loaded,
+    not a change to write back); `claim` does it for what it takes."""
+    wanted = {m.body_key for m in messages if m.body_key is not None}
+    if not wanted:
+        return
+    rows = await session.execute(
+        select(OutboxBody.key, OutboxBody.payload).where(OutboxBody.key.in_(list(wanted)))
+    )
+    bodies: dict[str, dict[str, Any]] = {key: payload for key, payload in rows.all()}
+    for message in messages:
+        if message.body_key is not None:
+            set_committed_value(message, "payload", bodies[message.body_key])
 
 
 def _held(message_id: int, lease: datetime | None) -> ColumnElement[bool]:

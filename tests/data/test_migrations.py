@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic import command
 
 from data.db import alembic_config, migrate_sync
@@ -132,3 +134,48 @@ def test_0009_keeps_invited_coordinators_and_drops_flags_copied_from_the_setting
     with contextlib.closing(sqlite3.connect(path)) as db:
         flags = db.execute("SELECT id, is_coordinator FROM contacts ORDER BY id").fetchall()
     assert flags == [(1, 1), (2, 0), (3, 0)]
+
+
+def test_0014_keeps_queued_messages_and_gives_shared_bodies_back_on_downgrade(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    migrate_sync(url, "0013")
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute(
+            "INSERT INTO outbox (kind, chat_id, payload, state, attempts, not_before, created_at)"
+            " VALUES ('nudge', 7, '{\"text\": \"旧\"}', 'queued', 0, '2026-06-10 01:00:00',"
+            " '2026-06-10 01:00:00')"
+        )
+        db.commit()
+    migrate_sync(url)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute(
+            "INSERT INTO outbox_bodies (key, payload, created_at)"
+            " VALUES ('k', '{\"text\": \"共\"}', '2026-06-10 01:00:00')"
+        )
+        db.executemany(
+            "INSERT INTO outbox (kind, chat_id, body_key, state, attempts, not_before,"
+            " created_at) VALUES ('nudge', ?, 'k', 'queued', 0, '2026-06-10 01:00:00',"
+            " '2026-06-10 01:00:00')",
+            [(8,), (9,)],
+        )
+        # A message must say something, and only one way: its own payload or a body.
+        for payload, body in ((None, None), ("{}", "k")):
+            with pytest.raises(sqlite3.IntegrityError):
+                db.execute(
+                    "INSERT INTO outbox (kind, chat_id, payload, body_key, state, attempts,"
+                    " not_before, created_at) VALUES ('t', 1, ?, ?, 'queued', 0,"
+                    " '2026-06-10 01:00:00', '2026-06-10 01:00:00')",
+                    (payload, body),
+                )
+        db.commit()
+    command.downgrade(alembic_config(url), "0013")
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT chat_id, payload FROM outbox ORDER BY chat_id").fetchall()
+    assert [(chat, json.loads(text)) for chat, text in rows] == [
+        (7, {"text": "旧"}),
+        (8, {"text": "共"}),
+        (9, {"text": "共"}),
+    ]
