@@ -4,12 +4,14 @@ again."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
+import weakref
 from collections.abc import Iterator
 
 import pytest
 
-from bot.offload import JOBS_PER_WORKER, Offload
+from bot.offload import JOBS_PER_WORKER, Offload, run_job
 from tests.factories.jobs import mark_warmed, stamp, warmed
 
 
@@ -46,3 +48,26 @@ async def test_every_worker_is_warmed_even_one_that_replaces_another() -> None:
     pids = {pid for pid, _mark in seen}
     assert len(pids) == 2  # the first worker was replaced after its share of jobs
     assert all(mark == str(pid) for pid, mark in seen)  # each warmed in its own process
+
+
+class _Node:
+    """Something that refers to itself: only the cyclic collector frees it."""
+
+    me: object
+
+
+def test_a_job_runs_without_the_cyclic_collector_and_what_it_left_is_collected_after() -> None:
+    seen: dict[str, object] = {}
+
+    async def job() -> int:
+        node = _Node()
+        node.me = node
+        seen["node"] = weakref.ref(node)
+        seen["collecting"] = gc.isenabled()
+        return 7
+
+    assert run_job(job()) == 7
+    assert seen["collecting"] is False  # paused while the job ran
+    assert gc.isenabled()  # and back on after it
+    node = seen["node"]
+    assert isinstance(node, weakref.ref) and node() is None  # the job's cycle was collected
