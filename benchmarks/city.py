@@ -43,7 +43,7 @@ from benchmarks.handlers import BIG_UNITS, DISTRICTS, build_dataset, figures, fi
 from bot.context import DubanContext
 from bot.ledger.jobs import warm_up
 from data.db import is_sqlite, make_engine, make_sessionmaker
-from data.models import NudgeClaim, OutboxMessage
+from data.models import NudgeClaim, OutboxBody, OutboxMessage
 from scheduler import jobs
 from tests.factories.bot import COORDINATOR_ID, MovableClock, running_bot
 from tests.factories.database import fresh_database
@@ -185,6 +185,7 @@ async def _reset_nudges(url: str) -> int:
             await session.scalar(select(func.count()).select_from(OutboxMessage).where(today)) or 0
         )
         await session.execute(delete(OutboxMessage).where(today))
+        await session.execute(delete(OutboxBody).where(OutboxBody.created_at >= DUE_DAY))
         await session.execute(delete(NudgeClaim).where(NudgeClaim.created_at >= DUE_DAY))
         await session.commit()
     await engine.dispose()

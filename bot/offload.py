@@ -33,20 +33,23 @@ def run_job(main: Coroutine[Any, Any, T]) -> T:
     The cyclic garbage collector waits until the job is done. A job makes hundreds of thousands
     of short-lived objects (rows, cells, messages) that reference counting frees as it goes,
     and the collector's passes over them took a third of a due day's tick; what the job left
-    in cycles is collected once, after it."""
+    in cycles is collected once, after it. (The CLI runs jobs in a thread of its own process:
+    there the pause covers the process for as long as the one job runs.)"""
     collecting = gc.isenabled()
-    gc.disable()
-    loop = asyncio.new_event_loop()
     try:
-        return loop.run_until_complete(main)
-    finally:
+        gc.disable()
+        loop = asyncio.new_event_loop()
         try:
-            loop.run_until_complete(loop.shutdown_asyncgens())
+            return loop.run_until_complete(main)
         finally:
-            loop.close()
-            if collecting:
-                gc.enable()
-                gc.collect()
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+    finally:
+        if collecting:
+            gc.enable()
+            gc.collect()
 
 
 def _prepare(warm: Callable[[], None]) -> None:

@@ -90,7 +90,10 @@ async def add_bodies(session: AsyncSession, *, payloads: Collection[str], now: d
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
-    rows = [{"key": body_key(p), "payload": p, "created_at": now} for p in payloads]
+    # In key order: two transactions storing some of the same bodies wait for each other
+    # instead of deadlocking.
+    keyed = sorted((body_key(p), p) for p in payloads)
+    rows = [{"key": key, "payload": p, "created_at": now} for key, p in keyed]
     for start in range(0, len(rows), CHUNK_ROWS):
         await session.execute(statement, rows[start : start + CHUNK_ROWS])
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.calendar.workdays import WorkCalendar
 from bot.plan.loader import import_plan
 from data.models import Contact, OutboxMessage, Plan, Report, Task
+from data.repo.outbox import load_bodies
 from scheduler.nudges import tick
 from tests.factories.bot import COORDINATOR_ID, MovableClock, running_bot, skip_targets
 from tests.factories.bot import test_settings as settings_for
@@ -140,6 +141,7 @@ async def test_a_monthly_and_a_quarterly_plan_nudge_in_one_message(
                 .order_by(OutboxMessage.id)
             )
         ).all()
+        await load_bodies(session, nudges)
     assert len(nudges) == 2  # one for the 22nd, one for the 25th: each lists both plans
     text = nudges[1].payload["text"]
     assert "【政府工作报告】" in text and "【民生实事】" in text
@@ -243,5 +245,6 @@ async def test_january_the_old_plan_is_still_reported_then_closes_by_itself(
         told = (
             await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "system"))
         ).all()
+        await load_bodies(session, told)
     assert states == {"政府工作报告": "closed", "民生实事": "open"}
     assert [m.payload["text"][:20] for m in told] == ["📁 政府工作报告(宁政发〔2021〕16号)"[:20]]

@@ -15,6 +15,7 @@ from bot.calendar.workdays import WorkCalendar
 from bot.settings import Settings
 from data.db import make_engine, make_sessionmaker
 from data.models import Contact, NudgeClaim, OutboxMessage
+from data.repo.outbox import load_bodies
 from scheduler import nudges
 from scheduler.nudges import tick
 from tests.factories.people import liaison, report_all
@@ -140,6 +141,7 @@ async def test_nudge_lists_everything_a_liaison_owes_in_one_message(
                 )
             )
         ).all()
+        await load_bodies(session, rows)
     [nudge] = rows
     text = nudge.payload["text"]
     assert text.startswith("📅 2026年6月报送已开始,截止 6月25日。贵单位本期需报送以下 23 项任务:")

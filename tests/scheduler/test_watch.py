@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from data.models import Chase, Contact, OutboxMessage, Unit
+from data.models import Chase, Contact, OutboxBody, OutboxMessage, Unit
 from data.repo.chases import add_chases
 from data.repo.periods import ensure_period
 from tests.factories.people import contact_ids, leader, report_all
@@ -41,8 +41,13 @@ async def queued(sessions: Sessions, kind: str) -> list[tuple[int, str, str]]:
     """(telegram id, local time, text) of the queued messages of one kind."""
     async with sessions() as session:
         rows = await session.execute(
-            select(Contact.telegram_id, OutboxMessage.created_at, OutboxMessage.payload)
+            select(
+                Contact.telegram_id,
+                OutboxMessage.created_at,
+                func.coalesce(OutboxMessage.payload, OutboxBody.payload),
+            )
             .join(Contact, Contact.id == OutboxMessage.contact_id)
+            .outerjoin(OutboxBody, OutboxBody.key == OutboxMessage.body_key)
             .where(OutboxMessage.kind == kind)
             .order_by(OutboxMessage.id)
         )

@@ -173,21 +173,24 @@ async def test_many_messages_queued_at_once_are_each_kept_and_sent_as_written(
 async def test_a_body_nobody_was_queued_with_is_not_kept(
     sessions: Sessions, clock: MovableClock
 ) -> None:
-    """A tick run twice (its claims taken by a worker that crashed after queueing): the
-    messages are skipped by their keys, and so is what they would have shared."""
+    """Messages queued one by one before (each with its own payload), then offered again
+    together: every one is skipped by its key, and what they would have shared is not kept."""
     buttons = [[Button("📝 2", "rp:t:2:5")]]
     shared = [
         Outgoing(chat_id=c, text="请报送", kind="nudge", buttons=buttons, dedupe_key=f"k:{c}")
         for c in (7, 8)
     ]
-    for _ in range(2):
-        async with sessions() as session:
-            await queue_messages(session, shared, now=clock())
-            await session.commit()
     async with sessions() as session:
-        bodies = (await session.scalars(select(OutboxBody.key))).all()
-        named = (await session.scalars(select(OutboxMessage.body_key).distinct())).all()
-    assert list(bodies) == list(named) and len(bodies) == 1
+        for message in shared:
+            assert await queue_message(session, message, now=clock())
+        await session.commit()
+    async with sessions() as session:
+        await queue_messages(session, shared, now=clock())
+        await session.commit()
+        bodies = await session.scalar(select(func.count()).select_from(OutboxBody))
+        rows = (await session.scalars(select(OutboxMessage))).all()
+    assert bodies == 0
+    assert [(m.body_key, m.payload is not None) for m in rows] == [(None, True)] * 2
 
 
 async def test_429_waits_for_retry_after_without_using_up_attempts(
