@@ -12,8 +12,7 @@ runs the tick in a worker process as duban run does), the quiet tick a minute la
 straight to `process_update`, then through the application's update queue as `duban run`
 handles updates (the coordinator's command goes through the queue too). Prints one JSON line:
 wall times, the bot process's peak RSS growth and RSS after the export, the worker's peak,
-and /mytasks p50/p95/max for each operation and path, and the machine's pace before and after
-(`pace_s`). Talks to nothing but the database.
+and /mytasks p50/p95/max for each operation and path. Talks to nothing but the database.
 """
 
 from __future__ import annotations
@@ -65,19 +64,6 @@ TARGETS = {
     "rss_after_export_mb": 300.0,
     "mytasks_p95_ms": 300.0,
 }
-
-
-def pace_s() -> float:
-    """How quick the machine is just now: a fixed pure-Python workload (formatting cells, as
-    the workbook's rows do), in seconds. The same machine has run it up to half again as slow
-    within an hour, so compare runs by it."""
-    start = time.perf_counter()
-    cells: list[str] = []
-    for i in range(3_000_000):
-        cells.append(f'<c r="A{i}" t="inlineStr"><is><t>{i % 977}</t></is></c>')
-        if len(cells) == 1000:
-            cells.clear()
-    return round(time.perf_counter() - start, 2)
 
 
 def rss_mb() -> float:
@@ -304,7 +290,6 @@ def main() -> None:
     args = parser.parse_args()
     if args.units <= len(DISTRICTS) + BIG_UNITS:
         parser.error("too few units for the recipe")
-    pace = [pace_s()]
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{tmp}/city.db"
         fresh_database(url)
@@ -321,7 +306,6 @@ def main() -> None:
         data.rows.clear()
         gc.collect()
         results = asyncio.run(drive(url, liaisons, args.seed))
-    pace.append(pace_s())
     print(
         json.dumps(
             {
@@ -335,7 +319,6 @@ def main() -> None:
                 "targets": TARGETS,
                 "meets": verdict(results),
                 "load_1m": round(os.getloadavg()[0], 2),
-                "pace_s": pace,  # before and after: see pace_s
             },
             ensure_ascii=False,
         )
