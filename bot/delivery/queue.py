@@ -42,6 +42,11 @@ def message_payload(text: str, buttons: ButtonRows | None = None) -> dict[str, A
     return payload
 
 
+# What a message says, as far as sharing it goes: its text, the identities of its button and
+# ref objects, and its document (`Outgoing.content_key`).
+Content = tuple[str, int, int, int | None]
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message to queue: to whom, what, and the key that makes queueing it idempotent."""
@@ -82,7 +87,7 @@ class Outgoing:
         )
 
     @property
-    def content_key(self) -> tuple[str, int, int, int | None]:
+    def content_key(self) -> Content:
         """Messages with the same key say the same: the same text, and the same button and ref
         objects (a unit's nudge to each of its liaisons, a broadcast to everyone)."""
         return (self.text, id(self.buttons), id(self.ref), self.document)
@@ -103,27 +108,28 @@ async def queue_messages(
 
     What several messages say alike (`Outgoing.content_key`) is stored once, as a body they
     name; a message of its own carries its payload."""
-    uses = Counter(m.content_key for m in messages)
-    shared: dict[tuple[str, int, int, int | None], str] = {}  # content -> body key
-    payloads = []
-    for message in messages:
-        if uses[message.content_key] > 1 and message.content_key not in shared:
-            payloads.append(encode(message.payload()))
-            shared[message.content_key] = repo.body_key(payloads[-1])
-    await repo.add_bodies(session, payloads=payloads, now=now)
+    contents = [m.content_key for m in messages]
+    uses = Counter(contents)
+    said: dict[Content, Outgoing] = {}
+    for message, content in zip(messages, contents, strict=True):
+        if uses[content] > 1:
+            said.setdefault(content, message)
+    payloads = [encode(m.payload()) for m in said.values()]
+    keys = await repo.add_bodies(session, payloads=payloads, now=now)
+    bodies = dict(zip(said, keys, strict=True))  # content -> its body's key
 
-    def row(message: Outgoing) -> repo.NewMessage:
-        key = shared.get(message.content_key)
+    def row(message: Outgoing, content: Content) -> repo.NewMessage:
+        key = bodies.get(content)
         if key is not None:
             return message.row(None, key, now=now)
         return message.row(encode(message.payload()), None, now=now)
 
     queued = 0
     for start in range(0, len(messages), BATCH):
-        batch = messages[start : start + BATCH]
-        queued += await repo.enqueue(session, rows=[row(m) for m in batch], now=now)
+        batch = zip(messages[start : start + BATCH], contents[start : start + BATCH], strict=True)
+        queued += await repo.enqueue(session, rows=[row(m, c) for m, c in batch], now=now)
     # A body all of whose messages were queued before (their dedupe keys taken) is not kept.
-    await repo.drop_unused_bodies(session, keys=shared.values())
+    await repo.drop_unused_bodies(session, keys=bodies.values())
     return queued
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
@@ -59,10 +60,19 @@ async def insert_ignoring(
     rows: Sequence[Mapping[str, Any]],
     *,
     key: InstrumentedAttribute[Any],
+    types: Mapping[str, Any] | None = None,
 ) -> None:
-    """Insert many rows in batches, skipping those whose `key` is taken."""
+    """Insert many rows in batches, skipping those whose `key` is taken; `types` names columns
+    whose values are bound as another type than the column's (JSON encoded already, say)."""
+    if not rows:
+        return
+    statement = dialect_insert(session, model).on_conflict_do_nothing(index_elements=[key.key])
+    if types:
+        columns = model.__table__.c
+        statement = statement.values(
+            {name: bindparam(name, type_=types.get(name, columns[name].type)) for name in rows[0]}
+        )
     for chunk in _chunks(rows):
-        statement = dialect_insert(session, model).on_conflict_do_nothing(index_elements=[key.key])
         await session.execute(statement, list(chunk))
 
 

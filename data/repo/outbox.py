@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from data.models import OutboxBody, OutboxMessage
-from data.repo.bulk import CHUNK_ROWS, dialect_insert
+from data.repo.bulk import dialect_insert, insert_ignoring
 
 
 class _EncodedJSON(TypeDecorator[str]):
@@ -71,31 +71,23 @@ def _statement(session: AsyncSession) -> Any:
     )
 
 
-def body_key(payload: str) -> str:
-    """The key a payload (JSON text) is stored under as a body: its SHA-256."""
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-async def add_bodies(session: AsyncSession, *, payloads: Collection[str], now: datetime) -> None:
-    """Store payloads (JSON text) that messages share as bodies, under `body_key`; a body
-    stored before (the same words) is kept as it is."""
-    if not payloads:
-        return
-    statement = (
-        dialect_insert(session, OutboxBody.__table__)
-        .values(
-            key=bindparam("key"),
-            payload=bindparam("payload", type_=_EncodedJSON()),
-            created_at=bindparam("created_at"),
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
+async def add_bodies(
+    session: AsyncSession, *, payloads: Sequence[str], now: datetime
+) -> list[str]:
+    """Store payloads (JSON text) that messages share as bodies, each under the SHA-256 of its
+    text; a body stored before (the same words) is kept as it is. Returns their keys, in
+    order."""
+    keys = [hashlib.sha256(p.encode("utf-8")).hexdigest() for p in payloads]
     # In key order: two transactions storing some of the same bodies wait for each other
     # instead of deadlocking.
-    keyed = sorted((body_key(p), p) for p in payloads)
-    rows = [{"key": key, "payload": p, "created_at": now} for key, p in keyed]
-    for start in range(0, len(rows), CHUNK_ROWS):
-        await session.execute(statement, rows[start : start + CHUNK_ROWS])
+    rows = [
+        {"key": key, "payload": payload, "created_at": now}
+        for key, payload in sorted(zip(keys, payloads, strict=True))
+    ]
+    await insert_ignoring(
+        session, OutboxBody, rows, key=OutboxBody.key, types={"payload": _EncodedJSON()}
+    )
+    return keys
 
 
 async def drop_unused_bodies(session: AsyncSession, *, keys: Collection[str]) -> int:

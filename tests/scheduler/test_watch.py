@@ -142,17 +142,22 @@ async def test_an_unanswered_chase_reaches_the_leader_once(
     assert "督查室 6月26日 向 市发改委 发出的催办,2 个工作日内无人回复“收到”" in text
 
 
-async def test_coverage_warning_once_a_period_names_units_nobody_can_reach(
-    city: Sessions,  # noqa: F811 - the fixture
-    database_url: str,
-) -> None:
-    async with city() as session:
+async def health_liaison_blocked(sessions: Sessions) -> None:
+    """市卫健委's only liaison blocked the bot on 2 June."""
+    async with sessions() as session:
         await session.execute(
             update(Contact)
             .where(Contact.telegram_id == HEALTH)
             .values(unreachable_at=datetime(2026, 6, 2, tzinfo=TZ))
         )
         await session.commit()
+
+
+async def test_coverage_warning_once_a_period_names_units_nobody_can_reach(
+    city: Sessions,  # noqa: F811 - the fixture
+    database_url: str,
+) -> None:
+    await health_liaison_blocked(city)
     await run(
         city, settings_for(database_url), iter(daily(date(2026, 6, 1), date(2026, 7, 31), 9, 15))
     )
@@ -175,13 +180,7 @@ async def test_the_digest_names_late_units_nobody_can_reach(
     city: Sessions,  # noqa: F811 - the fixture
     database_url: str,
 ) -> None:
-    async with city() as session:
-        await session.execute(
-            update(Contact)
-            .where(Contact.telegram_id == HEALTH)
-            .values(unreachable_at=datetime(2026, 6, 2, tzinfo=TZ))
-        )
-        await session.commit()
+    await health_liaison_blocked(city)
     await finance_reports(city)
     await run(
         city, settings_for(database_url), iter(daily(date(2026, 6, 26), date(2026, 6, 26), 9))
